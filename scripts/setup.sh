@@ -8,7 +8,7 @@ packages=(
   libeigen3-dev libboost-math-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libmuparser-dev libyaml-cpp-dev
-  cmark libxml2-utils
+  cmark cmark-gfm libxml2-utils
 )
 
 missing=()

@@ -14,5 +14,10 @@ struct Subcommand {
 };
 
 Subcommand add_schemes_command(CLI::App& app);
+Subcommand add_report_command(CLI::App& app);
+Subcommand add_merge_command(CLI::App& app);
+Subcommand add_check_command(CLI::App& app);
+Subcommand add_gain_command(CLI::App& app);
+Subcommand add_theory_command(CLI::App& app);
 
 }  // namespace initcheck::cli

@@ -14,7 +14,7 @@ namespace initcheck::init {
 struct WeightLaw {
   double mean = 0.0;
   double variance = 0.0;
-  /// Kurtosis E[(w−μ)⁴]/σ⁴: 3 normal, 1.8 uniform, ≈2.53 for a normal truncated at ±2σ.
+  /// Kurtosis E[(w−μ)⁴]/σ⁴: 3 normal, 1.8 uniform, ≈2.3655 for a normal truncated at ±2σ.
   double kurtosis = 3.0;
   /// |w − mean| ≤ support_bound almost surely (infinity when unbounded).
   double support_bound = std::numeric_limits<double>::infinity();

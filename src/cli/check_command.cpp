@@ -1,0 +1,218 @@
+/// `initcheck check`: checks the stability claims on one configuration (DESIGN.md §4).
+/// Exit codes: 0 every checked claim holds, 1 a claim is violated, 2 bad input, 3 inconclusive.
+
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "initcheck/claims/check.hpp"
+#include "initcheck/claims/check_request.hpp"
+#include "initcheck/claims/claim_id.hpp"
+#include "initcheck/core/error.hpp"
+#include "initcheck/report/number_format.hpp"
+
+namespace initcheck::cli {
+namespace {
+
+constexpr int kExitHolds = 0;
+constexpr int kExitViolated = 1;
+constexpr int kExitInconclusive = 3;
+
+std::vector<std::int64_t> parse_widths(const std::string& text) {
+  std::vector<std::int64_t> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size()) {
+      throw InputError("--widths: '" + item + "' is not an integer (expected n0,n1,...,nL)");
+    }
+    out.push_back(v);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> split_claims(const std::string& csv) {
+  std::vector<std::string> names;
+  for (claims::ClaimId id : claims::parse_claim_list(csv)) names.emplace_back(claims::claim_name(id));
+  return names;
+}
+
+std::string fmt(double x) { return report::format_number(x); }
+
+std::string interval_text(const stats::ConfidenceInterval& ci) {
+  return "[" + fmt(ci.lower) + ", " + fmt(ci.upper) + "]";
+}
+
+nlohmann::json number_or_null(double x) {
+  if (std::isfinite(x)) return x;
+  if (std::isnan(x)) return nullptr;
+  return x > 0 ? "inf" : "-inf";
+}
+
+nlohmann::json to_json(const claims::CheckRequest& request, const claims::CheckResult& result,
+                       const std::string& description) {
+  nlohmann::json j;
+  j["configuration"] = description;
+  j["reproduce"] = claims::reproduce_command(request);
+  j["seed"] = request.seed;
+  j["tolerance"] = request.tolerance;
+  j["replicates"] = result.replicates;
+  j["overall"] = std::string(stats::to_string(result.overall));
+  nlohmann::json list = nlohmann::json::array();
+  for (const claims::ClaimResult& r : result.claims) {
+    nlohmann::json c;
+    c["id"] = std::string(claims::claim_name(r.id));
+    c["applicable"] = r.applicable;
+    if (!r.applicable) {
+      c["reason"] = r.not_applicable_reason;
+    } else {
+      c["verdict"] = std::string(stats::to_string(r.verdict));
+      c["quantity"] = r.quantity;
+      c["measured"] = number_or_null(r.measured);
+      c["ci"] = {{"lower", number_or_null(r.ci.lower)},
+                 {"upper", number_or_null(r.ci.upper)},
+                 {"level", r.ci.level},
+                 {"n", r.ci.n}};
+      c["predicted"] = number_or_null(r.predicted);
+      c["band"] = {{"lo", number_or_null(r.band.lo)}, {"hi", number_or_null(r.band.hi)}};
+      c["layer"] = r.layer;
+      c["first_layer"] = r.first_layer;
+      c["severity"] = r.severity;
+      c["advice"] = r.advice;
+    }
+    list.push_back(std::move(c));
+  }
+  j["claims"] = std::move(list);
+  return j;
+}
+
+void print_human(std::ostream& os, const claims::CheckRequest& request,
+                 const claims::CheckResult& result, const std::string& description) {
+  os << "initcheck check: " << description << " — " << result.replicates << " networks, seed "
+     << request.seed << "\n";
+  std::vector<std::string> skipped;
+  for (const claims::ClaimResult& r : result.claims) {
+    const std::string name(claims::claim_name(r.id));
+    if (!r.applicable) {
+      if (r.not_applicable_reason.rfind("not selected", 0) == 0) continue;
+      skipped.push_back(name + " (" + r.not_applicable_reason + ")");
+      continue;
+    }
+    std::string line = "  " + name;
+    line.resize(std::max<std::size_t>(line.size(), 14), ' ');
+    std::string verdict(stats::to_string(r.verdict));
+    verdict.resize(13, ' ');
+    os << line << verdict << fmt(r.measured) << "  CI " << interval_text(r.ci) << "  predicted "
+       << fmt(r.predicted) << "  band [" << fmt(r.band.lo) << ", " << fmt(r.band.hi) << "]";
+    if (r.layer > 0) os << "  layer " << r.layer;
+    os << "\n      " << r.quantity << "\n";
+    if (r.verdict == stats::Verdict::violated && !r.advice.empty()) os << "      → " << r.advice << "\n";
+  }
+  if (!skipped.empty()) {
+    os << "  not checked:";
+    for (std::size_t i = 0; i < skipped.size(); ++i) os << (i == 0 ? " " : "; ") << skipped[i];
+    os << "\n";
+  }
+  os << "overall: " << stats::to_string(result.overall) << "\n";
+  if (result.overall != stats::Verdict::holds) {
+    os << "reproduce: " << claims::reproduce_command(request) << "\n";
+  }
+}
+
+std::string describe(const claims::CheckRequest& r, const engine::NetworkConfig& config) {
+  std::ostringstream os;
+  os << config.init->name() << ", " << config.activation.name() << ", " << r.arch;
+  if (r.widths.empty()) {
+    os << " depth " << r.depth << " width " << r.width;
+  } else {
+    os << " widths ";
+    for (std::size_t i = 0; i < r.widths.size(); ++i) os << (i ? "," : "") << r.widths[i];
+  }
+  os << ", batch " << r.batch << ", " << r.precision;
+  if (r.norm != "none") os << ", " << r.norm;
+  if (r.input != "standard_normal") os << ", input " << r.input;
+  return os.str();
+}
+
+struct CheckFlags {
+  claims::CheckRequest request;
+  std::string widths;
+  std::string claims;
+  bool json = false;
+};
+
+}  // namespace
+
+Subcommand add_check_command(CLI::App& app) {
+  auto flags = std::make_shared<CheckFlags>();
+  CLI::App* sub = app.add_subcommand(
+      "check", "Check the stability claims on one configuration (exit 0 holds, 1 violated, "
+               "2 bad input, 3 inconclusive)");
+  claims::CheckRequest& r = flags->request;
+  sub->add_option("--init", r.init, "init spec, e.g. kaiming_normal or normal(std=0.01)")->required();
+  sub->add_option("--activation", r.activation, "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, "
+                                                "selu, elu, softplus, mish, linear")
+      ->required();
+  sub->add_option("--arch", r.arch, "mlp | conv | resnet")->capture_default_str();
+  sub->add_option("--depth", r.depth, "weight layers (mlp, conv) or residual blocks (resnet)")
+      ->capture_default_str();
+  auto* width = sub->add_option("--width", r.width, "every layer's width (channels for conv)")
+                    ->capture_default_str();
+  sub->add_option("--widths", flags->widths, "n0,n1,...,nL: input width then each layer's width")
+      ->excludes(width);
+  sub->add_option("--batch", r.batch, "input batch size")->capture_default_str();
+  sub->add_option("--kernel", r.kernel, "conv kernel size")->capture_default_str();
+  sub->add_option("--spatial", r.spatial, "conv input height = width")->capture_default_str();
+  sub->add_option("--branch-scale", r.branch_scale, "resnet branch scale, an expression over depth")
+      ->capture_default_str();
+  sub->add_option("--norm", r.norm, "none | batchnorm | layernorm")->capture_default_str();
+  sub->add_option("--precision", r.precision, "fp32 | bf16 | fp16")->capture_default_str();
+  sub->add_option("--input", r.input, "standard_normal | dataset_normalized | unnormalized")
+      ->capture_default_str();
+  sub->add_option("--tolerance", r.tolerance, "K: std within [1/K, K]")->capture_default_str();
+  sub->add_option("--claims", flags->claims, "comma-separated claim ids (default: all applicable)");
+  sub->add_option("--seed", r.seed, "random seed")->capture_default_str();
+  sub->add_flag("--json", flags->json, "print the result as JSON");
+
+  return {sub, [flags] {
+            claims::CheckRequest request = flags->request;
+            if (!flags->widths.empty()) request.widths = parse_widths(flags->widths);
+            if (!flags->claims.empty()) request.claims = split_claims(flags->claims);
+            const engine::NetworkConfig config = claims::make_network_config(request);
+            claims::CheckOptions options;
+            options.tolerance = request.tolerance;
+            options.seed = request.seed;
+            for (const std::string& c : request.claims) options.claims.push_back(claims::parse_claim(c));
+            const claims::CheckResult result = claims::check_configuration(config, options);
+            const std::string description = describe(request, config);
+            if (flags->json) {
+              std::cout << to_json(request, result, description).dump(2) << "\n";
+            } else {
+              print_human(std::cout, request, result, description);
+            }
+            switch (result.overall) {
+              case stats::Verdict::holds:
+                return kExitHolds;
+              case stats::Verdict::violated:
+                return kExitViolated;
+              case stats::Verdict::inconclusive:
+                return kExitInconclusive;
+            }
+            return kExitInconclusive;
+          }};
+}
+
+}  // namespace initcheck::cli

@@ -1,0 +1,91 @@
+/// `bn-input`: "You want what is passed into Batchnorm to only have small variances from mean 0
+/// std 1. You can lose information when you normalize otherwise." — two ways BN loses
+/// information, both checked at every BN layer:
+/// (1) ε swamps the variance: the BN output std √(σ_c²/(σ_c²+ε)) of every channel must stay
+///     ≥ 1/K (deterministic: the smallest realized channel variance over layers and networks
+///     against 1/K²);
+/// (2) low-precision storage of the pre-BN values destroys resolution: the fraction of stored
+///     z flushed, subnormal or overflowed stays ≤ ε_precision (as the `precision` claim, rows as
+///     independent [0, 1] units, level 1 − α/D per layer; fp16/bf16 only).
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/claims/detail/claim_context.hpp"
+
+namespace initcheck::claims::detail {
+
+std::string bn_input_not_applicable(const engine::NetworkConfig& config) {
+  if (config.norm != engine::Norm::batchnorm) return "needs --norm batchnorm";
+  return {};
+}
+
+ClaimResult check_bn_input(const ClaimContext& ctx) {
+  const double k2 = ctx.options.tolerance * ctx.options.tolerance;
+  ClaimResult result = make_result(
+      ClaimId::bn_input,
+      "smallest BatchNorm output variance σ²/(σ²+ε) over channels, layers and " +
+          std::to_string(ctx.traces.size()) + " networks",
+      {1.0 / k2, std::numeric_limits<double>::infinity()});
+  double smallest = std::numeric_limits<double>::infinity();
+  int layer = -1;
+  double pre_var = 0.0;
+  for (const engine::Trace& t : ctx.traces) {
+    for (std::size_t l = 0; l < t.layers.size(); ++l) {
+      double v = t.layers[l].norm.min_channel_variance;
+      if (std::isnan(v)) v = 0.0;
+      if (layer < 0 || v < smallest) {
+        smallest = v;
+        layer = static_cast<int>(l) + 1;
+        pre_var = t.layers[l].pre.min_channel_variance;
+      }
+    }
+  }
+  result.ci = {smallest, smallest, smallest, 1.0, ctx.traces.size()};
+  result.layer = layer;
+  if (ctx.trajectory && layer > 0) {
+    const theory::LayerPrediction& p = ctx.trajectory->layers[static_cast<std::size_t>(layer - 1)];
+    const double var = p.pre_second_moment - p.pre_mean * p.pre_mean;
+    result.predicted = var / (var + ctx.config.bn_eps);
+  }
+  finish(result);
+  if (result.verdict == stats::Verdict::violated) {
+    result.advice = "pre-BatchNorm channel variance " + short_number(pre_var) + " is swamped by ε = " +
+                    short_number(ctx.config.bn_eps) +
+                    ": initialize so the pre-BN std is ≈ 1 (a variance-preserving scheme)";
+    return result;
+  }
+  if (ctx.config.precision == precision::Format::fp32) return result;
+  // (2) pre-BN storage events.
+  const std::size_t layers = ctx.traces.empty() ? 0 : ctx.traces.front().layers.size();
+  const double level = 1.0 - ctx.alpha / static_cast<double>(std::max<std::size_t>(layers, 1));
+  const stats::ToleranceBand band{0.0, ctx.options.precision_epsilon};
+  stats::Verdict verdict = stats::Verdict::holds;
+  for (std::size_t l = 0; l < layers; ++l) {
+    const stats::ConfidenceInterval ci = layer_event_interval(ctx.traces, l, true, level);
+    const stats::Verdict v = safe_decide(ci, band);
+    if (static_cast<int>(v) > static_cast<int>(verdict)) {
+      verdict = v;
+      if (static_cast<int>(v) > static_cast<int>(result.verdict)) {
+        result.quantity = "fraction of pre-BatchNorm values flushed, subnormal or ±inf in " +
+                          std::string(precision::format_name(ctx.config.precision)) + ", worst layer";
+        result.band = band;
+        result.ci = ci;
+        result.layer = static_cast<int>(l) + 1;
+        result.predicted = std::nan("");
+        finish(result);
+      }
+    }
+  }
+  if (result.verdict == stats::Verdict::violated) {
+    result.advice = "pre-BatchNorm values lose resolution in " +
+                    std::string(precision::format_name(ctx.config.precision)) +
+                    ": keep the pre-BN scale near 1 or store BN inputs in fp32";
+  }
+  return result;
+}
+
+}  // namespace initcheck::claims::detail

@@ -1,0 +1,244 @@
+// check_configuration: engine replicates → theory oracle → one test per applicable claim.
+//
+// Error budget (DESIGN.md §2). A configuration's family level α (CheckOptions::alpha, 1e-6 for
+// `initcheck check`) is split equally over the applicable claims (Bonferroni: α_c = α/#claims)
+// and, inside a claim, over its depths (α_c/D per layer or depth) or its sub-tests (α_c/2 for
+// growth's two tests, batch-stats' mean and variance, drift's Clopper–Pearson lower and upper
+// bounds; drift's normal-model bound spends α_c/4 on μ and α_c/4 on s). So a configuration on
+// which every claim is true is reported "violated" with probability ≤ α whatever the dependence.
+//
+// Suite-level budget (a full ctest run, target ≤ 1e-6):
+//   tests/claims: ≈ 30 configurations asserting holds / not violated at α = 1e-9  ≤ 3e-8
+//                 + 4 calibration checks of the statistics at α = 1e-9 each         ≤ 4e-9
+//   tests/cli:    2 "exit 0" configurations at α = 1e-6 whose true gain sits ≥ 2 interval
+//                 half-widths inside the band (P(violated) < 1e-12 each)            ≤ 2e-12
+//   properties/claims_properties.cpp: 5 scheme suites × 10 properties × 6 cases at
+//                 α_case = 1e-9                                                     ≤ 3e-7
+//   examples/new_scheme: 10 properties × 6 cases at 1e-9                            ≤ 6e-8
+//   total (claims + properties + cli + example)                                     ≤ 4e-7
+// Shrinking runs only after a failure, so it adds nothing to a passing run's false-failure
+// probability. Assertions of "violated" (planted bugs, true findings) are power statements: they
+// can fail only if a test lacks power, and their configurations lie far outside the band.
+
+#include "initcheck/claims/check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <thread>
+
+#include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/claims/detail/sample_plan.hpp"
+#include "initcheck/engine/replicates.hpp"
+#include "initcheck/rng/engine.hpp"
+#include "initcheck/stats/quantiles.hpp"
+
+namespace initcheck::claims {
+namespace {
+/// Salt of the extra drift networks' seed (an arbitrary constant: "drift" in ASCII).
+constexpr std::uint64_t kDriftSeedSalt = 0x6472696674ULL;
+}  // namespace
+namespace detail {
+
+const ClaimDefinition& claim_definition(ClaimId id) {
+  static const std::array<ClaimDefinition, 10> kDefinitions = {{
+      {ClaimId::variance, variance_not_applicable, check_variance},
+      {ClaimId::growth, growth_not_applicable, check_growth},
+      {ClaimId::drift, drift_not_applicable, check_drift},
+      {ClaimId::precision, precision_not_applicable, check_precision},
+      {ClaimId::mean, mean_not_applicable, check_mean},
+      {ClaimId::dominance, dominance_not_applicable, check_dominance},
+      {ClaimId::batchnorm, batchnorm_not_applicable, check_batchnorm},
+      {ClaimId::bn_input, bn_input_not_applicable, check_bn_input},
+      {ClaimId::batch_stats, batch_stats_not_applicable, check_batch_stats},
+      {ClaimId::gradient, gradient_not_applicable, check_gradient},
+  }};
+  return kDefinitions[static_cast<std::size_t>(id)];
+}
+
+namespace {
+
+double quantile_of(std::vector<double> v, double p) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+LayerCurves make_curves(const engine::NetworkConfig& config, std::span<const engine::Trace> traces,
+                        const std::optional<theory::PredictedTrajectory>& trajectory,
+                        const std::optional<theory::FiniteWidthPrediction>& finite_width,
+                        bool backward) {
+  LayerCurves c;
+  const auto n = static_cast<std::size_t>(config.depth()) + 1;
+  const auto r = static_cast<double>(traces.size());
+  c.forward_std.assign(n, 0.0);
+  c.gradient_std.assign(n, 0.0);
+  c.flushed_fraction.assign(n, 0.0);
+  c.subnormal_fraction.assign(n, 0.0);
+  c.overflow_fraction.assign(n, 0.0);
+  c.drift_lower.assign(n, 0.0);
+  c.drift_upper.assign(n, 0.0);
+  std::vector<std::vector<double>> ratios(n);
+  for (const engine::Trace& t : traces) {
+    const std::vector<double> m = forward_moments(t, config);
+    for (std::size_t l = 0; l < n; ++l) {
+      c.forward_std[l] += m[l] / r;
+      ratios[l].push_back(std::sqrt(m[l] / m[0]));
+    }
+    if (backward) {
+      const std::vector<double> g = backward_moments(t, config);
+      for (std::size_t l = 0; l < n; ++l) c.gradient_std[l] += g[l] / r;
+    }
+    if (config.arch != engine::Architecture::resnet) {
+      for (std::size_t l = 1; l < n; ++l) {
+        const engine::LayerTrace& lt = t.layers[l - 1];
+        const precision::PrecisionEvents e = lt.pre_events + lt.norm_events + lt.post_events;
+        if (e.total == 0) continue;
+        const auto total = static_cast<double>(e.total);
+        c.flushed_fraction[l] += static_cast<double>(e.flushed_to_zero) / total / r;
+        c.subnormal_fraction[l] += static_cast<double>(e.subnormal) / total / r;
+        c.overflow_fraction[l] += static_cast<double>(e.overflow) / total / r;
+      }
+    } else {
+      for (std::size_t l = 1; l < n; ++l) {
+        const precision::PrecisionEvents& e = t.blocks[l - 1].stream_events;
+        if (e.total == 0) continue;
+        const auto total = static_cast<double>(e.total);
+        c.flushed_fraction[l] += static_cast<double>(e.flushed_to_zero) / total / r;
+        c.subnormal_fraction[l] += static_cast<double>(e.subnormal) / total / r;
+        c.overflow_fraction[l] += static_cast<double>(e.overflow) / total / r;
+      }
+    }
+  }
+  for (double& v : c.forward_std) v = std::sqrt(v);
+  for (double& v : c.gradient_std) v = std::sqrt(v);
+  if (!backward) c.gradient_std.clear();
+  for (std::size_t l = 0; l < n; ++l) {
+    c.drift_lower[l] = quantile_of(ratios[l], 0.05);
+    c.drift_upper[l] = quantile_of(ratios[l], 0.95);
+  }
+  if (trajectory) {
+    for (double m : predicted_forward_moments(*trajectory, config)) c.predicted_forward_std.push_back(std::sqrt(m));
+    if (backward) {
+      for (double g : predicted_backward_moments(*trajectory, config)) c.predicted_gradient_std.push_back(std::sqrt(g));
+    }
+    if (finite_width && finite_width->moment_ratio.size() + 1 == n) {
+      const std::vector<double> p = predicted_forward_moments(*trajectory, config);
+      const double z = stats::normal_quantile(0.95);
+      c.predicted_drift_lower.assign(n, 1.0);
+      c.predicted_drift_upper.assign(n, 1.0);
+      for (std::size_t l = 1; l < n; ++l) {
+        const double s2 = std::log(finite_width->moment_ratio[l - 1]);
+        const double mu = std::log(p[l] / p[0]) - s2 / 2.0;
+        c.predicted_drift_lower[l] = std::exp(0.5 * (mu - z * std::sqrt(s2)));
+        c.predicted_drift_upper[l] = std::exp(0.5 * (mu + z * std::sqrt(s2)));
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace
+}  // namespace detail
+
+stats::Verdict overall_verdict(const std::vector<ClaimResult>& results) {
+  stats::Verdict v = stats::Verdict::holds;
+  for (const ClaimResult& r : results) {
+    if (r.applicable) v = stats::combine(v, r.verdict);
+  }
+  return v;
+}
+
+CheckResult check_configuration(const engine::NetworkConfig& config, const CheckOptions& options) {
+  config.validate();
+  const std::vector<ClaimId> selected =
+      options.claims.empty() ? std::vector<ClaimId>(kAllClaims.begin(), kAllClaims.end()) : options.claims;
+  CheckResult out;
+  std::vector<ClaimId> to_check;
+  for (ClaimId id : kAllClaims) {
+    ClaimResult r;
+    r.id = id;
+    r.predicted = std::nan("");
+    const bool wanted = std::find(selected.begin(), selected.end(), id) != selected.end();
+    const std::string reason = detail::claim_definition(id).not_applicable(config);
+    if (!wanted) {
+      r.applicable = false;
+      r.not_applicable_reason = "not selected (--claims)";
+    } else if (!reason.empty()) {
+      r.applicable = false;
+      r.not_applicable_reason = reason;
+    } else {
+      to_check.push_back(id);
+    }
+    out.claims.push_back(std::move(r));
+  }
+
+  std::optional<theory::PredictedTrajectory> trajectory;
+  try {
+    trajectory = theory::predict_trajectory(config);
+  } catch (const std::exception&) {
+    trajectory.reset();
+  }
+  std::optional<theory::FiniteWidthPrediction> finite_width;
+  try {
+    finite_width = theory::predict_finite_width(config);
+  } catch (const std::exception&) {
+    finite_width.reset();
+  }
+
+  const bool need_backward =
+      std::find(to_check.begin(), to_check.end(), ClaimId::gradient) != to_check.end();
+  detail::SamplePlan plan =
+      detail::plan_samples(config, options, trajectory, finite_width, to_check.size(), need_backward);
+  if (options.replicates > 0) plan.replicates = std::max(options.replicates, 2);
+  if (options.drift_replicates > 0) plan.drift_replicates = options.drift_replicates;
+  plan.drift_replicates = std::max(plan.drift_replicates, plan.replicates);
+  engine::TraceOptions trace_options;
+  trace_options.backward = need_backward;
+  trace_options.per_sample_norms = true;
+  trace_options.gram = false;
+  trace_options.dominance_units = 4;
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<engine::Trace> traces;
+  if (!to_check.empty()) {
+    traces = engine::run_replicates(config, trace_options, options.seed, plan.replicates, threads);
+  }
+  out.replicates = plan.replicates;
+  // Extra forward-only networks for `drift` (their own seed stream, batch 1 unless BatchNorm).
+  std::vector<engine::Trace> drift_traces;
+  const bool check_drift =
+      std::find(to_check.begin(), to_check.end(), ClaimId::drift) != to_check.end();
+  if (check_drift && plan.drift_replicates > plan.replicates) {
+    engine::NetworkConfig small = config;
+    if (config.norm != engine::Norm::batchnorm) small.batch = 1;
+    engine::TraceOptions drift_options = trace_options;
+    drift_options.backward = false;
+    drift_options.dominance_units = 0;
+    drift_traces = engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
+                                          plan.drift_replicates - plan.replicates, threads);
+  }
+  drift_traces.insert(drift_traces.begin(), traces.begin(), traces.end());
+  out.drift_replicates = static_cast<int>(drift_traces.size());
+
+  const double alpha_claim = to_check.empty() ? options.alpha : options.alpha / static_cast<double>(to_check.size());
+  for (ClaimId id : to_check) {
+    const detail::ClaimContext ctx{config, options, traces, drift_traces, trajectory, finite_width, alpha_claim};
+    ClaimResult r = detail::claim_definition(id).check(ctx);
+    r.id = id;
+    r.applicable = true;
+    out.claims[static_cast<std::size_t>(id)] = std::move(r);
+  }
+  out.overall = overall_verdict(out.claims);
+  if (!traces.empty()) {
+    out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);
+  }
+  return out;
+}
+
+}  // namespace initcheck::claims

@@ -1,0 +1,41 @@
+#pragma once
+/// A configuration as a user writes it — `initcheck check` flags or one sweep cell — before
+/// parsing. One type for both, so a sweep finding reproduces with the printed command line.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "initcheck/engine/network_config.hpp"
+
+namespace initcheck::claims {
+
+struct CheckRequest {
+  std::string init = "kaiming_normal";  ///< init spec (DESIGN.md §4 grammar)
+  std::string activation = "relu";
+  std::string arch = "mlp";             ///< mlp | conv | resnet
+  int depth = 20;                       ///< weight layers (mlp, conv) or residual blocks (resnet)
+  std::int64_t width = 256;             ///< every layer's width (channels for conv)
+  std::vector<std::int64_t> widths;     ///< n0..nL; overrides width/depth when non-empty
+  std::int64_t batch = 128;
+  int kernel = 3;
+  int spatial = 16;
+  std::string branch_scale = "1";       ///< expression over `depth` (resnet)
+  std::string norm = "none";            ///< none | batchnorm | layernorm
+  std::string precision = "fp32";       ///< fp32 | bf16 | fp16
+  std::string input = "standard_normal";  ///< standard_normal | dataset_normalized | unnormalized
+  double tolerance = 2.0;               ///< K: std must stay within [1/K, K]
+  std::vector<std::string> claims;      ///< claim ids; empty = every applicable claim
+  std::uint64_t seed = 0;
+};
+
+/// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for
+/// the activation), activation, arch, norm, precision, input and branch-scale expression.
+/// Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
+engine::NetworkConfig make_network_config(const CheckRequest& request);
+
+/// The `initcheck check ...` command line that reproduces `request` (shell-quoted, flags that
+/// equal their defaults omitted).
+std::string reproduce_command(const CheckRequest& request);
+
+}  // namespace initcheck::claims

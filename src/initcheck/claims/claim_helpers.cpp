@@ -1,0 +1,163 @@
+#include <cmath>
+#include <limits>
+
+#include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/report/number_format.hpp"
+#include "initcheck/theory/exact_gain.hpp"
+
+namespace initcheck::claims::detail {
+
+int depth_units(const engine::NetworkConfig& config) { return config.depth(); }
+
+std::vector<double> forward_moments(const engine::Trace& trace, const engine::NetworkConfig& config) {
+  std::vector<double> m;
+  m.reserve(static_cast<std::size_t>(config.depth()) + 1);
+  m.push_back(trace.input.second_moment);
+  if (config.arch == engine::Architecture::resnet) {
+    for (const engine::BlockTrace& b : trace.blocks) m.push_back(b.stream.second_moment);
+  } else {
+    for (const engine::LayerTrace& l : trace.layers) m.push_back(l.post.second_moment);
+  }
+  return m;
+}
+
+std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory& t,
+                                              const engine::NetworkConfig& config) {
+  std::vector<double> m;
+  m.push_back(t.input_second_moment);
+  if (config.arch == engine::Architecture::resnet) {
+    for (const theory::BlockPrediction& b : t.blocks) m.push_back(b.stream_second_moment);
+  } else {
+    for (const theory::LayerPrediction& l : t.layers) m.push_back(l.post_second_moment);
+  }
+  return m;
+}
+
+std::vector<double> backward_moments(const engine::Trace& trace, const engine::NetworkConfig& config) {
+  const int depth = config.depth();
+  std::vector<double> g(static_cast<std::size_t>(depth) + 1, 0.0);
+  g[static_cast<std::size_t>(depth)] = trace.grad_output_sq;
+  if (config.arch == engine::Architecture::resnet) {
+    for (int b = 0; b + 1 < depth; ++b) {
+      g[static_cast<std::size_t>(b) + 1] = trace.blocks[static_cast<std::size_t>(b)].grad_stream_sq;
+    }
+    g[0] = trace.grad_input_sq;
+  } else {
+    for (int l = 0; l < depth; ++l) {
+      g[static_cast<std::size_t>(l)] = trace.layers[static_cast<std::size_t>(l)].grad_input_sq;
+    }
+  }
+  return g;
+}
+
+std::vector<double> predicted_backward_moments(const theory::PredictedTrajectory& t,
+                                               const engine::NetworkConfig& config) {
+  const int depth = config.depth();
+  std::vector<double> g(static_cast<std::size_t>(depth) + 1, 1.0);
+  if (config.arch == engine::Architecture::resnet) {
+    for (int b = 0; b + 1 < depth; ++b) {
+      g[static_cast<std::size_t>(b) + 1] = t.blocks[static_cast<std::size_t>(b)].grad_stream_sq;
+    }
+    g[0] = t.grad_input_sq;
+  } else {
+    for (int l = 0; l < depth; ++l) {
+      g[static_cast<std::size_t>(l)] = t.layers[static_cast<std::size_t>(l)].grad_input_sq;
+    }
+  }
+  return g;
+}
+
+ClaimResult make_result(ClaimId id, std::string quantity, const stats::ToleranceBand& band) {
+  ClaimResult r;
+  r.id = id;
+  r.quantity = std::move(quantity);
+  r.band = band;
+  r.predicted = std::numeric_limits<double>::quiet_NaN();
+  return r;
+}
+
+void finish(ClaimResult& result) {
+  result.verdict = safe_decide(result.ci, result.band);
+  result.measured = result.ci.estimate;
+  result.severity = severity(result.ci, result.band);
+  if (result.verdict == stats::Verdict::holds) result.advice.clear();
+}
+
+std::string short_number(double x) { return report::format_number(x); }
+
+SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
+                             const std::vector<double>& reference, const stats::ToleranceBand& band,
+                             double alpha) {
+  SeriesCheck out;
+  if (logs.empty()) {
+    out.verdict = stats::Verdict::inconclusive;
+    return out;
+  }
+  const std::size_t depth = logs.front().size() - 1;
+  const double level = 1.0 - alpha / static_cast<double>(std::max<std::size_t>(depth, 1));
+  const stats::ToleranceBand log_band{std::log(band.lo), std::log(band.hi)};
+  out.geometric_mean.assign(depth + 1, 1.0);
+  // Signed margin of the CI inside the band (negative when it sticks out); the reporting depth
+  // is the one with the smallest margin (the worst violation, or the least certain depth).
+  double least_margin = std::numeric_limits<double>::infinity();
+  stats::ConfidenceInterval least_ci;
+  std::vector<double> column(logs.size());
+  for (std::size_t l = 1; l <= depth; ++l) {
+    for (std::size_t r = 0; r < logs.size(); ++r) column[r] = logs[r][l] - reference[l];
+    const stats::ConfidenceInterval ci = replicate_mean_interval(column, level);
+    out.geometric_mean[l] = std::exp(ci.estimate);
+    const stats::Verdict v = safe_decide(ci, log_band);
+    out.verdict = stats::combine(out.verdict, v);
+    if (v == stats::Verdict::violated && out.first_violated == 0) out.first_violated = static_cast<int>(l);
+    double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
+    if (std::isnan(margin)) margin = -std::numeric_limits<double>::infinity();
+    if (out.depth <= 0 || margin < least_margin) {
+      least_margin = margin;
+      out.depth = static_cast<int>(l);
+      least_ci = ci;
+    }
+  }
+  out.ci = exp_interval(least_ci);
+  return out;
+}
+
+}  // namespace initcheck::claims::detail
+
+namespace initcheck::claims::detail {
+
+std::string gain_advice(const engine::NetworkConfig& config, double per_layer_gain) {
+  const nn::Activation& act = config.activation;
+  std::string scheme;
+  switch (act.kind) {
+    case nn::ActivationKind::relu:
+      scheme = "kaiming_normal (gain √2 for relu)";
+      break;
+    case nn::ActivationKind::leaky_relu:
+      scheme = "kaiming_normal(a=" + short_number(act.param) + ") (gain √(2/(1+a²)))";
+      break;
+    case nn::ActivationKind::linear:
+      scheme = "lecun_normal, xavier_normal (square layers) or orthogonal";
+      break;
+    case nn::ActivationKind::selu:
+      scheme = "lecun_normal (SELU's self-normalizing init, gain 1)";
+      break;
+    default:
+      scheme = "normal(std=exact_gain/sqrt(fan_in)) (exact gain " +
+               short_number(theory::variance_preserving_gain(act)) + " for " + act.name() + ")";
+      break;
+  }
+  std::string text = "second moment ×" + short_number(per_layer_gain) + " per " +
+                     (config.arch == engine::Architecture::resnet ? "block" : "layer") + "; ";
+  if (config.arch == engine::Architecture::resnet) {
+    return text + "scale residual branches by 1/√depth (--branch-scale '1/sqrt(depth)') and use " +
+           scheme;
+  }
+  if (config.norm != engine::Norm::none) {
+    return text + "the normalization layer fixes the scale; check the activation's gain, use " +
+           scheme;
+  }
+  return text + "use " + scheme;
+}
+
+}  // namespace initcheck::claims::detail

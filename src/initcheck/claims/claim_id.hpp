@@ -1,0 +1,39 @@
+#pragma once
+/// The stability claims of DESIGN.md §1: ids, names and source statements.
+
+#include <array>
+#include <string_view>
+#include <vector>
+
+namespace initcheck::claims {
+
+enum class ClaimId {
+  variance,
+  growth,
+  drift,
+  precision,
+  mean,
+  dominance,
+  batchnorm,
+  bn_input,
+  batch_stats,
+  gradient
+};
+
+inline constexpr std::array<ClaimId, 10> kAllClaims = {
+    ClaimId::variance,  ClaimId::growth,    ClaimId::drift,    ClaimId::precision,
+    ClaimId::mean,      ClaimId::dominance, ClaimId::batchnorm, ClaimId::bn_input,
+    ClaimId::batch_stats, ClaimId::gradient};
+
+/// The id as used on the command line, in reports and JSON (`bn-input`, `batch-stats`, ...).
+std::string_view claim_name(ClaimId id);
+/// The source wording the claim tests (a quote from the course forum).
+std::string_view claim_statement(ClaimId id);
+/// What the claim measures, in one line.
+std::string_view claim_measure(ClaimId id);
+/// Parses one id; throws InputError listing the valid ids.
+ClaimId parse_claim(std::string_view name);
+/// Parses a comma-separated list (`variance,drift`); duplicates removed, order kept.
+std::vector<ClaimId> parse_claim_list(std::string_view csv);
+
+}  // namespace initcheck::claims

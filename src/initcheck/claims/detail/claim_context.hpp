@@ -1,0 +1,122 @@
+#pragma once
+/// Internal interface of the claims: what a claim reads, and one entry per claim.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "initcheck/claims/check.hpp"
+#include "initcheck/claims/claim_result.hpp"
+#include "initcheck/engine/network_config.hpp"
+#include "initcheck/engine/trace.hpp"
+#include "initcheck/theory/finite_width.hpp"
+#include "initcheck/theory/trajectory.hpp"
+
+namespace initcheck::claims::detail {
+
+/// Everything one claim check reads.
+struct ClaimContext {
+  const engine::NetworkConfig& config;
+  const CheckOptions& options;
+  std::span<const engine::Trace> traces;  ///< iid network replicates (forward + backward)
+  /// Replicates for `drift`: `traces` plus extra forward-only networks (see SamplePlan).
+  std::span<const engine::Trace> drift_traces;
+  const std::optional<theory::PredictedTrajectory>& trajectory;  ///< mean-field oracle
+  const std::optional<theory::FiniteWidthPrediction>& finite_width;  ///< Hanin–Rolnick
+  double alpha = 1e-7;  ///< this claim's share of the configuration's error budget
+};
+
+/// One claim: applicability (empty string = applies) and the check.
+struct ClaimDefinition {
+  ClaimId id;
+  std::string (*not_applicable)(const engine::NetworkConfig&);
+  ClaimResult (*check)(const ClaimContext&);
+};
+
+/// The definition of `id`.
+const ClaimDefinition& claim_definition(ClaimId id);
+
+// --- per-claim entry points (one .cpp each) ---------------------------------------------------
+std::string variance_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_variance(const ClaimContext&);
+std::string growth_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_growth(const ClaimContext&);
+std::string drift_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_drift(const ClaimContext&);
+std::string precision_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_precision(const ClaimContext&);
+std::string mean_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_mean(const ClaimContext&);
+std::string dominance_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_dominance(const ClaimContext&);
+std::string batchnorm_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_batchnorm(const ClaimContext&);
+std::string bn_input_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_bn_input(const ClaimContext&);
+std::string batch_stats_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_batch_stats(const ClaimContext&);
+std::string gradient_not_applicable(const engine::NetworkConfig&);
+ClaimResult check_gradient(const ClaimContext&);
+
+// --- shared helpers (claim_helpers.cpp) -------------------------------------------------------
+
+/// Depth units D: weight layers (mlp, conv) or residual blocks (resnet).
+int depth_units(const engine::NetworkConfig& config);
+/// Per-unit second moment of the activations entering depth unit l+1, l = 0..D (index 0 = the
+/// network input; l ≥ 1 = the output of layer/block l: post-activation, or the residual stream).
+std::vector<double> forward_moments(const engine::Trace& trace, const engine::NetworkConfig& config);
+/// The same from the mean-field oracle.
+std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory& t,
+                                              const engine::NetworkConfig& config);
+/// Per-unit gradient second moment E[(∂L/∂h_l)²], l = 0..D (index D = the upstream gradient).
+std::vector<double> backward_moments(const engine::Trace& trace, const engine::NetworkConfig& config);
+/// The same from the oracle (relative to E[r²] = 1 at index D).
+std::vector<double> predicted_backward_moments(const theory::PredictedTrajectory& t,
+                                               const engine::NetworkConfig& config);
+
+/// A result pre-filled with id, quantity, band and NaN prediction.
+ClaimResult make_result(ClaimId id, std::string quantity, const stats::ToleranceBand& band);
+/// Fills verdict and severity from ci/band.
+void finish(ClaimResult& result);
+/// Formats x with three significant digits (for advice text).
+std::string short_number(double x);
+
+/// Outcome of checking a per-depth series of log quantities against a log band, one t interval
+/// per depth (Bonferroni over depths): the combined verdict, the reporting depth (first
+/// with the worst margin), the first violated depth, and the interval in ratio units.
+struct SeriesCheck {
+  stats::Verdict verdict = stats::Verdict::holds;
+  int depth = -1;                 ///< 1-based depth reported: worst violation or least certain
+  int first_violated = 0;         ///< first violated depth (0 = none)
+  stats::ConfidenceInterval ci;   ///< exp of the t interval at `depth`
+  std::vector<double> geometric_mean;  ///< exp(mean log) per depth (index 0..D)
+};
+/// `logs[r][l]` for replicates r and depths l = 0..D (index 0 ignored: always the reference);
+/// `reference` (size D+1, log units) is subtracted first (theory or 0). Band in ratio units.
+SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
+                             const std::vector<double>& reference, const stats::ToleranceBand& band,
+                             double alpha);
+
+}  // namespace initcheck::claims::detail
+
+namespace initcheck::claims::detail {
+
+/// ½·log(M_L/M_0) for the first input of the batch (per-sample norms; the batch RMS when the
+/// trace has none).
+double per_input_log_std_ratio(const engine::Trace& trace, const engine::NetworkConfig& config);
+
+/// One line of advice for a second-moment gain g per layer that should be 1: the scheme to use
+/// for the configuration's activation (or the residual scaling for resnets).
+std::string gain_advice(const engine::NetworkConfig& config, double per_layer_gain);
+
+}  // namespace initcheck::claims::detail
+
+namespace initcheck::claims::detail {
+
+/// Interval for a layer's mean event fraction (underflow + overflow) over replicates, rows as
+/// independent [0, 1] units (precision_claim.cpp). `pre_only`: count only z's events.
+stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> traces, std::size_t layer,
+                                               bool pre_only, double level);
+
+}  // namespace initcheck::claims::detail

@@ -1,0 +1,42 @@
+#pragma once
+/// How many independent networks a check runs: sized by need (the margin between the
+/// prediction and the tolerance band, and the predicted spread), capped by a compute budget.
+
+#include <cstddef>
+#include <optional>
+
+#include "initcheck/claims/check.hpp"
+#include "initcheck/theory/finite_width.hpp"
+#include "initcheck/theory/trajectory.hpp"
+
+namespace initcheck::claims::detail {
+
+struct SamplePlan {
+  int replicates = 16;
+  /// Networks for `drift` (≥ replicates): when the Hanin–Rolnick prediction says the drift
+  /// probability exceeds δ, enough networks for the Clopper–Pearson lower bound to exceed δ
+  /// (expected count), run forward-only (batch 1 unless BatchNorm) beyond `replicates`.
+  int drift_replicates = 16;
+  double cost_per_replicate = 0.0;  ///< estimated flops (forward, backward, weight draws)
+  double cost_per_replicate_forward_batch1 = 0.0;  ///< the same for one extra drift network
+};
+
+/// Replicates: the t interval of the `variance`/`gradient`/`drift` tests must resolve the margin
+/// between the mean-field prediction and the band edge given the Hanin–Rolnick spread
+/// (replicates_for_margin at α/(claims·depth)); at least kMinReplicates, at most what
+/// kFlopBudget affords (never fewer than kMinReplicates).
+SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions& options,
+                        const std::optional<theory::PredictedTrajectory>& trajectory,
+                        const std::optional<theory::FiniteWidthPrediction>& finite_width,
+                        std::size_t claims, bool backward);
+
+inline constexpr int kMinReplicates = 16;
+inline constexpr int kMaxDriftReplicates = 256;
+/// Flop-equivalents the extra drift networks may spend (weight draws dominate: ≈ 2.5 core-s).
+inline constexpr double kDriftFlopBudget = 2.0e11;
+inline constexpr int kMaxReplicates = 96;
+/// Flop-equivalents one check may spend: ≈ 32 replicates of the default depth-20 width-256 MLP
+/// with backward (≈ 0.8 core-seconds, ≈ 0.4 s on the 2-core development machine).
+inline constexpr double kFlopBudget = 7.5e10;
+
+}  // namespace initcheck::claims::detail

@@ -1,0 +1,139 @@
+#include <cmath>
+#include <string>
+
+#include "initcheck/claims/check_request.hpp"
+#include "initcheck/core/error.hpp"
+#include "initcheck/init/builtin_schemes.hpp"
+#include "initcheck/init/expression.hpp"
+#include "initcheck/init/registry.hpp"
+#include "initcheck/init/spec_parser.hpp"
+#include "initcheck/theory/exact_gain.hpp"
+
+namespace initcheck::claims {
+namespace {
+
+using engine::NetworkConfig;
+
+constexpr std::int64_t kMaxWidth = 1 << 16;
+constexpr int kMaxDepth = 10000;
+constexpr std::int64_t kMaxBatch = 1 << 20;
+/// Largest activation tensor (floats) a check may allocate: 2³⁰ floats = 4 GiB.
+constexpr double kMaxActivationFloats = 1u << 30;
+
+engine::Architecture parse_arch(const std::string& s) {
+  if (s == "mlp") return engine::Architecture::mlp;
+  if (s == "conv") return engine::Architecture::conv;
+  if (s == "resnet") return engine::Architecture::resnet;
+  throw InputError("unknown --arch '" + s + "'; expected one of: mlp, conv, resnet");
+}
+
+engine::Norm parse_norm(const std::string& s) {
+  if (s == "none") return engine::Norm::none;
+  if (s == "batchnorm") return engine::Norm::batchnorm;
+  if (s == "layernorm") return engine::Norm::layernorm;
+  throw InputError("unknown --norm '" + s + "'; expected one of: none, batchnorm, layernorm");
+}
+
+engine::InputKind parse_input(const std::string& s) {
+  if (s == "standard_normal") return engine::InputKind::standard_normal;
+  if (s == "dataset_normalized") return engine::InputKind::dataset_normalized;
+  if (s == "unnormalized") return engine::InputKind::unnormalized;
+  throw InputError("unknown --input '" + s +
+                   "'; expected one of: standard_normal, dataset_normalized, unnormalized");
+}
+
+const init::Registry& builtin_registry() {
+  static const init::Registry registry = [] {
+    init::Registry r;
+    init::register_builtin_schemes(r);
+    return r;
+  }();
+  return registry;
+}
+
+std::vector<std::int64_t> widths_of(const CheckRequest& r) {
+  if (!r.widths.empty()) {
+    if (r.widths.size() < 2) {
+      throw InputError("--widths needs at least two entries (input width and one layer)");
+    }
+    for (std::size_t i = 0; i < r.widths.size(); ++i) {
+      if (r.widths[i] < 1 || r.widths[i] > kMaxWidth) {
+        throw InputError("--widths entry " + std::to_string(i) + " is " +
+                         std::to_string(r.widths[i]) + "; widths must be in [1, " +
+                         std::to_string(kMaxWidth) + "]");
+      }
+    }
+    return r.widths;
+  }
+  if (r.width < 1 || r.width > kMaxWidth) {
+    throw InputError("--width must be in [1, " + std::to_string(kMaxWidth) + "], got " +
+                     std::to_string(r.width));
+  }
+  if (r.depth < 1 || r.depth > kMaxDepth) {
+    throw InputError("--depth must be in [1, " + std::to_string(kMaxDepth) + "], got " +
+                     std::to_string(r.depth));
+  }
+  return std::vector<std::int64_t>(static_cast<std::size_t>(r.depth) + 1, r.width);
+}
+
+}  // namespace
+
+NetworkConfig make_network_config(const CheckRequest& r) {
+  NetworkConfig config;
+  config.arch = parse_arch(r.arch);
+  config.widths = widths_of(r);
+  if (static_cast<int>(config.widths.size()) - 1 > kMaxDepth) {
+    throw InputError("--widths lists more than " + std::to_string(kMaxDepth) + " layers");
+  }
+  config.activation = nn::Activation::parse(r.activation);
+  config.norm = parse_norm(r.norm);
+  config.precision = precision::parse_format(r.precision);
+  config.input = parse_input(r.input);
+  if (r.batch < 1 || r.batch > kMaxBatch) {
+    throw InputError("--batch must be in [1, " + std::to_string(kMaxBatch) + "], got " +
+                     std::to_string(r.batch));
+  }
+  config.batch = r.batch;
+  if (r.kernel < 1 || r.kernel > 15) {
+    throw InputError("--kernel must be in [1, 15], got " + std::to_string(r.kernel));
+  }
+  if (r.spatial < 1 || r.spatial > 512) {
+    throw InputError("--spatial must be in [1, 512], got " + std::to_string(r.spatial));
+  }
+  config.kernel = r.kernel;
+  config.spatial = r.spatial;
+  if (!(std::isfinite(r.tolerance) && r.tolerance > 1.0)) {
+    throw InputError("--tolerance must be a finite number > 1 (std band [1/K, K])");
+  }
+
+  // Activation memory guard: a check should fail fast, not exhaust the machine.
+  double largest = 0;
+  for (std::int64_t w : config.widths) largest = std::max(largest, static_cast<double>(w));
+  const double pixels = config.arch == engine::Architecture::conv
+                            ? static_cast<double>(config.spatial) * config.spatial
+                            : 1.0;
+  if (largest * pixels * static_cast<double>(config.batch) > kMaxActivationFloats) {
+    throw InputError("configuration too large: width × batch" +
+                     std::string(config.arch == engine::Architecture::conv ? " × spatial²" : "") +
+                     " exceeds 2^30 values per layer");
+  }
+
+  const int depth = config.depth();
+  try {
+    const init::Expr scale = init::Expr::parse(r.branch_scale);
+    FanInfo at_depth;
+    at_depth.depth = depth;
+    config.branch_scale = scale.evaluate(at_depth);
+  } catch (const InputError& e) {
+    throw InputError("--branch-scale '" + r.branch_scale + "': " + e.what());
+  }
+
+  init::SpecContext context;
+  context.exact_gain = theory::variance_preserving_gain(config.activation);
+  if (const std::optional<double> g = theory::torch_gain(config.activation)) context.gain = *g;
+  config.init = init::parse_init_spec(r.init, builtin_registry(), context);
+  config.validate();
+  return config;
+}
+
+}  // namespace initcheck::claims

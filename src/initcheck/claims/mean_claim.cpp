@@ -1,0 +1,101 @@
+/// `mean`: "Mean 0 is mostly there for 0x0=0 and 0+0=0" — with zero-mean weights the
+/// pre-activation mean stays ≈ 0 (|E z| ≤ 0.1·std z) at every layer, although ReLU outputs have
+/// a positive mean.
+///
+/// Test: given the layer input H, the row means μ_i = w_i·h̄ + b_i are iid across output units
+/// i, so the layer's mean m = (1/C)Σμ_i has conditional variance s²/C with
+/// s² = C/(C−1)·((1/C)Σμ_i² − m²) (TensorStats::channel_sq_mean). Averaging R replicates gives
+/// an estimate with variance Σ_r s_r²/C_r / R² — a sum of R·C independent terms, so a normal
+/// interval (CLT) at level 1 − α/D per layer; divided by the layer's RMS std.
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/stats/quantiles.hpp"
+
+namespace initcheck::claims::detail {
+
+std::string mean_not_applicable(const engine::NetworkConfig&) { return {}; }
+
+ClaimResult check_mean(const ClaimContext& ctx) {
+  constexpr double kBound = 0.1;
+  ClaimResult result = make_result(
+      ClaimId::mean,
+      "pre-activation mean / std (rows of " + std::to_string(ctx.traces.size()) +
+          " networks), worst layer",
+      {-kBound, kBound});
+  const std::size_t layers = ctx.traces.empty() ? 0 : ctx.traces.front().layers.size();
+  const double alpha_l = ctx.alpha / static_cast<double>(std::max<std::size_t>(layers, 1));
+  const double z = stats::normal_quantile(1.0 - alpha_l / 2.0);
+  const auto r = static_cast<double>(ctx.traces.size());
+  stats::Verdict verdict = stats::Verdict::holds;
+  int worst = -1;
+  int first = -1;
+  double worst_margin = std::numeric_limits<double>::infinity();
+  stats::ConfidenceInterval worst_ci;
+  for (std::size_t l = 0; l < layers; ++l) {
+    double mean = 0.0;
+    double var_of_mean = 0.0;
+    double variance = 0.0;
+    bool ok = true;
+    for (const engine::Trace& t : ctx.traces) {
+      const engine::TensorStats& s = t.layers[l].pre;
+      const auto c = static_cast<double>(s.rows);
+      if (s.rows < 2) ok = false;
+      mean += s.mean;
+      const double between = std::max(0.0, s.channel_sq_mean - s.mean * s.mean) * c / std::max(c - 1.0, 1.0);
+      var_of_mean += between / c;
+      variance += s.variance;
+    }
+    mean /= r;
+    var_of_mean /= r * r;
+    variance /= r;
+    const double std_z = std::sqrt(variance);
+    stats::ConfidenceInterval ci;
+    ci.level = 1.0 - alpha_l;
+    ci.n = static_cast<std::size_t>(r);
+    const double half = z * std::sqrt(var_of_mean);
+    if (!ok || !(std_z > 0.0) || !std::isfinite(mean) || !std::isfinite(half)) {
+      ci.lower = -std::numeric_limits<double>::infinity();
+      ci.upper = std::numeric_limits<double>::infinity();
+      ci.estimate = std_z > 0.0 ? mean / std_z : 0.0;
+      if (std::isnan(ci.estimate)) ci.estimate = 0.0;
+    } else {
+      ci.lower = (mean - half) / std_z;
+      ci.upper = (mean + half) / std_z;
+      ci.estimate = mean / std_z;
+    }
+    const stats::Verdict v = safe_decide(ci, result.band);
+    verdict = stats::combine(verdict, v);
+    if (v == stats::Verdict::violated && first < 0) first = static_cast<int>(l) + 1;
+    double margin = std::min(ci.lower + kBound, kBound - ci.upper);
+    if (std::isnan(margin)) margin = -std::numeric_limits<double>::infinity();
+    if (worst < 0 || margin < worst_margin) {
+      worst_margin = margin;
+      worst = static_cast<int>(l) + 1;
+      worst_ci = ci;
+    }
+  }
+  result.ci = worst_ci;
+  result.layer = worst;
+  result.first_layer = first;
+  if (ctx.trajectory && worst > 0) {
+    const theory::LayerPrediction& p = ctx.trajectory->layers[static_cast<std::size_t>(worst - 1)];
+    const double var = p.pre_second_moment - p.pre_mean * p.pre_mean;
+    result.predicted = var > 0.0 ? p.pre_mean / std::sqrt(var) : std::nan("");
+  }
+  finish(result);
+  result.verdict = stats::combine(result.verdict, verdict);
+  if (result.verdict == stats::Verdict::violated) {
+    result.advice = "pre-activations have mean " + short_number(result.measured) +
+                    "·std at layer " + std::to_string(worst) +
+                    ": use zero-mean weights (the positive mean of ReLU outputs only cancels "
+                    "when E[W] = 0) and zero or zero-mean biases";
+  }
+  return result;
+}
+
+}  // namespace initcheck::claims::detail

@@ -1,0 +1,87 @@
+#pragma once
+/// A built network: weights, preallocated buffers, forward/backward passes that fill a Trace.
+
+#include <Eigen/Core>
+#include <memory>
+
+#include "initcheck/engine/network_config.hpp"
+#include "initcheck/engine/trace.hpp"
+#include "initcheck/engine/trace_options.hpp"
+#include "initcheck/rng/engine.hpp"
+
+namespace initcheck::engine {
+
+/// Random-stream ids under a replicate's engine (see replicates.hpp). Weight layer l draws its
+/// weights from split(l) and its bias from split(kBiasStream + l).
+inline constexpr std::uint64_t kBiasStream = 1ULL << 40U;
+inline constexpr std::uint64_t kInputStream = 1ULL << 48U;          ///< the input batch
+inline constexpr std::uint64_t kUpstreamStream = kInputStream + 1;  ///< backward's r
+inline constexpr std::uint64_t kInputScaleStream = kInputStream + 2;  ///< unnormalized scales
+
+/// The network of one NetworkConfig. Construction allocates everything; forward() and
+/// backward() do not allocate (proved with EIGEN_RUNTIME_NO_MALLOC in the tests) once the Trace
+/// passed in has been used with this network before.
+///
+/// Layout: tensors are C × (B·H·W), see nn/layers.hpp. The input is n0 × (B·S²) (S = 1 for
+/// mlp/resnet); the output is the last layer's post-activation (mlp, conv) or the last
+/// residual stream x_L (resnet). Weight layer l has W_l of shape n_out × fan_in.
+class Network {
+ public:
+  /// Validates `config`, allocates, and draws the weights from `weights` (see init_weights).
+  Network(const NetworkConfig& config, const TraceOptions& options, const rng::Engine& weights);
+  ~Network();
+  Network(Network&&) noexcept;
+  Network& operator=(Network&&) noexcept;
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  /// Redraws all weights (and biases when the scheme has_bias()): layer l from
+  /// weights.split(l), its bias from weights.split(kBiasStream + l); then rounds them to the
+  /// storage format when config.round_weights.
+  void init_weights(const rng::Engine& weights);
+
+  /// Forward pass on `input` (input_rows() × input_cols()); fills the forward fields of
+  /// `trace` (resizing its vectors on first use).
+  void forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace& trace);
+  /// Backward pass of L = Σ upstream ⊙ output for the last forward(); needs
+  /// TraceOptions::backward. Fills the gradient fields of `trace`. Computed in fp32 without
+  /// rounding (rounding is treated as the identity, i.e. straight-through).
+  void backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Trace& trace);
+
+  [[nodiscard]] const NetworkConfig& config() const;
+  [[nodiscard]] const TraceOptions& options() const;
+  /// Weight layers: depth (mlp, conv) or depth · block_layers (resnet).
+  [[nodiscard]] int num_layers() const;
+  [[nodiscard]] Eigen::Index input_rows() const;
+  [[nodiscard]] Eigen::Index input_cols() const;
+  [[nodiscard]] Eigen::Index output_rows() const;
+  [[nodiscard]] Eigen::Index output_cols() const;
+
+  /// W_l (n_out × fan_in); mutable so callers (LSUV, tests) can rescale it.
+  [[nodiscard]] Eigen::MatrixXf& weights(int layer);
+  [[nodiscard]] const Eigen::MatrixXf& weights(int layer) const;
+  /// b_l (n_out), empty when the scheme has no bias.
+  [[nodiscard]] Eigen::VectorXf& bias(int layer);
+  /// The last forward's output (output_rows() × output_cols()).
+  [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> output() const;
+  /// After backward(): ∂L/∂W_l, ∂L/∂b_l (empty without bias) and ∂L/∂input.
+  [[nodiscard]] const Eigen::MatrixXf& weight_grad(int layer) const;
+  [[nodiscard]] const Eigen::VectorXf& bias_grad(int layer) const;
+  [[nodiscard]] Eigen::Map<const Eigen::MatrixXf> input_grad() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Draws the input batch for `config` (n0 × B·S²) from `engine`:
+/// - standard_normal: iid N(0, 1).
+/// - dataset_normalized: each raw feature j is μ_j + s_j·z with per-feature scales drawn once;
+///   normalizing by the dataset (population) mean μ_j and std s_j gives exactly z, so the
+///   implementation draws z ~ N(0, 1) directly: a batch deviates from mean 0 / std 1 only by
+///   sampling error.
+/// - unnormalized: row j is s_j·z_j with s_j log-uniform on [1/r, r] (r = input_scale_range),
+///   the scales drawn from engine.split(kInputScaleStream).
+Eigen::MatrixXf make_input(const NetworkConfig& config, rng::Engine& engine);
+
+}  // namespace initcheck::engine

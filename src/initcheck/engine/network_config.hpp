@@ -1,0 +1,63 @@
+#pragma once
+/// The description of one network configuration: what the engine builds, the theory oracle
+/// predicts, and the claims check. Shared contract between engine/, theory/, claims/, sweep/.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "initcheck/init/init_scheme.hpp"
+#include "initcheck/nn/activation.hpp"
+#include "initcheck/precision/format.hpp"
+
+namespace initcheck::engine {
+
+enum class Architecture { mlp, conv, resnet };
+enum class Norm { none, batchnorm, layernorm };
+
+/// What the network is fed: N(0,1) features; dataset-normalized features (each feature scaled
+/// to unit variance over the dataset, so batches deviate only by sampling); or unnormalized
+/// features with very different per-feature scales (log-uniform over `input_scale_range`).
+enum class InputKind { standard_normal, dataset_normalized, unnormalized };
+
+struct NetworkConfig {
+  Architecture arch = Architecture::mlp;
+  /// n0, n1, ..., nL: input width then each weight layer's output width (channels for conv).
+  /// For resnet all entries are equal and L is the number of residual blocks.
+  std::vector<std::int64_t> widths;
+  nn::Activation activation;
+  std::shared_ptr<const init::InitScheme> init;
+  Norm norm = Norm::none;  ///< placed after the linear layer, before the activation
+  /// Storage format: the input, every linear output z, norm output y, activation output h and
+  /// residual stream x is rounded to it before use; GEMMs accumulate in fp32; backward is fp32.
+  precision::Format precision = precision::Format::fp32;
+  bool round_weights = false;  ///< also store weights (and biases) in `precision`
+  std::int64_t batch = 256;
+  InputKind input = InputKind::standard_normal;
+  double input_scale_range = 1e3;  ///< unnormalized input: scales span [1/r, r]
+  double bn_eps = 1e-5;
+  // conv
+  int kernel = 3;
+  int stride = 1;
+  int padding = -1;  ///< −1 = "same" padding (kernel / 2)
+  int groups = 1;
+  int spatial = 16;  ///< input height = width
+  // resnet (dense): x_b = x_{b−1} + branch_scale · F(x_{b−1}). The branch F has block_layers
+  // weight layers, each "linear → [norm] → φ" EXCEPT the last, which has no activation:
+  //   F(x) = N(W_m φ(N(W_{m−1} ⋯ φ(N(W_1 x))))),  i.e. F(x) = W2 φ(W1 x) for m = 2 without norm
+  // (m = 1 gives the linear branch N(W x)). No activation after the addition; the network
+  // output is the last stream x_L. mlp/conv apply φ after every layer, the last one included.
+  int block_layers = 2;
+  double branch_scale = 1.0;
+
+  /// Number of weight layers (mlp, conv) or residual blocks (resnet).
+  [[nodiscard]] int depth() const { return static_cast<int>(widths.size()) - 1; }
+  /// Throws InputError naming the first problem (zero width, depth 0, missing init, ...).
+  void validate() const;
+};
+
+/// Constant-width helper: widths = {width} × (depth + 1).
+std::vector<std::int64_t> constant_widths(std::int64_t width, int depth);
+
+}  // namespace initcheck::engine

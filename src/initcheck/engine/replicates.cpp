@@ -1,0 +1,78 @@
+#include "initcheck/engine/replicates.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <span>
+#include <thread>
+
+#include "initcheck/core/error.hpp"
+#include "initcheck/rng/distributions.hpp"
+
+namespace initcheck::engine {
+namespace {
+
+/// Runs one replicate on an existing network (weights redrawn).
+void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redraw) {
+  if (redraw) net.init_weights(replicate);
+  rng::Engine input_engine = replicate.split(kInputStream);
+  const Eigen::MatrixXf input = make_input(net.config(), input_engine);
+  net.forward(input, trace);
+  if (net.options().backward) {
+    Eigen::MatrixXf upstream(net.output_rows(), net.output_cols());
+    rng::Engine up = replicate.split(kUpstreamStream);
+    rng::fill_normal(up, std::span<float>(upstream.data(), static_cast<std::size_t>(upstream.size())));
+    net.backward(upstream, trace);
+  }
+}
+
+}  // namespace
+
+Trace run_network(const NetworkConfig& config, const TraceOptions& options,
+                  const rng::Engine& replicate) {
+  Network net(config, options, replicate);
+  Trace trace;
+  run_on(net, replicate, trace, false);
+  return trace;
+}
+
+std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+                                  std::uint64_t seed, int replicates, int threads) {
+  if (replicates < 0) throw InputError("number of replicates must be >= 0");
+  config.validate();
+  std::vector<Trace> traces(static_cast<std::size_t>(replicates));
+  TraceOptions single = options;
+  single.threads = 1;
+  const rng::Engine root(seed);
+  std::atomic<int> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    try {
+      Network net(config, single, root);  // weights redrawn per replicate
+      for (int r = next.fetch_add(1); r < replicates; r = next.fetch_add(1)) {
+        Trace& trace = traces[static_cast<std::size_t>(r)];
+        run_on(net, root.split(static_cast<std::uint64_t>(r)), trace, true);
+        trace.replicate = r;
+      }
+    } catch (...) {
+      const std::lock_guard lock(error_mutex);
+      if (!error) error = std::current_exception();
+      next.store(replicates);
+    }
+  };
+  const int n = std::clamp(threads, 1, std::max(replicates, 1));
+  if (n == 1) {
+    worker();
+  } else {
+    std::vector<std::jthread> pool;
+    pool.reserve(static_cast<std::size_t>(n - 1));
+    for (int t = 1; t < n; ++t) pool.emplace_back(worker);
+    worker();
+  }  // jthreads join here
+  if (error) std::rethrow_exception(error);
+  return traces;
+}
+
+}  // namespace initcheck::engine

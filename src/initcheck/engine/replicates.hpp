@@ -1,0 +1,26 @@
+#pragma once
+/// Running a configuration: one network, or many independent replicates in parallel.
+///
+/// Streams (all splits of the replicate engine `rep`, itself Engine(seed).split(r) for
+/// replicate r): weights of layer l = rep.split(l), bias of layer l = rep.split(kBiasStream + l),
+/// input batch = rep.split(kInputStream), upstream gradient = rep.split(kUpstreamStream).
+
+#include <cstdint>
+#include <vector>
+
+#include "initcheck/engine/network.hpp"
+
+namespace initcheck::engine {
+
+/// Builds the network of `config` with weights from `replicate`, draws the input (and the
+/// standard-normal upstream gradient r when options.backward), and runs forward (+ backward).
+Trace run_network(const NetworkConfig& config, const TraceOptions& options,
+                  const rng::Engine& replicate);
+
+/// Runs replicates 0 … replicates−1 (replicate r uses Engine(seed).split(r)) on `threads`
+/// threads (each network single-threaded inside; options.threads is ignored). Result r is
+/// written at index r, so the output is identical for any thread count.
+std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+                                  std::uint64_t seed, int replicates, int threads);
+
+}  // namespace initcheck::engine

@@ -1,0 +1,110 @@
+#pragma once
+/// Per-layer record of one forward (and backward) pass: the data every claim reads.
+///
+/// Conventions. A tensor is C × N: C features/channels (rows), N = B·H·W columns (one column
+/// per sample for dense layers, per (sample, pixel) for conv). "Channel" statistics are row
+/// statistics over the N columns (what training-mode BatchNorm normalizes). All moments are
+/// population moments (divide by the count), accumulated in double from the stored (rounded)
+/// float values. NaN/inf entries propagate into the moments; they are counted separately and
+/// set Trace::nonfinite, the run never throws on them.
+
+#include <cstdint>
+#include <vector>
+
+#include "initcheck/engine/network_config.hpp"
+#include "initcheck/precision/rounding.hpp"
+
+namespace initcheck::engine {
+
+/// Moments and summaries of one stored tensor (C × N).
+struct TensorStats {
+  std::int64_t rows = 0;       ///< C (features or channels)
+  std::int64_t count = 0;      ///< C·N entries
+  double mean = 0.0;           ///< Σx / count
+  double second_moment = 0.0;  ///< Σx² / count
+  double variance = 0.0;       ///< second_moment − mean²
+  double min = 0.0;
+  double max = 0.0;
+  /// Fraction of entries with |x| < 0.25 (the course's "dead activations" chart).
+  double frac_small = 0.0;
+  // Channel (row) summaries; μ_c, σ_c² are the batch mean and biased variance of row c.
+  double channel_sq_mean = 0.0;   ///< (1/C)Σ_c μ_c²   (NFNets signal propagation, Brock 2021)
+  double channel_variance = 0.0;  ///< (1/C)Σ_c σ_c²   (NFNets)
+  double max_abs_channel_mean = 0.0;  ///< max_c |μ_c|
+  double min_channel_variance = 0.0;  ///< min_c σ_c²
+  double max_channel_variance = 0.0;  ///< max_c σ_c²
+  std::int64_t nan_count = 0;
+  std::int64_t inf_count = 0;
+};
+
+/// One weight layer: z = W·h_in (+b); y = norm(z) (if any); h = φ(y) (or y, see network_config).
+/// Every stage is stored (rounded) in the config's precision before its statistics are taken.
+struct LayerTrace {
+  int index = 0;        ///< 0-based weight-layer index in forward order
+  int block = -1;       ///< resnet: residual block of this layer; −1 otherwise
+  bool activated = true;  ///< false for the last layer of a resnet branch (no φ applied)
+  std::int64_t in_units = 0;   ///< n_in (input features / channels)
+  std::int64_t out_units = 0;  ///< n_out
+  std::int64_t fan_in = 0;     ///< weight-matrix columns (in/groups · k²)
+  std::int64_t columns = 0;    ///< N of the output (B for dense, B·H'·W' for conv)
+
+  double input_second_moment = 0.0;  ///< E[h_in²] over all entries of the layer input
+  TensorStats pre;   ///< z = W·h_in (+b): pre-activation (pre-norm when norm is on)
+  TensorStats norm;  ///< y = norm(z); only meaningful when the config has a norm
+  TensorStats post;  ///< h = φ(y): the layer output (= y when !activated)
+  /// BatchNorm only: max_c |σ_c²(y) − σ_c²(z)/(σ_c²(z)+ε)| (the exact output-variance law).
+  double bn_max_variance_error = 0.0;
+
+  precision::PrecisionEvents weight_events;  ///< rounding W (only with round_weights)
+  precision::PrecisionEvents pre_events;     ///< rounding z
+  precision::PrecisionEvents norm_events;    ///< rounding y
+  precision::PrecisionEvents post_events;    ///< rounding h
+
+  /// Per sample b (size B, empty unless TraceOptions::per_sample_norms): ‖h_{in,b}‖² and
+  /// ‖z_b‖² summed over the sample's features (and pixels for conv). For dense Gaussian layers
+  /// R = fan_in‖z_b‖²/(σ_w²‖h_{in,b}‖²) ~ χ²_{n_out} exactly.
+  std::vector<double> input_sq_norms;
+  std::vector<double> pre_sq_norms;
+  /// TraceOptions::gram, dense layers: tr(HᵀH) and ‖HᵀH‖_F² of the input H (n_in × B);
+  /// HᵀH is formed in float (GEMM), summed in double. Zero otherwise.
+  double gram_trace = 0.0;
+  double gram_frobenius_sq = 0.0;
+  /// Participation ratio PR_i = (Σ_j v_ij)² / Σ_j v_ij² of unit i = 0, 1, …, with
+  /// v_ij = E_b[(w_ij h_jb)²] = w_ij² E_b[h_jb²] (the share of input term j in unit i's
+  /// pre-activation second moment). PR ∈ [1, fan_in]; ≈ fan_in·E[w²]²/E[w⁴] when no term
+  /// dominates. Conv: j = (input channel, ky, kx), E_b over all pixels of that channel.
+  std::vector<double> participation_ratio;
+
+  // Backward (TraceOptions::backward), mean of squares over all entries, L = Σ r ⊙ output.
+  double grad_post_sq = 0.0;    ///< E[(∂L/∂h)²]
+  double grad_pre_sq = 0.0;     ///< E[(∂L/∂z)²]
+  double grad_weight_sq = 0.0;  ///< E[(∂L/∂W)²]
+  double grad_input_sq = 0.0;   ///< E[(∂L/∂h_in)²] (the layer input's gradient, through W only)
+};
+
+/// One residual block (resnet): x_b = x_{b−1} + α·F(x_{b−1}).
+struct BlockTrace {
+  int index = 0;
+  TensorStats branch;  ///< F(x_{b−1}) before scaling by α (residual-branch variance: .variance)
+  TensorStats stream;  ///< x_b (stored in the config's precision)
+  precision::PrecisionEvents stream_events;
+  double grad_stream_sq = 0.0;  ///< E[(∂L/∂x_b)²]
+};
+
+/// The record of one network replicate.
+struct Trace {
+  int replicate = 0;
+  TensorStats input;                ///< h_0, the input batch
+  std::vector<double> input_sq_norms;  ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
+  std::vector<LayerTrace> layers;   ///< one per weight layer, forward order
+  std::vector<BlockTrace> blocks;   ///< resnet only
+  TensorStats output;               ///< the network output (last layer's post, or last stream)
+  std::vector<double> output_sq_norms;  ///< ‖output_b‖² per sample (with per_sample_norms)
+  bool has_backward = false;
+  double grad_output_sq = 0.0;      ///< E[r²] of the upstream gradient
+  double grad_input_sq = 0.0;       ///< E[(∂L/∂h_0)²]
+  /// True when any recorded tensor (forward or backward) contained NaN or ±inf.
+  bool nonfinite = false;
+};
+
+}  // namespace initcheck::engine

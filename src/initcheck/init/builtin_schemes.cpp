@@ -1,0 +1,13 @@
+#include "initcheck/init/builtin_schemes.hpp"
+
+#include "initcheck/init/detail/law_scheme.hpp"
+
+namespace initcheck::init {
+
+void register_builtin_schemes(Registry& registry) {
+  detail::register_fan_schemes(registry);
+  detail::register_orthogonal(registry);
+  detail::register_explicit_schemes(registry);
+}
+
+}  // namespace initcheck::init

@@ -1,0 +1,13 @@
+#pragma once
+/// The built-in init schemes of DESIGN.md §4.
+
+#include "initcheck/init/registry.hpp"
+
+namespace initcheck::init {
+
+/// Registers kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform, lecun_normal,
+/// lecun_uniform, variance_scaling, orthogonal, torch_default, normal, uniform,
+/// truncated_normal and zeros.
+void register_builtin_schemes(Registry& registry);
+
+}  // namespace initcheck::init

@@ -1,0 +1,428 @@
+#include "initcheck/report/markdown_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "initcheck/claims/check.hpp"
+#include "initcheck/claims/claim_id.hpp"
+#include "initcheck/report/markdown_text.hpp"
+#include "initcheck/report/number_format.hpp"
+#include "initcheck/report/report_files.hpp"
+
+namespace initcheck::report {
+namespace {
+
+using claims::ClaimId;
+using claims::ClaimResult;
+using sweep::CellResult;
+
+/// How each claim is tested, in two or three sentences (DESIGN.md §1–2).
+std::string_view method_text(ClaimId id) {
+  switch (id) {
+    case ClaimId::variance:
+      return "Each layer's second-moment gain g_l is estimated from the layer's output units, "
+             "which are independent given the layer input (for Gaussian weights "
+             "n_in·‖z_l‖²/(σ_w²·‖h_{l−1}‖²) is exactly χ² with n_out degrees of freedom), and the "
+             "layers are independent given the past, so the product Π g_l over depth gets an "
+             "exact interval. The claim holds when that interval lies inside [1/K², K²].";
+    case ClaimId::growth:
+      return "The measured second-moment trajectory is compared layer by layer with the "
+             "mean-field q-map prediction; every layer's measured gain gets an interval and the "
+             "prediction must lie inside it at every layer (multiplicity-corrected across "
+             "layers). This is the claim that geometric growth or decay happens exactly as the "
+             "theory says, including where it is a true finding.";
+    case ClaimId::drift:
+      return "Independent network replicates are drawn; in each one std_L/std_0 is measured and "
+             "the fraction of networks outside [1/K, K] gets a Clopper–Pearson interval, which "
+             "must lie below δ = 0.01. The prediction is the finite-width theory of Hanin & "
+             "Rolnick (2018): E[M_L²]/M_0² = Π(1 + 5/n_l) for Gaussian He-initialized ReLU nets.";
+    case ClaimId::precision:
+      return "Every layer's values are rounded to the storage format and the fractions flushed "
+             "to zero, made subnormal or overflowed to inf are counted (an exact 0 from ReLU is "
+             "not an underflow). Each fraction gets a Clopper–Pearson interval whose upper end "
+             "must stay ≤ ε = 10⁻³ at every layer; the prediction is the Gaussian tail mass at "
+             "the layer's predicted std.";
+    case ClaimId::mean:
+      return "The pre-activation mean and std are measured at every layer from independent "
+             "units; the claim holds when |mean| ≤ 0.1·std with the interval of the mean "
+             "accounted for, even though ReLU outputs have a positive mean.";
+    case ClaimId::dominance:
+      return "For each unit the variance contributions of its inputs are summarized by their "
+             "participation ratio (Σc)²/Σc², which is n when all inputs contribute equally and 1 "
+             "when one dominates; the claim holds when it is at least n/4. Unnormalized inputs "
+             "with very different feature scales are expected to violate it.";
+    case ClaimId::batchnorm:
+      return "After every BatchNorm layer (training-mode batch statistics) each channel's batch "
+             "mean must be 0 and its variance σ²/(σ²+ε); these are identities, so the tolerance "
+             "is the rounding error of the storage format, whatever the init scale.";
+    case ClaimId::bn_input:
+      return "The BatchNorm output computed in the storage format is compared with an fp64 "
+             "reference and its variance with σ²/(σ²+ε). A pre-BN std far below 1 lets ε swamp "
+             "the variance; a huge one, or low-precision storage before BN, destroys "
+             "resolution.";
+    case ClaimId::batch_stats:
+      return "Batches are drawn from a dataset normalized as a whole; each batch's mean and std "
+             "are compared with exact t and χ² intervals for the batch size B. The claim holds "
+             "when batch statistics deviate from 0 and 1 only by that sampling error.";
+    case ClaimId::gradient:
+      return "The backward pass measures the per-unit gradient second moment at every layer and "
+             "the per-layer backward gains get the same exact χ² intervals as the forward ones. "
+             "With fan_out scaling the product must stay in [1/K², K²]; with fan_in scaling it "
+             "changes by the width ratio Π n_in/n_out (He et al. 2015).";
+  }
+  return "";
+}
+
+std::string shell_word(const std::string& text) {
+  const bool safe = !text.empty() &&
+                    text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                           "0123456789_.,=/+-:") == std::string::npos;
+  if (safe) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string format_interval(double lo, double hi) {
+  std::string out = "[";
+  out += format_number(lo);
+  out += ", ";
+  out += format_number(hi);
+  return out + "]";
+}
+
+std::string format_band(const stats::ToleranceBand& band) {
+  const bool lo_open = std::isinf(band.lo) && band.lo < 0;
+  const bool hi_open = std::isinf(band.hi) && band.hi > 0;
+  if (lo_open && hi_open) return "any";
+  if (lo_open) return "≤ " + format_number(band.hi);
+  if (hi_open) return "≥ " + format_number(band.lo);
+  return format_interval(band.lo, band.hi);
+}
+
+std::string format_alpha(double level) {
+  if (!(level > 0.0 && level <= 1.0)) return "—";
+  return format_number(1.0 - level);
+}
+
+std::string format_predicted(double predicted) {
+  return std::isnan(predicted) ? "—" : format_number(predicted);
+}
+
+std::string configurations(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " configuration" : " configurations");
+}
+
+std::string format_layer(int layer) { return layer < 0 ? "all" : std::to_string(layer); }
+
+std::string format_verdict(stats::Verdict v) {
+  const std::string text(stats::to_string(v));
+  return v == stats::Verdict::violated ? "**" + text + "**" : text;
+}
+
+/// The configuration column: the init spec as code, then the rest of the configuration.
+std::string configuration_cell(const claims::CheckRequest& request) {
+  return code_span(request.init) + " " + escape_markdown(describe_configuration(request));
+}
+
+std::string claim_link(ClaimId id) {
+  const std::string name(claims::claim_name(id));
+  std::string out = "[";
+  out += escape_markdown(name);
+  return out + "](#claim-" + name + ")";
+}
+
+const ClaimResult* find_claim(const CellResult& cell, ClaimId id) {
+  for (const ClaimResult& c : cell.result.claims) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+struct ClaimCounts {
+  std::size_t checked = 0;
+  std::size_t holds = 0;
+  std::size_t violated = 0;
+  std::size_t inconclusive = 0;
+  std::size_t not_applicable = 0;
+};
+
+ClaimCounts count_claim(const sweep::SweepResults& results, ClaimId id) {
+  ClaimCounts counts;
+  for (const CellResult& cell : results.cells) {
+    const ClaimResult* c = cell.ok() ? find_claim(cell, id) : nullptr;
+    if (c == nullptr) continue;
+    if (!c->applicable) {
+      ++counts.not_applicable;
+      continue;
+    }
+    ++counts.checked;
+    switch (c->verdict) {
+      case stats::Verdict::holds: ++counts.holds; break;
+      case stats::Verdict::violated: ++counts.violated; break;
+      case stats::Verdict::inconclusive: ++counts.inconclusive; break;
+    }
+  }
+  return counts;
+}
+
+struct Violation {
+  const CellResult* cell;
+  const ClaimResult* claim;
+  std::size_t claim_order;
+};
+
+/// Severity for sorting: NaN sorts last.
+double sort_severity(double severity) {
+  return std::isnan(severity) ? -std::numeric_limits<double>::infinity() : severity;
+}
+
+std::vector<Violation> collect_violations(const sweep::SweepResults& results) {
+  std::vector<Violation> out;
+  for (const CellResult& cell : results.cells) {
+    if (!cell.ok()) continue;
+    for (std::size_t k = 0; k < claims::kAllClaims.size(); ++k) {
+      const ClaimResult* c = find_claim(cell, claims::kAllClaims[k]);
+      if (c != nullptr && c->applicable && c->verdict == stats::Verdict::violated) {
+        out.push_back({&cell, c, k});
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Violation& a, const Violation& b) {
+    const double sa = sort_severity(a.claim->severity);
+    const double sb = sort_severity(b.claim->severity);
+    if (sa != sb) return sa > sb;
+    if (a.cell->index != b.cell->index) return a.cell->index < b.cell->index;
+    return a.claim_order < b.claim_order;
+  });
+  return out;
+}
+
+void write_header(std::ostream& out, const sweep::SweepResults& results) {
+  const sweep::SweepInfo& info = results.info;
+  out << kGeneratedMarker << "\n# initcheck stability report\n\n";
+  const std::string file = info.file.empty() ? "(unnamed)" : info.file;
+  out << "Sweep " << code_span(file, false) << ", master seed " << info.seed << ", "
+      << info.cells << " configurations (fingerprint " << code_span(info.fingerprint, false)
+      << "). Regenerate this report with "
+      << code_span("initcheck report --sweep " + shell_word(file) + " --seed " +
+                       std::to_string(info.seed),
+                   false)
+      << "; every finding lists the " << code_span("initcheck check", false)
+      << " command that reproduces it.\n\n";
+  out << "Every verdict compares a confidence interval (CI) with the claim's tolerance band: "
+         "**holds** when the CI lies inside the band, **violated** when it lies entirely "
+         "outside, **inconclusive** when it straddles a bound. The probability that a "
+         "configuration is reported as violating a claim it satisfies is at most α = "
+      << format_number(claims::CheckOptions{}.alpha)
+      << ", split over its claims and layers; the α column gives each interval's share "
+         "(CI level 1 − α). K is the tolerance on the std (second moment within [1/K², K²]). "
+         "Severity is how far the CI lies outside the band, in log10 units of the violated "
+         "bound. Some violations are true findings of the theory, not bugs; tolerances are never "
+         "loosened to hide them.\n\n";
+}
+
+void write_summary(std::ostream& out, const sweep::SweepResults& results) {
+  std::size_t invalid = 0;
+  std::size_t violating = 0;
+  std::size_t inconclusive = 0;
+  for (const CellResult& cell : results.cells) {
+    if (!cell.ok()) {
+      ++invalid;
+    } else if (cell.result.overall == stats::Verdict::violated) {
+      ++violating;
+    } else if (cell.result.overall == stats::Verdict::inconclusive) {
+      ++inconclusive;
+    }
+  }
+  out << "## Summary\n\n"
+      << results.cells.size() << " configurations: " << violating
+      << " violate at least one claim, " << inconclusive
+      << " have an inconclusive claim and no violation, "
+      << results.cells.size() - invalid - violating - inconclusive << " satisfy every claim checked";
+  if (invalid > 0) {
+    out << ", " << invalid << " could not be built (see [Invalid configurations](#invalid-configurations))";
+  }
+  out << ".\n\n";
+
+  MarkdownTable table({{"claim"},
+                       {"configurations checked", Align::right},
+                       {"holds", Align::right},
+                       {"violated", Align::right},
+                       {"inconclusive", Align::right},
+                       {"not applicable", Align::right}});
+  for (ClaimId id : claims::kAllClaims) {
+    const ClaimCounts c = count_claim(results, id);
+    table.add_row({claim_link(id), std::to_string(c.checked), std::to_string(c.holds),
+                   std::to_string(c.violated), std::to_string(c.inconclusive),
+                   std::to_string(c.not_applicable)});
+  }
+  table.write(out);
+
+  out << "\n### Violations, most severe first\n\n";
+  const std::vector<Violation> violations = collect_violations(results);
+  if (violations.empty()) {
+    out << "No configuration violates a claim.\n\n";
+    return;
+  }
+  MarkdownTable vt({{"#", Align::right},
+                    {"claim"},
+                    {"configuration"},
+                    {"quantity"},
+                    {"measured", Align::right},
+                    {"CI"},
+                    {"predicted", Align::right},
+                    {"tolerance"},
+                    {"layer", Align::right},
+                    {"severity", Align::right},
+                    {"reproduce"}});
+  std::size_t rank = 0;
+  for (const Violation& v : violations) {
+    const ClaimResult& c = *v.claim;
+    vt.add_row({std::to_string(++rank), claim_link(c.id), configuration_cell(v.cell->request),
+                escape_markdown(c.quantity), format_number(c.measured),
+                format_interval(c.ci.lower, c.ci.upper), format_predicted(c.predicted),
+                format_band(c.band), format_layer(c.layer), format_number(c.severity),
+                code_span(claims::reproduce_command(v.cell->request))});
+  }
+  vt.write(out);
+  out << '\n';
+}
+
+void write_claim_section(std::ostream& out, const sweep::SweepResults& results, ClaimId id) {
+  out << "## Claim: " << claims::claim_name(id) << "\n\n"
+      << "> \"" << escape_markdown(claims::claim_statement(id)) << "\"\n\n"
+      << "**Measured:** " << escape_markdown(claims::claim_measure(id)) << ".\n\n"
+      << "**Method:** " << escape_markdown(method_text(id)) << "\n\n";
+
+  MarkdownTable table({{"cell", Align::right},
+                       {"configuration"},
+                       {"verdict"},
+                       {"quantity"},
+                       {"measured", Align::right},
+                       {"CI"},
+                       {"α", Align::right},
+                       {"predicted", Align::right},
+                       {"tolerance"},
+                       {"layer", Align::right},
+                       {"advice"}});
+  std::vector<std::pair<std::string, std::size_t>> reasons;  // first-seen order
+  for (const CellResult& cell : results.cells) {
+    const ClaimResult* c = cell.ok() ? find_claim(cell, id) : nullptr;
+    if (c == nullptr) continue;
+    if (!c->applicable) {
+      auto it = std::find_if(reasons.begin(), reasons.end(),
+                             [c](const auto& r) { return r.first == c->not_applicable_reason; });
+      if (it == reasons.end()) {
+        reasons.emplace_back(c->not_applicable_reason, 1);
+      } else {
+        ++it->second;
+      }
+      continue;
+    }
+    table.add_row({std::to_string(cell.index), configuration_cell(cell.request),
+                   format_verdict(c->verdict), escape_markdown(c->quantity),
+                   format_number(c->measured), format_interval(c->ci.lower, c->ci.upper),
+                   format_alpha(c->ci.level), format_predicted(c->predicted), format_band(c->band),
+                   format_layer(c->layer),
+                   c->verdict == stats::Verdict::violated ? escape_markdown(c->advice) : ""});
+  }
+  if (table.empty()) {
+    out << "No configuration in this sweep exercises this claim.\n\n";
+  } else {
+    const ClaimCounts counts = count_claim(results, id);
+    out << "Checked on " << configurations(counts.checked) << ": holds in " << counts.holds
+        << ", violated in " << counts.violated << ", inconclusive in " << counts.inconclusive
+        << ".\n\n";
+    table.write(out);
+    out << '\n';
+  }
+  if (!reasons.empty()) {
+    out << "Not applicable in";
+    bool first = true;
+    for (const auto& [reason, count] : reasons) {
+      out << (first ? " " : "; ") << configurations(count) << " ("
+          << escape_markdown(reason.empty() ? "no reason given" : reason) << ")";
+      first = false;
+    }
+    out << ".\n\n";
+  }
+}
+
+void write_plots(std::ostream& out, const std::vector<NamedFigure>& plots) {
+  out << "## Signal propagation\n\n";
+  if (plots.empty()) {
+    out << "No configuration in this sweep recorded per-layer curves.\n\n";
+    return;
+  }
+  for (const NamedFigure& plot : plots) {
+    out << "### " << escape_markdown(plot.heading) << "\n\n"
+        << "![" << escape_markdown(plot.alt) << "](" << plot.file << ")\n\n"
+        << escape_markdown(plot.caption) << "\n\n";
+  }
+}
+
+void write_errors(std::ostream& out, const sweep::SweepResults& results) {
+  MarkdownTable table({{"cell", Align::right}, {"configuration"}, {"error"}, {"command"}});
+  for (const CellResult& cell : results.cells) {
+    if (cell.ok()) continue;
+    table.add_row({std::to_string(cell.index), configuration_cell(cell.request),
+                   escape_markdown(cell.error), code_span(claims::reproduce_command(cell.request))});
+  }
+  if (table.empty()) return;
+  out << "## Invalid configurations\n\n"
+      << "These cells of the sweep describe configurations that cannot be built; they were "
+         "skipped.\n\n";
+  table.write(out);
+  out << '\n';
+}
+
+}  // namespace
+
+std::string describe_configuration(const claims::CheckRequest& r) {
+  const claims::CheckRequest defaults;
+  std::vector<std::string> parts{r.activation};
+  std::string shape = r.arch + " ";
+  if (!r.widths.empty()) {
+    shape += "widths ";
+    for (std::size_t i = 0; i < r.widths.size(); ++i) {
+      shape += (i == 0 ? "" : "→") + std::to_string(r.widths[i]);
+    }
+  } else if (r.arch == "resnet") {
+    shape += std::to_string(r.depth) + " blocks × " + std::to_string(r.width);
+  } else {
+    shape += std::to_string(r.depth) + "×" + std::to_string(r.width);
+  }
+  if (r.arch == "conv") {
+    shape += " (kernel " + std::to_string(r.kernel) + ", " + std::to_string(r.spatial) + "×" +
+             std::to_string(r.spatial) + " input)";
+  }
+  parts.push_back(shape);
+  if (r.arch == "resnet" || r.branch_scale != defaults.branch_scale) {
+    parts.push_back("branch scale " + r.branch_scale);
+  }
+  if (r.norm != defaults.norm) parts.push_back(r.norm);
+  if (r.precision != defaults.precision) parts.push_back(r.precision);
+  if (r.input != defaults.input) parts.push_back(r.input + " input");
+  if (r.batch != defaults.batch) parts.push_back("batch " + std::to_string(r.batch));
+  if (r.tolerance != defaults.tolerance) parts.push_back("K " + format_number(r.tolerance));
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+void write_markdown_report(std::ostream& out, const sweep::SweepResults& results,
+                           const std::vector<NamedFigure>& plots, const std::vector<GainRow>& gains) {
+  write_header(out, results);
+  write_summary(out, results);
+  for (ClaimId id : claims::kAllClaims) write_claim_section(out, results, id);
+  write_plots(out, plots);
+  out << "## Variance-preserving gains vs PyTorch's calculate\\_gain\n\n";
+  write_gain_table(out, gains);
+  out << '\n';
+  write_errors(out, results);
+}
+
+}  // namespace initcheck::report

@@ -1,0 +1,26 @@
+#pragma once
+/// The Markdown stability report: summary, one section per claim, plots, gain table.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "initcheck/claims/check_request.hpp"
+#include "initcheck/report/gain_table.hpp"
+#include "initcheck/report/plots.hpp"
+#include "initcheck/sweep/sweep_results.hpp"
+
+namespace initcheck::report {
+
+/// Writes the report (GitHub-flavoured Markdown) for `results`: the marker comment, a summary
+/// (counts per claim and the violations sorted by severity with their reproduce commands), one
+/// section per claim, the plots (linked by their relative file names) and the gain table.
+/// Deterministic: a pure function of its arguments.
+void write_markdown_report(std::ostream& out, const sweep::SweepResults& results,
+                           const std::vector<NamedFigure>& plots, const std::vector<GainRow>& gains);
+
+/// A short human description of a configuration, e.g. "mlp 50×256, relu, fp16, batchnorm"
+/// (settings equal to the defaults are left out; the init spec is shown separately).
+std::string describe_configuration(const claims::CheckRequest& request);
+
+}  // namespace initcheck::report

@@ -1,0 +1,401 @@
+#include "initcheck/sweep/results_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "initcheck/claims/claim_id.hpp"
+#include "initcheck/core/error.hpp"
+
+namespace initcheck::sweep {
+namespace {
+
+using nlohmann::json;
+/// Written with keys in a fixed order (format first, so a results file is recognizable from
+/// its first bytes); read back with the ordinary (key-sorted) type.
+using ojson = nlohmann::ordered_json;
+
+// ---------------------------------------------------------------- encoding
+
+ojson encode_double(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  return x;
+}
+
+ojson encode_doubles(const std::vector<double>& xs) {
+  ojson out = ojson::array();
+  for (double x : xs) out.push_back(encode_double(x));
+  return out;
+}
+
+ojson encode_request(const claims::CheckRequest& r) {
+  return ojson{{"init", r.init},
+              {"activation", r.activation},
+              {"arch", r.arch},
+              {"depth", r.depth},
+              {"width", r.width},
+              {"widths", r.widths},
+              {"batch", r.batch},
+              {"kernel", r.kernel},
+              {"spatial", r.spatial},
+              {"branch_scale", r.branch_scale},
+              {"norm", r.norm},
+              {"precision", r.precision},
+              {"input", r.input},
+              {"tolerance", encode_double(r.tolerance)},
+              {"claims", r.claims},
+              {"seed", r.seed}};
+}
+
+ojson encode_claim(const claims::ClaimResult& c) {
+  return ojson{{"id", std::string(claims::claim_name(c.id))},
+              {"applicable", c.applicable},
+              {"not_applicable_reason", c.not_applicable_reason},
+              {"verdict", std::string(stats::to_string(c.verdict))},
+              {"quantity", c.quantity},
+              {"measured", encode_double(c.measured)},
+              {"ci",
+               {{"lower", encode_double(c.ci.lower)},
+                {"upper", encode_double(c.ci.upper)},
+                {"estimate", encode_double(c.ci.estimate)},
+                {"level", encode_double(c.ci.level)},
+                {"n", c.ci.n}}},
+              {"predicted", encode_double(c.predicted)},
+              {"band", {{"lo", encode_double(c.band.lo)}, {"hi", encode_double(c.band.hi)}}},
+              {"layer", c.layer},
+              {"severity", encode_double(c.severity)},
+              {"advice", c.advice}};
+}
+
+ojson encode_curves(const claims::LayerCurves& c) {
+  return ojson{{"forward_std", encode_doubles(c.forward_std)},
+              {"predicted_forward_std", encode_doubles(c.predicted_forward_std)},
+              {"gradient_std", encode_doubles(c.gradient_std)},
+              {"predicted_gradient_std", encode_doubles(c.predicted_gradient_std)},
+              {"flushed_fraction", encode_doubles(c.flushed_fraction)},
+              {"subnormal_fraction", encode_doubles(c.subnormal_fraction)},
+              {"overflow_fraction", encode_doubles(c.overflow_fraction)},
+              {"drift_lower", encode_doubles(c.drift_lower)},
+              {"drift_upper", encode_doubles(c.drift_upper)},
+              {"predicted_drift_lower", encode_doubles(c.predicted_drift_lower)},
+              {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)}};
+}
+
+ojson encode_info(const SweepInfo& info) {
+  return ojson{{"file", info.file},
+              {"seed", info.seed},
+              {"cells", info.cells},
+              {"fingerprint", info.fingerprint}};
+}
+
+// ---------------------------------------------------------------- decoding
+
+/// Reads typed values out of one line, naming `source:line` and the key path on errors.
+class Reader {
+ public:
+  Reader(const std::string& source, std::size_t line) : where_(source + ":" + std::to_string(line)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+    throw InputError(where_ + ": key '" + key + "' " + message);
+  }
+
+  const json& at(const json& obj, const std::string& key, const std::string& path) const {
+    if (!obj.is_object()) fail(path, "is not an object");
+    const auto it = obj.find(key);
+    if (it == obj.end()) fail(path.empty() ? key : path + "." + key, "is missing");
+    return *it;
+  }
+
+  std::string str(const json& obj, const std::string& key, const std::string& path = "") const {
+    const json& v = at(obj, key, path);
+    if (!v.is_string()) fail(join(path, key), "must be a string");
+    return v.get<std::string>();
+  }
+
+  bool boolean(const json& obj, const std::string& key, const std::string& path = "") const {
+    const json& v = at(obj, key, path);
+    if (!v.is_boolean()) fail(join(path, key), "must be true or false");
+    return v.get<bool>();
+  }
+
+  template <typename Int>
+  Int integer(const json& obj, const std::string& key, const std::string& path = "") const {
+    return integer_value<Int>(at(obj, key, path), join(path, key));
+  }
+
+  template <typename Int>
+  Int integer_value(const json& v, const std::string& name) const {
+    if (!v.is_number_integer()) fail(name, "must be an integer");
+    if constexpr (std::is_unsigned_v<Int>) {
+      if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u <= std::numeric_limits<Int>::max()) return static_cast<Int>(u);
+      }
+    } else {
+      const auto s = v.get<std::int64_t>();
+      if (s >= std::numeric_limits<Int>::min() && s <= std::numeric_limits<Int>::max()) {
+        return static_cast<Int>(s);
+      }
+    }
+    fail(name, "is out of range");
+  }
+
+  double number_value(const json& v, const std::string& name) const {
+    if (v.is_number()) return v.get<double>();
+    if (v.is_string()) {
+      const auto& s = v.get_ref<const std::string&>();
+      if (s == "inf") return std::numeric_limits<double>::infinity();
+      if (s == "-inf") return -std::numeric_limits<double>::infinity();
+      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    }
+    fail(name, "must be a number or one of \"inf\", \"-inf\", \"nan\"");
+  }
+
+  double number(const json& obj, const std::string& key, const std::string& path = "") const {
+    return number_value(at(obj, key, path), join(path, key));
+  }
+
+  std::vector<double> numbers(const json& obj, const std::string& key, const std::string& path) const {
+    const json& v = at(obj, key, path);
+    if (!v.is_array()) fail(join(path, key), "must be a list of numbers");
+    std::vector<double> out;
+    out.reserve(v.size());
+    for (const json& item : v) out.push_back(number_value(item, join(path, key)));
+    return out;
+  }
+
+  template <typename Int>
+  std::vector<Int> integers(const json& obj, const std::string& key, const std::string& path) const {
+    const json& v = at(obj, key, path);
+    if (!v.is_array()) fail(join(path, key), "must be a list of integers");
+    std::vector<Int> out;
+    for (const json& item : v) out.push_back(integer_value<Int>(item, join(path, key)));
+    return out;
+  }
+
+  std::vector<std::string> strings(const json& obj, const std::string& key, const std::string& path) const {
+    const json& v = at(obj, key, path);
+    if (!v.is_array()) fail(join(path, key), "must be a list of strings");
+    std::vector<std::string> out;
+    for (const json& item : v) {
+      if (!item.is_string()) fail(join(path, key), "must be a list of strings");
+      out.push_back(item.get<std::string>());
+    }
+    return out;
+  }
+
+  [[nodiscard]] const std::string& where() const { return where_; }
+
+ private:
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  std::string where_;
+};
+
+stats::Verdict parse_verdict(const Reader& r, const std::string& text) {
+  for (stats::Verdict v : {stats::Verdict::holds, stats::Verdict::inconclusive, stats::Verdict::violated}) {
+    if (stats::to_string(v) == text) return v;
+  }
+  r.fail("verdict", "must be holds, inconclusive or violated (got '" + text + "')");
+}
+
+claims::CheckRequest decode_request(const Reader& r, const json& line) {
+  const json& j = r.at(line, "request", "");
+  const std::string p = "request";
+  claims::CheckRequest q;
+  q.init = r.str(j, "init", p);
+  q.activation = r.str(j, "activation", p);
+  q.arch = r.str(j, "arch", p);
+  q.depth = r.integer<int>(j, "depth", p);
+  q.width = r.integer<std::int64_t>(j, "width", p);
+  q.widths = r.integers<std::int64_t>(j, "widths", p);
+  q.batch = r.integer<std::int64_t>(j, "batch", p);
+  q.kernel = r.integer<int>(j, "kernel", p);
+  q.spatial = r.integer<int>(j, "spatial", p);
+  q.branch_scale = r.str(j, "branch_scale", p);
+  q.norm = r.str(j, "norm", p);
+  q.precision = r.str(j, "precision", p);
+  q.input = r.str(j, "input", p);
+  q.tolerance = r.number(j, "tolerance", p);
+  q.claims = r.strings(j, "claims", p);
+  q.seed = r.integer<std::uint64_t>(j, "seed", p);
+  return q;
+}
+
+claims::ClaimResult decode_claim(const Reader& r, const json& j) {
+  const std::string p = "claims[]";
+  claims::ClaimResult c;
+  try {
+    c.id = claims::parse_claim(r.str(j, "id", p));
+  } catch (const InputError& e) {
+    throw InputError(r.where() + ": " + e.what());
+  }
+  c.applicable = r.boolean(j, "applicable", p);
+  c.not_applicable_reason = r.str(j, "not_applicable_reason", p);
+  c.verdict = parse_verdict(r, r.str(j, "verdict", p));
+  c.quantity = r.str(j, "quantity", p);
+  c.measured = r.number(j, "measured", p);
+  const json& ci = r.at(j, "ci", p);
+  c.ci.lower = r.number(ci, "lower", p + ".ci");
+  c.ci.upper = r.number(ci, "upper", p + ".ci");
+  c.ci.estimate = r.number(ci, "estimate", p + ".ci");
+  c.ci.level = r.number(ci, "level", p + ".ci");
+  c.ci.n = r.integer<std::size_t>(ci, "n", p + ".ci");
+  c.predicted = r.number(j, "predicted", p);
+  const json& band = r.at(j, "band", p);
+  c.band.lo = r.number(band, "lo", p + ".band");
+  c.band.hi = r.number(band, "hi", p + ".band");
+  c.layer = r.integer<int>(j, "layer", p);
+  c.severity = r.number(j, "severity", p);
+  c.advice = r.str(j, "advice", p);
+  return c;
+}
+
+claims::LayerCurves decode_curves(const Reader& r, const json& line) {
+  const json& j = r.at(line, "curves", "");
+  const std::string p = "curves";
+  claims::LayerCurves c;
+  c.forward_std = r.numbers(j, "forward_std", p);
+  c.predicted_forward_std = r.numbers(j, "predicted_forward_std", p);
+  c.gradient_std = r.numbers(j, "gradient_std", p);
+  c.predicted_gradient_std = r.numbers(j, "predicted_gradient_std", p);
+  c.flushed_fraction = r.numbers(j, "flushed_fraction", p);
+  c.subnormal_fraction = r.numbers(j, "subnormal_fraction", p);
+  c.overflow_fraction = r.numbers(j, "overflow_fraction", p);
+  c.drift_lower = r.numbers(j, "drift_lower", p);
+  c.drift_upper = r.numbers(j, "drift_upper", p);
+  c.predicted_drift_lower = r.numbers(j, "predicted_drift_lower", p);
+  c.predicted_drift_upper = r.numbers(j, "predicted_drift_upper", p);
+  return c;
+}
+
+SweepInfo decode_info(const Reader& r, const json& line) {
+  const json& j = r.at(line, "sweep", "");
+  SweepInfo info;
+  info.file = r.str(j, "file", "sweep");
+  info.seed = r.integer<std::uint64_t>(j, "seed", "sweep");
+  info.cells = r.integer<std::size_t>(j, "cells", "sweep");
+  info.fingerprint = r.str(j, "fingerprint", "sweep");
+  return info;
+}
+
+std::string describe(const SweepInfo& info) {
+  return "sweep '" + info.file + "', seed " + std::to_string(info.seed) + ", " +
+         std::to_string(info.cells) + " cells, fingerprint " + info.fingerprint;
+}
+
+}  // namespace
+
+std::string cell_to_json(const SweepInfo& info, const CellResult& cell) {
+  ojson j{{"format", kResultsFormat},
+         {"sweep", encode_info(info)},
+         {"index", cell.index},
+         {"block", cell.block},
+         {"request", encode_request(cell.request)},
+         {"command", claims::reproduce_command(cell.request)}};
+  if (!cell.ok()) j["error"] = cell.error;
+  j["overall"] = std::string(stats::to_string(cell.result.overall));
+  ojson claim_list = ojson::array();
+  for (const claims::ClaimResult& c : cell.result.claims) claim_list.push_back(encode_claim(c));
+  j["claims"] = std::move(claim_list);
+  j["curves"] = encode_curves(cell.result.curves);
+  // Invalid UTF-8 (e.g. in a user's init spec) is replaced rather than aborting the run.
+  return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+void write_results_jsonl(std::ostream& out, const SweepResults& results) {
+  for (const CellResult& cell : results.cells) out << cell_to_json(results.info, cell) << '\n';
+}
+
+SweepResults parse_results_jsonl(std::istream& in, const std::string& source) {
+  SweepResults results;
+  std::string text;
+  std::size_t line_number = 0;
+  bool first = true;
+  while (std::getline(in, text)) {
+    ++line_number;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const Reader r(source, line_number);
+    json line;
+    try {
+      line = json::parse(text);
+    } catch (const json::parse_error& e) {
+      throw InputError(r.where() + ": not a JSON object: " + e.what());
+    }
+    if (!line.is_object()) throw InputError(r.where() + ": not a JSON object");
+    if (r.str(line, "format") != kResultsFormat) {
+      r.fail("format", std::string("must be \"") + kResultsFormat + "\" (not an initcheck results file?)");
+    }
+    const SweepInfo info = decode_info(r, line);
+    if (first) {
+      results.info = info;
+      first = false;
+    } else if (!(info == results.info)) {
+      throw InputError(r.where() + ": line belongs to " + describe(info) + ", earlier lines to " +
+                       describe(results.info));
+    }
+    CellResult cell;
+    cell.index = r.integer<std::size_t>(line, "index");
+    if (cell.index >= info.cells) r.fail("index", "is beyond the sweep's cell count");
+    cell.block = r.str(line, "block");
+    cell.request = decode_request(r, line);
+    if (line.contains("error")) cell.error = r.str(line, "error");
+    cell.result.overall = parse_verdict(r, r.str(line, "overall"));
+    const json& claim_list = r.at(line, "claims", "");
+    if (!claim_list.is_array()) r.fail("claims", "must be a list");
+    for (const json& c : claim_list) cell.result.claims.push_back(decode_claim(r, c));
+    cell.result.curves = decode_curves(r, line);
+    results.cells.push_back(std::move(cell));
+  }
+  std::stable_sort(results.cells.begin(), results.cells.end(),
+                   [](const CellResult& a, const CellResult& b) { return a.index < b.index; });
+  return results;
+}
+
+SweepResults merge_results(const std::vector<SweepResults>& parts,
+                           const std::vector<std::string>& sources) {
+  SweepResults merged;
+  bool have_info = false;
+  std::string info_source;
+  std::map<std::size_t, std::string> seen;  // cell index → source
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const SweepResults& part = parts[p];
+    const std::string& source = sources.at(p);
+    if (part.cells.empty()) continue;
+    if (!have_info) {
+      merged.info = part.info;
+      info_source = source;
+      have_info = true;
+    } else if (!(part.info == merged.info)) {
+      throw InputError("cannot merge '" + source + "' (" + describe(part.info) + ") with '" +
+                       info_source + "' (" + describe(merged.info) + ")");
+    }
+    for (const CellResult& cell : part.cells) {
+      const auto [it, inserted] = seen.emplace(cell.index, source);
+      if (!inserted) {
+        throw InputError("cell " + std::to_string(cell.index) + " appears in both '" + it->second +
+                         "' and '" + source + "'");
+      }
+      merged.cells.push_back(cell);
+    }
+  }
+  if (!have_info) throw InputError("nothing to merge: the result files contain no cells");
+  if (seen.size() != merged.info.cells) {
+    std::size_t first_missing = 0;
+    while (seen.count(first_missing) != 0U) ++first_missing;
+    throw InputError(std::to_string(merged.info.cells - seen.size()) + " of " +
+                     std::to_string(merged.info.cells) + " cells are missing (first: index " +
+                     std::to_string(first_missing) + "); did every shard finish?");
+  }
+  std::sort(merged.cells.begin(), merged.cells.end(),
+            [](const CellResult& a, const CellResult& b) { return a.index < b.index; });
+  return merged;
+}
+
+}  // namespace initcheck::sweep

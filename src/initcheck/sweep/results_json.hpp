@@ -1,0 +1,40 @@
+#pragma once
+/// Sweep results as JSON lines: one object per cell, self-describing (every line carries the
+/// sweep's identity), lossless (doubles round-trip exactly; inf, -inf and nan are written as
+/// the strings "inf", "-inf", "nan"), deterministic (keys sorted).
+///
+/// Line layout (keys): format ("initcheck-results-v1"), sweep {file, seed, cells, fingerprint},
+/// index, block, request {CheckRequest fields}, command (reproduce command; informational),
+/// error (string, only for invalid configurations), overall, claims [ClaimResult...], curves.
+
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "initcheck/sweep/sweep_results.hpp"
+
+namespace initcheck::sweep {
+
+/// The value of the `format` key every line carries (identifies files initcheck wrote).
+inline constexpr const char* kResultsFormat = "initcheck-results-v1";
+
+/// Writes one line per cell, in the order of `results.cells`.
+void write_results_jsonl(std::ostream& out, const SweepResults& results);
+
+/// The JSON text of one cell (no trailing newline).
+std::string cell_to_json(const SweepInfo& info, const CellResult& cell);
+
+/// Parses a JSON-lines file written by write_results_jsonl. Blank lines are skipped. Throws
+/// InputError naming `source` and the line on malformed JSON, missing keys or wrong types, and
+/// when lines disagree about the sweep. An empty input gives empty `cells` and default `info`.
+SweepResults parse_results_jsonl(std::istream& in, const std::string& source);
+
+/// Combines shard results into the results of the whole sweep. Throws InputError when the
+/// parts come from different sweeps (seed, file, fingerprint or cell count differ), when a
+/// cell appears twice, or when cells are missing (naming how many and the first index).
+/// `sources` names each part in messages (same size as `parts`).
+SweepResults merge_results(const std::vector<SweepResults>& parts,
+                           const std::vector<std::string>& sources);
+
+}  // namespace initcheck::sweep

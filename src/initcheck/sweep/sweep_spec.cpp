@@ -1,0 +1,208 @@
+#include "initcheck/sweep/sweep_spec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "initcheck/core/error.hpp"
+#include "initcheck/rng/engine.hpp"
+
+namespace initcheck::sweep {
+namespace {
+
+using claims::CheckRequest;
+
+const std::vector<std::string> kGridKeys = {
+    "init",    "activation", "arch",         "depth", "width",     "widths", "batch",
+    "kernel",  "spatial",    "branch_scale", "norm",  "precision", "input",  "tolerance"};
+const std::set<std::string> kBlockKeys = [] {
+  std::set<std::string> keys(kGridKeys.begin(), kGridKeys.end());
+  keys.insert("claims");
+  keys.insert("name");
+  return keys;
+}();
+
+std::string key_list() {
+  std::string out;
+  for (const std::string& k : kBlockKeys) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
+    const YAML::Mark mark = node.Mark();
+    std::string where = source_;
+    if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
+    throw InputError(where + ": " + message);
+  }
+
+  template <typename T>
+  T scalar(const YAML::Node& node, const std::string& key, const char* type_name) const {
+    if (!node.IsScalar()) fail(node, "key '" + key + "' must be " + type_name);
+    try {
+      return node.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(node, "key '" + key + "' must be " + type_name + " (got '" + node.Scalar() + "')");
+    }
+  }
+
+  /// Applies one grid value to a request.
+  void apply(CheckRequest& r, const std::string& key, const YAML::Node& v) const {
+    if (key == "init") r.init = scalar<std::string>(v, key, "an init spec string");
+    else if (key == "activation") r.activation = scalar<std::string>(v, key, "an activation name");
+    else if (key == "arch") r.arch = scalar<std::string>(v, key, "mlp, conv or resnet");
+    else if (key == "depth") r.depth = scalar<int>(v, key, "an integer");
+    else if (key == "width") r.width = scalar<std::int64_t>(v, key, "an integer");
+    else if (key == "widths") r.widths = int_list(v, key);
+    else if (key == "batch") r.batch = scalar<std::int64_t>(v, key, "an integer");
+    else if (key == "kernel") r.kernel = scalar<int>(v, key, "an integer");
+    else if (key == "spatial") r.spatial = scalar<int>(v, key, "an integer");
+    else if (key == "branch_scale") r.branch_scale = scalar<std::string>(v, key, "an expression");
+    else if (key == "norm") r.norm = scalar<std::string>(v, key, "none, batchnorm or layernorm");
+    else if (key == "precision") r.precision = scalar<std::string>(v, key, "fp32, bf16 or fp16");
+    else if (key == "input") r.input = scalar<std::string>(v, key, "an input kind");
+    else if (key == "tolerance") r.tolerance = scalar<double>(v, key, "a number");
+  }
+
+  std::vector<std::int64_t> int_list(const YAML::Node& v, const std::string& key) const {
+    if (!v.IsSequence() || v.size() == 0) fail(v, "key '" + key + "' must be a non-empty list of integers");
+    std::vector<std::int64_t> out;
+    for (const YAML::Node& item : v) out.push_back(scalar<std::int64_t>(item, key, "an integer"));
+    return out;
+  }
+
+  /// The values of one grid axis: a list (one value each), or a scalar (one value).
+  /// `widths` is a list of integers (one value) or a list of such lists (an axis).
+  std::vector<YAML::Node> axis(const YAML::Node& v, const std::string& key) const {
+    if (v.IsNull()) fail(v, "key '" + key + "' has no value");
+    if (key == "widths") {
+      if (v.IsSequence() && v.size() > 0 && v[0].IsSequence()) return {v.begin(), v.end()};
+      return {v};
+    }
+    if (v.IsMap()) fail(v, "key '" + key + "' must be a value or a list of values, not a map");
+    if (!v.IsSequence()) return {v};
+    if (v.size() == 0) fail(v, "key '" + key + "' is an empty list: the grid would be empty");
+    return {v.begin(), v.end()};
+  }
+
+  void check_keys(const YAML::Node& block, const std::string& what) const {
+    if (!block.IsMap()) fail(block, what + " must be a map of keys");
+    for (const auto& kv : block) {
+      const std::string key = kv.first.as<std::string>();
+      if (kBlockKeys.count(key) == 0U) {
+        fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
+      }
+    }
+  }
+
+  SweepSpec parse(const YAML::Node& root) const {
+    if (!root.IsMap()) fail(root, "a sweep file must be a YAML map with a 'blocks' list");
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (key != "seed" && key != "defaults" && key != "blocks") {
+        fail(kv.first, "unknown top-level key '" + key + "'; expected one of: seed, defaults, blocks");
+      }
+    }
+    SweepSpec spec;
+    if (root["seed"]) spec.seed = scalar<std::uint64_t>(root["seed"], "seed", "a non-negative integer");
+    const YAML::Node defaults = root["defaults"];
+    if (defaults) check_keys(defaults, "defaults");
+    const YAML::Node blocks = root["blocks"];
+    if (!blocks) fail(root, "missing key 'blocks'");
+    if (!blocks.IsSequence() || blocks.size() == 0) fail(blocks, "'blocks' must be a non-empty list");
+
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      const YAML::Node block = blocks[b];
+      const std::string what = "block " + std::to_string(b + 1);
+      check_keys(block, what);
+      std::map<std::string, YAML::Node> merged;
+      if (defaults) {
+        for (const auto& kv : defaults) merged[kv.first.as<std::string>()] = kv.second;
+      }
+      for (const auto& kv : block) merged[kv.first.as<std::string>()] = kv.second;
+
+      const std::string name = merged.count("name") != 0U
+                                   ? scalar<std::string>(merged["name"], "name", "a string")
+                                   : what;
+      CheckRequest base;
+      if (merged.count("claims") != 0U) {
+        const YAML::Node c = merged["claims"];
+        if (c.IsSequence()) {
+          for (const YAML::Node& item : c) base.claims.push_back(scalar<std::string>(item, "claims", "a claim id"));
+        } else {
+          base.claims.push_back(scalar<std::string>(c, "claims", "a claim id or a list of them"));
+        }
+      }
+      std::vector<std::pair<std::string, std::vector<YAML::Node>>> axes;
+      for (const std::string& key : kGridKeys) {
+        if (merged.count(key) != 0U) axes.emplace_back(key, axis(merged[key], key));
+      }
+      expand(spec, name, base, axes, 0);
+    }
+    return spec;
+  }
+
+  void expand(SweepSpec& spec, const std::string& block, CheckRequest request,
+              const std::vector<std::pair<std::string, std::vector<YAML::Node>>>& axes,
+              std::size_t index) const {
+    if (index == axes.size()) {
+      request.seed = cell_seed(spec.seed, request);
+      spec.cells.push_back({block, std::move(request)});
+      return;
+    }
+    for (const YAML::Node& value : axes[index].second) {
+      CheckRequest r = request;
+      apply(r, axes[index].first, value);
+      expand(spec, block, std::move(r), axes, index + 1);
+    }
+  }
+
+ private:
+  std::string source_;
+};
+
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::uint64_t cell_seed(std::uint64_t master_seed, const claims::CheckRequest& request) {
+  claims::CheckRequest unseeded = request;
+  unseeded.seed = 0;
+  return rng::splitmix64(master_seed ^ rng::splitmix64(fnv1a(claims::reproduce_command(unseeded))));
+}
+
+SweepSpec parse_sweep(std::istream& in, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+  }
+  return Parser(source).parse(root);
+}
+
+SweepSpec load_sweep(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot read sweep file '" + path.string() + "'");
+  if (std::filesystem::is_directory(path)) {
+    throw InputError("sweep file '" + path.string() + "' is a directory");
+  }
+  return parse_sweep(in, path.string());
+}
+
+}  // namespace initcheck::sweep

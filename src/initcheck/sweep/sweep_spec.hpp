@@ -1,0 +1,50 @@
+#pragma once
+/// Sweep files: a YAML grid of configurations expanded into check requests.
+///
+/// ```yaml
+/// seed: 20261129             # master seed (optional, default 1)
+/// defaults: {batch: 128}     # optional, applies to every block
+/// blocks:                    # each block is the cartesian product of its list-valued keys
+///   - name: plain MLPs       # optional label
+///     init: [kaiming_normal, xavier_normal]
+///     activation: [relu, tanh]
+///     depth: [10, 50]
+///     width: 256
+///     claims: [variance, growth]   # a list, not a grid axis
+/// ```
+/// Keys: init, activation, arch, depth, width, widths, batch, kernel, spatial, branch_scale,
+/// norm, precision, input, tolerance, claims, name.
+
+#include <cstdint>
+#include <filesystem>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "initcheck/claims/check_request.hpp"
+
+namespace initcheck::sweep {
+
+/// One configuration of the sweep, with the block it came from.
+struct SweepCell {
+  std::string block;              ///< the block's name (or "block N")
+  claims::CheckRequest request;   ///< request.seed is already the cell's own seed
+};
+
+struct SweepSpec {
+  std::uint64_t seed = 1;
+  std::vector<SweepCell> cells;  ///< in file order: block by block, last key varying fastest
+};
+
+/// Parses a sweep document. `source` names the file in error messages ("FILE:LINE: ...").
+/// Throws InputError on YAML syntax errors, unknown keys, wrong types and empty grids.
+SweepSpec parse_sweep(std::istream& in, const std::string& source);
+
+/// Reads and parses a sweep file; an unreadable path is an InputError naming it.
+SweepSpec load_sweep(const std::filesystem::path& path);
+
+/// A cell's seed: a pure function of the master seed and the cell's configuration (its
+/// reproduce command without the seed), so adding cells never changes another cell's seed.
+std::uint64_t cell_seed(std::uint64_t master_seed, const claims::CheckRequest& request);
+
+}  // namespace initcheck::sweep

@@ -1,0 +1,144 @@
+// Network::forward (and backward) do not allocate after warm-up.
+//
+// Two mechanisms: (1) EIGEN_RUNTIME_NO_MALLOC with set_is_malloc_allowed(false) — only effective
+// when eigen_assert is (i.e. without NDEBUG) and only for Eigen code compiled in this file; and
+// (2) a counting malloc: this test binary interposes malloc/calloc/realloc (forwarding to glibc's
+// __libc_* functions), so *every* heap allocation on any thread (Eigen, std::vector, operator
+// new, the nn GEMM arena) during the measured call is counted. Disabled under sanitizers, which
+// interpose malloc themselves.
+#define EIGEN_RUNTIME_NO_MALLOC
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <span>
+
+#include "initcheck/engine/network.hpp"
+#include "initcheck/rng/distributions.hpp"
+#include "test_support.hpp"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define INITCHECK_COUNTING_MALLOC 0
+#else
+#define INITCHECK_COUNTING_MALLOC 1
+#endif
+
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocations{0};
+void note() {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+#if INITCHECK_COUNTING_MALLOC
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+void* malloc(std::size_t n) {
+  note();
+  return __libc_malloc(n);
+}
+void* calloc(std::size_t n, std::size_t m) {
+  note();
+  return __libc_calloc(n, m);
+}
+void* realloc(void* p, std::size_t n) {
+  note();
+  return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t a, std::size_t n) {
+  note();
+  return __libc_memalign(a, n);
+}
+int posix_memalign(void** out, std::size_t a, std::size_t n) {
+  note();
+  *out = __libc_memalign(a, n);
+  return *out == nullptr ? 12 : 0;  // ENOMEM
+}
+}
+#endif
+
+namespace initcheck::engine {
+namespace {
+
+long allocations_during(const auto& f) {
+  g_allocations.store(0);
+  g_counting.store(true);
+  Eigen::internal::set_is_malloc_allowed(false);
+  f();
+  Eigen::internal::set_is_malloc_allowed(true);
+  g_counting.store(false);
+  return g_allocations.load();
+}
+
+void check(NetworkConfig c, int threads, bool backward) {
+#if !INITCHECK_COUNTING_MALLOC
+  GTEST_SKIP() << "counting malloc disabled under sanitizers";
+#endif
+  TraceOptions o;
+  o.threads = threads;
+  o.backward = backward;
+  o.gram = true;
+  Network net(c, o, rng::Engine(1));
+  rng::Engine e(2);
+  const Eigen::MatrixXf x = make_input(c, e);
+  const Eigen::MatrixXf r = Eigen::MatrixXf::Ones(net.output_rows(), net.output_cols());
+  Trace trace;
+  net.forward(x, trace);  // warm-up: sizes the trace, grows per-thread GEMM arenas
+  if (backward) net.backward(r, trace);
+  net.forward(x, trace);
+  if (backward) net.backward(r, trace);
+  EXPECT_EQ(allocations_during([&] { net.forward(x, trace); }), 0);
+  if (backward) {
+    EXPECT_EQ(allocations_during([&] { net.backward(r, trace); }), 0);
+  }
+}
+
+NetworkConfig make(Architecture arch, Norm norm, precision::Format format) {
+  NetworkConfig c =
+      testing::mlp_config(48, 3, 40, std::make_shared<testing::TorchUniformScheme>(true), "gelu");
+  c.arch = arch;
+  c.norm = norm;
+  c.precision = format;
+  if (arch == Architecture::conv) {
+    c.widths = {3, 8, 8, 8};
+    c.spatial = 8;
+    c.batch = 6;
+  }
+  return c;
+}
+
+#if INITCHECK_COUNTING_MALLOC
+TEST(EngineNoAlloc, CountingMallocSeesAllocations) {
+  // Calibration: the counter does see an allocation (so 0 below means something).
+  EXPECT_GE(allocations_during([] {
+              Eigen::internal::set_is_malloc_allowed(true);
+              std::vector<float> v(1000);
+              v[3] = 1.0F;
+              EXPECT_EQ(v[3], 1.0F);
+            }),
+            1);
+}
+#endif
+
+TEST(EngineNoAlloc, MlpForwardBackward) {
+  check(make(Architecture::mlp, Norm::none, precision::Format::fp32), 1, true);
+}
+TEST(EngineNoAlloc, MlpTwoThreadsFp16) {
+  check(make(Architecture::mlp, Norm::none, precision::Format::fp16), 2, false);
+}
+TEST(EngineNoAlloc, MlpBatchNormTwoThreads) {
+  check(make(Architecture::mlp, Norm::batchnorm, precision::Format::bf16), 2, true);
+}
+TEST(EngineNoAlloc, ConvLayerNorm) {
+  check(make(Architecture::conv, Norm::layernorm, precision::Format::fp32), 2, true);
+}
+TEST(EngineNoAlloc, ResnetBatchNorm) {
+  check(make(Architecture::resnet, Norm::batchnorm, precision::Format::fp32), 1, true);
+}
+
+}  // namespace
+}  // namespace initcheck::engine

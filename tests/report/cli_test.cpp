@@ -1,0 +1,137 @@
+/// End-to-end checks of `initcheck report` and `initcheck merge` through the built executable:
+/// exit codes, error messages and the never-clobber rule.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "initcheck/report/report_files.hpp"
+#include "initcheck/sweep/results_json.hpp"
+#include "synthetic_results.hpp"
+
+namespace initcheck::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("initcheck_cli_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /// Runs `initcheck ARGS` in dir_; returns the exit code and keeps stderr in err_.
+  int initcheck(const std::string& args) {
+    const std::string command = "cd '" + dir_.string() + "' && '" INITCHECK_CLI "' " + args +
+                                " > stdout.txt 2> stderr.txt";
+    const int status = std::system(command.c_str());
+    err_ = read(dir_ / "stderr.txt");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  static std::string read(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  void write(const fs::path& path, const std::string& text) const {
+    fs::create_directories((dir_ / path).parent_path());
+    std::ofstream(dir_ / path, std::ios::binary) << text;
+  }
+
+  fs::path dir_;
+  std::string err_;
+};
+
+const std::string kOldReport = std::string(kGeneratedMarker) + "\n# an earlier report\n";
+
+TEST_F(CliTest, BadSweepFilesExitTwoAndLeaveTheReportUntouched) {
+  write("out/report.md", kOldReport);
+  EXPECT_EQ(initcheck("report --sweep missing.yaml --out out"), 2);
+  EXPECT_NE(err_.find("missing.yaml"), std::string::npos) << err_;
+  write("bad.yaml", "blocks:\n  - init: kaiming_normal\n    colour: red\n");
+  EXPECT_EQ(initcheck("report --sweep bad.yaml --out out"), 2);
+  EXPECT_NE(err_.find("bad.yaml:3"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("'colour'"), std::string::npos) << err_;
+  write("empty.yaml", "blocks:\n  - init: []\n");
+  EXPECT_EQ(initcheck("report --sweep empty.yaml --out out"), 2);
+  EXPECT_EQ(read(dir_ / "out/report.md"), kOldReport);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "out"), fs::directory_iterator()), 1);
+}
+
+TEST_F(CliTest, BadShardsExitTwo) {
+  write("ok.yaml", "blocks:\n  - init: kaiming_normal\n");
+  for (const char* shard : {"0/3", "4/3", "x"}) {
+    EXPECT_EQ(initcheck(std::string("report --sweep ok.yaml --out out --shard ") + shard), 2) << shard;
+    EXPECT_NE(err_.find("--shard"), std::string::npos) << err_;
+  }
+  EXPECT_EQ(initcheck("report --sweep ok.yaml --out out --jobs -1"), 2);
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(CliTest, RefusesToOverwriteAUsersFileBeforeRunning) {
+  write("ok.yaml", "blocks:\n  - init: kaiming_normal\n");
+  write("out/report.md", "# my notes\n");
+  EXPECT_EQ(initcheck("report --sweep ok.yaml --out out"), 2);
+  EXPECT_NE(err_.find("out/report.md"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("--force"), std::string::npos) << err_;
+  EXPECT_EQ(read(dir_ / "out/report.md"), "# my notes\n");
+  write("out/results-1-of-2.jsonl", "my data\n");
+  EXPECT_EQ(initcheck("report --sweep ok.yaml --out out --shard 1/2"), 2);
+  EXPECT_NE(err_.find("results-1-of-2.jsonl"), std::string::npos) << err_;
+}
+
+TEST_F(CliTest, MergeWritesTheReportASingleRunWould) {
+  const sweep::SweepResults all = testing::synthetic_results();
+  sweep::SweepResults odd{all.info, {}};
+  sweep::SweepResults even{all.info, {}};
+  for (const sweep::CellResult& c : all.cells) (c.index % 2 == 0 ? even : odd).cells.push_back(c);
+  std::ostringstream a;
+  std::ostringstream b;
+  sweep::write_results_jsonl(a, even);
+  sweep::write_results_jsonl(b, odd);
+  write("results-1-of-2.jsonl", a.str());
+  write("results-2-of-2.jsonl", b.str());
+
+  // Missing shard: exit 2, nothing written.
+  EXPECT_EQ(initcheck("merge --out out results-2-of-2.jsonl"), 2);
+  EXPECT_NE(err_.find("missing"), std::string::npos) << err_;
+  EXPECT_FALSE(fs::exists(dir_ / "out" / kReportFileName));
+
+  ASSERT_EQ(initcheck("merge --out out results-2-of-2.jsonl results-1-of-2.jsonl"), 0) << err_;
+  // The same results rendered in-process (through the JSON round trip, as `report` does).
+  std::ostringstream jsonl;
+  sweep::write_results_jsonl(jsonl, all);
+  std::istringstream in(jsonl.str());
+  const std::vector<OutputFile> expected =
+      render_report(sweep::parse_results_jsonl(in, "results.jsonl"), gain_rows());
+  for (const OutputFile& f : expected) {
+    EXPECT_TRUE(read(dir_ / "out" / f.name) == f.content) << f.name << " differs";
+  }
+  // Running again replaces the generated files; a user's file needs --force.
+  EXPECT_EQ(initcheck("merge --out out results-1-of-2.jsonl results-2-of-2.jsonl"), 0) << err_;
+  write("out/drift-band.svg", "<svg>mine</svg>");
+  EXPECT_EQ(initcheck("merge --out out results-1-of-2.jsonl results-2-of-2.jsonl"), 2);
+  EXPECT_NE(err_.find("drift-band.svg"), std::string::npos) << err_;
+  EXPECT_EQ(initcheck("merge --force --out out results-1-of-2.jsonl results-2-of-2.jsonl"), 0) << err_;
+}
+
+TEST_F(CliTest, MergeRejectsBadInput) {
+  write("junk.jsonl", "{not json\n");
+  EXPECT_EQ(initcheck("merge --out out junk.jsonl"), 2);
+  EXPECT_NE(err_.find("junk.jsonl:1"), std::string::npos) << err_;
+  EXPECT_EQ(initcheck("merge --out out absent.jsonl"), 2);
+  EXPECT_NE(err_.find("absent.jsonl"), std::string::npos) << err_;
+  EXPECT_EQ(initcheck("merge --out out"), 2);  // no files
+}
+
+}  // namespace
+}  // namespace initcheck::report

@@ -1,0 +1,211 @@
+#include "initcheck/sweep/results_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "initcheck/core/error.hpp"
+
+namespace initcheck::sweep {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+
+/// Doubles that must survive the round trip bit for bit (NaN: as NaN).
+const std::vector<double> kTricky = {0.1,  1.0 / 3.0, -0.0, 5e-324, 2.2250738585072014e-308,
+                                     1.7976931348623157e308, -1e-300, 0.87962566103423978,
+                                     kInf, -kInf, kNan, 1e22, 123456789.0};
+
+bool same(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::memcmp(&a, &b, sizeof a) == 0;  // distinguishes -0.0 from 0.0
+}
+
+void expect_same(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(same(a[i], b[i])) << what << "[" << i << "]: " << a[i] << " vs " << b[i];
+}
+
+SweepResults tricky_results() {
+  SweepResults r;
+  r.info = {"dir with space/sweep \"q\".yaml", std::numeric_limits<std::uint64_t>::max(), 3, "00ff00ff00ff00ff"};
+  CellResult a;
+  a.index = 0;
+  a.block = "block ✓ with \"quotes\", \\ and\nnewline";
+  a.request.init = "normal(std=0.01)";
+  a.request.widths = {784, 512, 10};
+  a.request.tolerance = 1.0 / 3.0;
+  a.request.claims = {"variance", "bn-input"};
+  a.request.seed = std::numeric_limits<std::uint64_t>::max() - 1;
+  for (std::size_t i = 0; i < kTricky.size(); ++i) {
+    claims::ClaimResult c;
+    c.id = claims::kAllClaims[i % claims::kAllClaims.size()];
+    c.applicable = i % 3 != 0;
+    c.not_applicable_reason = c.applicable ? "" : "needs BatchNorm";
+    c.verdict = static_cast<stats::Verdict>(i % 3);
+    c.quantity = "Π g_l";
+    c.measured = kTricky[i];
+    c.ci = {kTricky[i], kTricky[(i + 1) % kTricky.size()], kTricky[(i + 2) % kTricky.size()],
+            1.0 - 1e-7, i * 1000};
+    c.predicted = kTricky[(i + 3) % kTricky.size()];
+    c.band = {-kInf, kTricky[i]};
+    c.layer = static_cast<int>(i) - 1;
+    c.severity = kTricky[(i + 4) % kTricky.size()];
+    c.advice = "advice";
+    a.result.claims.push_back(c);
+  }
+  a.result.overall = stats::Verdict::violated;
+  a.result.curves.forward_std = kTricky;
+  a.result.curves.drift_upper = kTricky;
+  a.result.curves.overflow_fraction = {0.0, 1.0};
+  CellResult b;
+  b.index = 2;
+  b.block = "b";
+  b.error = "unknown activation 'rleu'";
+  r.cells = {a, b};
+  return r;
+}
+
+std::string write(const SweepResults& r) {
+  std::ostringstream out;
+  write_results_jsonl(out, r);
+  return out.str();
+}
+
+SweepResults parse(const std::string& text, const std::string& source = "r.jsonl") {
+  std::istringstream in(text);
+  return parse_results_jsonl(in, source);
+}
+
+TEST(ResultsJson, RoundTripIsLossless) {
+  const SweepResults before = tricky_results();
+  const std::string text = write(before);
+  const SweepResults after = parse(text);
+  EXPECT_EQ(after.info, before.info);
+  ASSERT_EQ(after.cells.size(), before.cells.size());
+  for (std::size_t k = 0; k < before.cells.size(); ++k) {
+    const CellResult& x = before.cells[k];
+    const CellResult& y = after.cells[k];
+    EXPECT_EQ(y.index, x.index);
+    EXPECT_EQ(y.block, x.block);
+    EXPECT_EQ(y.error, x.error);
+    EXPECT_EQ(claims::reproduce_command(y.request), claims::reproduce_command(x.request));
+    EXPECT_TRUE(same(y.request.tolerance, x.request.tolerance));
+    EXPECT_EQ(y.result.overall, x.result.overall);
+    ASSERT_EQ(y.result.claims.size(), x.result.claims.size());
+    for (std::size_t i = 0; i < x.result.claims.size(); ++i) {
+      const claims::ClaimResult& p = x.result.claims[i];
+      const claims::ClaimResult& q = y.result.claims[i];
+      EXPECT_EQ(q.id, p.id);
+      EXPECT_EQ(q.applicable, p.applicable);
+      EXPECT_EQ(q.not_applicable_reason, p.not_applicable_reason);
+      EXPECT_EQ(q.verdict, p.verdict);
+      EXPECT_EQ(q.quantity, p.quantity);
+      EXPECT_EQ(q.layer, p.layer);
+      EXPECT_EQ(q.advice, p.advice);
+      EXPECT_EQ(q.ci.n, p.ci.n);
+      expect_same({q.measured, q.ci.lower, q.ci.upper, q.ci.estimate, q.ci.level, q.predicted,
+                   q.band.lo, q.band.hi, q.severity},
+                  {p.measured, p.ci.lower, p.ci.upper, p.ci.estimate, p.ci.level, p.predicted,
+                   p.band.lo, p.band.hi, p.severity},
+                  "claim values");
+    }
+    expect_same(y.result.curves.forward_std, x.result.curves.forward_std, "forward_std");
+    expect_same(y.result.curves.drift_upper, x.result.curves.drift_upper, "drift_upper");
+    expect_same(y.result.curves.overflow_fraction, x.result.curves.overflow_fraction, "overflow");
+    EXPECT_TRUE(y.result.curves.gradient_std.empty());
+  }
+  EXPECT_EQ(write(after), text);  // and the text is a fixed point
+}
+
+TEST(ResultsJson, WritesOneSelfDescribingLinePerCell) {
+  const std::string text = write(tricky_results());
+  std::istringstream in(text);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_EQ(line.rfind("{\"format\":\"initcheck-results-v1\",\"sweep\":{", 0), 0U) << line;
+  }
+  EXPECT_EQ(lines, 2);
+  EXPECT_NE(text.find("\"inf\""), std::string::npos);
+  EXPECT_NE(text.find("\"nan\""), std::string::npos);
+  EXPECT_EQ(text.find("null"), std::string::npos);  // nlohmann's default for non-finite values
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    (void)parse(text, "shard.jsonl");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ResultsJson, NamesFileLineAndKeyOnBadInput) {
+  const std::string good = write(tricky_results());
+  const std::string first_line = good.substr(0, good.find('\n') + 1);
+  EXPECT_EQ(error_of("\n{oops\n").rfind("shard.jsonl:2: not a JSON object", 0), 0U);
+  EXPECT_EQ(error_of("[1, 2]\n"), "shard.jsonl:1: not a JSON object");
+  EXPECT_NE(error_of("{\"format\":\"something-else\"}\n").find("shard.jsonl:1: key 'format'"),
+            std::string::npos);
+  std::string missing = first_line;
+  missing.replace(missing.find("\"block\""), 7, "\"blokk\"");
+  EXPECT_EQ(error_of(missing), "shard.jsonl:1: key 'block' is missing");
+  std::string wrong_type = first_line;
+  wrong_type.replace(wrong_type.find("\"depth\":20"), 10, "\"depth\":\"20\"");
+  EXPECT_EQ(error_of(wrong_type), "shard.jsonl:1: key 'request.depth' must be an integer");
+  std::string bad_number = first_line;
+  bad_number.replace(bad_number.find("\"measured\":0.1"), 14, "\"measured\":\"big\"");
+  EXPECT_NE(error_of(bad_number).find("key 'claims[].measured' must be a number"), std::string::npos);
+  std::string other_seed = good;
+  other_seed.replace(other_seed.rfind("\"seed\":18446744073709551615"), 27, "\"seed\":7");
+  EXPECT_NE(error_of(other_seed).find("shard.jsonl:2: line belongs to sweep"), std::string::npos);
+}
+
+SweepResults part(const SweepResults& all, std::vector<std::size_t> keep) {
+  SweepResults r{all.info, {}};
+  for (const CellResult& c : all.cells) {
+    if (std::find(keep.begin(), keep.end(), c.index) != keep.end()) r.cells.push_back(c);
+  }
+  return r;
+}
+
+TEST(ResultsJson, MergeChecksCompletenessAndOrigin) {
+  SweepResults all = tricky_results();
+  CellResult c1 = all.cells[1];
+  c1.index = 1;
+  all.cells.insert(all.cells.begin() + 1, c1);
+  const SweepResults a = part(all, {0, 2});
+  const SweepResults b = part(all, {1});
+  const SweepResults empty;
+  const SweepResults merged = merge_results({b, empty, a}, {"b", "empty", "a"});
+  ASSERT_EQ(merged.cells.size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(merged.cells[i].index, i);
+  EXPECT_EQ(merged.info, all.info);
+
+  EXPECT_THROW(merge_results({a}, {"a"}), InputError);
+  try {
+    merge_results({a}, {"a"});
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "1 of 3 cells are missing (first: index 1); did every shard finish?");
+  }
+  try {
+    merge_results({a, b, b}, {"a", "b1", "b2"});
+    ADD_FAILURE() << "duplicate accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "cell 1 appears in both 'b1' and 'b2'");
+  }
+  SweepResults other = b;
+  other.info.seed = 3;
+  EXPECT_THROW(merge_results({a, other}, {"a", "other"}), InputError);
+  EXPECT_THROW(merge_results({empty}, {"empty"}), InputError);
+}
+
+}  // namespace
+}  // namespace initcheck::sweep

@@ -1,0 +1,106 @@
+#include "initcheck/sweep/sweep_spec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "initcheck/core/error.hpp"
+
+namespace initcheck::sweep {
+namespace {
+
+SweepSpec parse(const std::string& text) {
+  std::istringstream in(text);
+  return parse_sweep(in, "test.yaml");
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    (void)parse(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+constexpr const char* kGrid = R"yaml(seed: 7
+defaults:
+  batch: 64
+blocks:
+  - name: mlps
+    init: [kaiming_normal, xavier_normal]
+    activation: [relu, tanh]
+    depth: [3, 5]
+    width: 32
+    claims: [variance, growth]
+  - init: "normal(std=0.1)"
+    arch: resnet
+    widths: [[8, 8, 8], [8, 8, 8, 8]]
+    batch: 16
+)yaml";
+
+TEST(SweepSpec, ExpandsCartesianProductsInFileOrder) {
+  const SweepSpec spec = parse(kGrid);
+  EXPECT_EQ(spec.seed, 7U);
+  ASSERT_EQ(spec.cells.size(), 8U + 2U);
+  EXPECT_EQ(spec.cells[0].block, "mlps");
+  EXPECT_EQ(spec.cells[0].request.init, "kaiming_normal");
+  EXPECT_EQ(spec.cells[0].request.activation, "relu");
+  EXPECT_EQ(spec.cells[0].request.depth, 3);
+  EXPECT_EQ(spec.cells[1].request.depth, 5);  // the last key varies fastest
+  EXPECT_EQ(spec.cells[2].request.activation, "tanh");
+  EXPECT_EQ(spec.cells[4].request.init, "xavier_normal");
+  EXPECT_EQ(spec.cells[0].request.batch, 64);  // from defaults
+  EXPECT_EQ(spec.cells[0].request.claims, (std::vector<std::string>{"variance", "growth"}));
+  EXPECT_EQ(spec.cells[8].block, "block 2");
+  EXPECT_EQ(spec.cells[8].request.widths, (std::vector<std::int64_t>{8, 8, 8}));
+  EXPECT_EQ(spec.cells[9].request.widths.size(), 4U);
+  EXPECT_EQ(spec.cells[8].request.batch, 16);  // the block overrides defaults
+}
+
+TEST(SweepSpec, CellSeedsArePureAndDistinct) {
+  const SweepSpec a = parse(kGrid);
+  const SweepSpec b = parse(kGrid);
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    EXPECT_EQ(a.cells[i].request.seed, b.cells[i].request.seed);
+    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(a.cells[i].request.seed, a.cells[j].request.seed);
+  }
+  // Removing the first block leaves the second block's seeds unchanged.
+  const SweepSpec tail = parse(R"yaml(seed: 7
+blocks:
+  - init: "normal(std=0.1)"
+    arch: resnet
+    widths: [[8, 8, 8], [8, 8, 8, 8]]
+    batch: 16
+)yaml");
+  EXPECT_EQ(tail.cells[0].request.seed, a.cells[8].request.seed);
+  // A different master seed changes every cell's seed.
+  const SweepSpec other = parse(std::string(kGrid).replace(6, 1, "8"));
+  EXPECT_NE(other.cells[0].request.seed, a.cells[0].request.seed);
+}
+
+TEST(SweepSpec, ErrorsNameFileLineAndKey) {
+  EXPECT_EQ(error_of("blocks:\n  - init: relu\n    widht: 3\n"),
+            "test.yaml:3: unknown key 'widht' in block 1; expected one of: activation, arch, "
+            "batch, branch_scale, claims, depth, init, input, kernel, name, norm, precision, "
+            "spatial, tolerance, width, widths");
+  EXPECT_EQ(error_of("blocks:\n  - depth: ten\n"),
+            "test.yaml:2: key 'depth' must be an integer (got 'ten')");
+  EXPECT_EQ(error_of("blocks:\n  - depth: []\n"),
+            "test.yaml:2: key 'depth' is an empty list: the grid would be empty");
+  EXPECT_EQ(error_of("blocks: []\n"), "test.yaml:1: 'blocks' must be a non-empty list");
+  EXPECT_EQ(error_of("seed: 1\n"), "test.yaml:1: missing key 'blocks'");
+  EXPECT_EQ(error_of("sede: 1\nblocks: [{}]\n"),
+            "test.yaml:1: unknown top-level key 'sede'; expected one of: seed, defaults, blocks");
+  EXPECT_NE(error_of("blocks: [\n").find("test.yaml:"), std::string::npos);
+  EXPECT_NE(error_of("blocks: [\n").find("YAML syntax error"), std::string::npos);
+  EXPECT_EQ(error_of("- 1\n- 2\n"), "test.yaml:1: a sweep file must be a YAML map with a 'blocks' list");
+}
+
+TEST(SweepSpec, UnreadableFileIsInputError) {
+  EXPECT_THROW((void)load_sweep("/nonexistent/sweep.yaml"), InputError);
+  EXPECT_THROW((void)load_sweep("/"), InputError);
+}
+
+}  // namespace
+}  // namespace initcheck::sweep
