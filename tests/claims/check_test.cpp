@@ -39,7 +39,7 @@ TEST(Check, MeanHoldsForZeroMeanWeightsAndFailsOtherwise) {
   // claim needs many rows: width 256 and 48 networks resolve |mean| ≤ 0.1·std.
   CheckRequest r = mlp("kaiming_normal", "relu", 4, 256);
   r.claims = {"mean"};
-  const ClaimResult& ok = claim(run_check(r, 48), ClaimId::mean);
+  const ClaimResult ok = claim(run_check(r, 48), ClaimId::mean);
   EXPECT_EQ(ok.verdict, Verdict::holds) << ok.measured << " [" << ok.ci.lower << ", " << ok.ci.upper << "]";
   CheckRequest bad = mlp("normal(std=sqrt(2/fan_in), mean=0.01)", "relu", 4, 256);
   bad.claims = {"mean"};
@@ -168,7 +168,7 @@ TEST(Check, BatchStatsHoldForDatasetNormalizedInput) {
   CheckRequest r = mlp("kaiming_normal", "relu", 2, 64);
   r.input = "dataset_normalized";
   r.claims = {"batch-stats"};
-  const ClaimResult& c = claim(run_check(r), ClaimId::batch_stats);
+  const ClaimResult c = claim(run_check(r), ClaimId::batch_stats);
   EXPECT_EQ(c.verdict, Verdict::holds) << c.measured;
 }
 

@@ -138,7 +138,7 @@ TEST(PlantedBugs, DeclaredLawDiffersFromSampledLaw) {
   options.seed = 3;
   options.threads = 2;
   options.claims = {ClaimId::growth};
-  const ClaimResult& g = check_configuration(config, options).claims[static_cast<std::size_t>(ClaimId::growth)];
+  const ClaimResult g = check_configuration(config, options).claims[static_cast<std::size_t>(ClaimId::growth)];
   EXPECT_EQ(g.verdict, stats::Verdict::violated) << g.measured << " [" << g.ci.lower << ", " << g.ci.upper << "]";
 }
 
