@@ -67,7 +67,8 @@ double flops(std::int64_t width) {
 }
 
 void set_counters(benchmark::State& state, double per_iteration) {
-  state.counters["GFLOP/s"] = benchmark::Counter(per_iteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(per_iteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void run_forward(benchmark::State& state, precision::Format format) {
@@ -88,16 +89,22 @@ void run_forward(benchmark::State& state, precision::Format format) {
   set_counters(state, flops(width));
 }
 
-void BM_Forward(benchmark::State& state) { run_forward(state, precision::Format::fp32); }
-void BM_ForwardFp16(benchmark::State& state) { run_forward(state, precision::Format::fp16); }
+void BM_Forward(benchmark::State& state) {
+  run_forward(state, precision::Format::fp32);
+}
+void BM_ForwardFp16(benchmark::State& state) {
+  run_forward(state, precision::Format::fp16);
+}
 
 void bare_chain(benchmark::State& state, bool nn_gemm) {
   const Eigen::Index width = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   std::vector<Eigen::MatrixXf> w(kDepth);
-  for (auto& m : w) m = Eigen::MatrixXf::Random(width, width) * (1.0F / std::sqrt(static_cast<float>(width)));
+  for (auto& m : w)
+    m = Eigen::MatrixXf::Random(width, width) * (1.0F / std::sqrt(static_cast<float>(width)));
   Eigen::MatrixXf input = Eigen::MatrixXf::Random(width, kBatch);
-  std::vector<Eigen::MatrixXf> a(static_cast<std::size_t>(threads)), b(static_cast<std::size_t>(threads));
+  std::vector<Eigen::MatrixXf> a(static_cast<std::size_t>(threads)),
+      b(static_cast<std::size_t>(threads));
   const Eigen::Index cols = kBatch / threads;
   for (int t = 0; t < threads; ++t) {
     a[static_cast<std::size_t>(t)] = input.middleCols(t * cols, cols);
@@ -128,8 +135,12 @@ void bare_chain(benchmark::State& state, bool nn_gemm) {
   set_counters(state, flops(width));
 }
 
-void BM_BareGemmChain(benchmark::State& state) { bare_chain(state, false); }
-void BM_BareNnGemmChain(benchmark::State& state) { bare_chain(state, true); }
+void BM_BareGemmChain(benchmark::State& state) {
+  bare_chain(state, false);
+}
+void BM_BareNnGemmChain(benchmark::State& state) {
+  bare_chain(state, true);
+}
 
 void BM_ForwardReplicates(benchmark::State& state) {
   const std::int64_t width = state.range(0);
@@ -161,7 +172,11 @@ void widths(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Forward)->Apply(widths)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BareGemmChain)->Apply(widths)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BareNnGemmChain)->Apply(widths)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_ForwardFp16)->Args({1024, 1})->Args({1024, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ForwardFp16)
+    ->Args({1024, 1})
+    ->Args({1024, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_ForwardReplicates)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -30,7 +30,8 @@ void activation_forward_bench(benchmark::State& state, const char* name) {
     benchmark::DoNotOptimize(h.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(state.iterations() * z.size() * 2 * static_cast<std::int64_t>(sizeof(float)));
+  state.SetBytesProcessed(state.iterations() * z.size() * 2 *
+                          static_cast<std::int64_t>(sizeof(float)));
 }
 BENCHMARK_CAPTURE(activation_forward_bench, relu, "relu");
 BENCHMARK_CAPTURE(activation_forward_bench, tanh, "tanh");
@@ -49,7 +50,8 @@ void activation_backward_bench(benchmark::State& state, const char* name) {
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(state.iterations() * z.size() * 3 * static_cast<std::int64_t>(sizeof(float)));
+  state.SetBytesProcessed(state.iterations() * z.size() * 3 *
+                          static_cast<std::int64_t>(sizeof(float)));
 }
 BENCHMARK_CAPTURE(activation_backward_bench, relu, "relu");
 BENCHMARK_CAPTURE(activation_backward_bench, gelu, "gelu");
@@ -79,8 +81,8 @@ void conv2d_forward_bench(benchmark::State& state) {
     benchmark::DoNotOptimize(z.data());
   }
   const double flops = 2.0 * 64 * 64 * 9 * static_cast<double>(s.batch) * 256;
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9 * static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops * 1e-9 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(conv2d_forward_bench)->Unit(benchmark::kMillisecond);
 
@@ -99,8 +101,8 @@ void conv2d_backward_bench(benchmark::State& state) {
     benchmark::DoNotOptimize(gx.data());
   }
   const double flops = 2 * 2.0 * 64 * 64 * 9 * static_cast<double>(s.batch) * 256;
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9 * static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops * 1e-9 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(conv2d_backward_bench)->Unit(benchmark::kMillisecond);
 
@@ -119,8 +121,8 @@ void gemm_bench(benchmark::State& state, bool use_eigen) {
     benchmark::DoNotOptimize(c.data());
   }
   const double flops = 2.0 * static_cast<double>(n * n * n);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9 * static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops * 1e-9 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK_CAPTURE(gemm_bench, eigen_product, true)->Arg(256)->Arg(1024);
 BENCHMARK_CAPTURE(gemm_bench, nn_gemm, false)->Arg(256)->Arg(1024);

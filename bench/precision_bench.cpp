@@ -31,7 +31,8 @@ std::vector<float> layer_output() {
 }
 
 void set_counters(benchmark::State& state) {
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(kValues) *
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kValues) *
                           static_cast<std::int64_t>(sizeof(float)));
 }
 
@@ -58,7 +59,8 @@ void BM_RoundKernel(benchmark::State& state, detail::KernelIsa isa, Format forma
   }
   std::vector<float> data = layer_output();
   for (auto _ : state) {
-    const initcheck::precision::PrecisionEvents events = detail::round_to_format_with(isa, format, data);
+    const initcheck::precision::PrecisionEvents events =
+        detail::round_to_format_with(isa, format, data);
     benchmark::DoNotOptimize(events);
     benchmark::ClobberMemory();
   }
@@ -88,7 +90,8 @@ BENCHMARK(BM_RoundScalarLoop);
 // For comparison only: the bare F16C round trip (vcvtps2ph + vcvtph2ps), without counting.
 [[gnu::target("avx2,f16c")]] void f16c_round_trip(std::vector<float>& data) {
   for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
-    const __m128i half = _mm256_cvtps_ph(_mm256_loadu_ps(data.data() + i), _MM_FROUND_TO_NEAREST_INT);
+    const __m128i half =
+        _mm256_cvtps_ph(_mm256_loadu_ps(data.data() + i), _MM_FROUND_TO_NEAREST_INT);
     _mm256_storeu_ps(data.data() + i, _mm256_cvtph_ps(half));
   }
 }

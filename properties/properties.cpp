@@ -19,7 +19,9 @@ class ScaledScheme : public init::InitScheme {
  public:
   ScaledScheme(std::shared_ptr<const init::InitScheme> base, double scale)
       : base_(std::move(base)), scale_(scale) {}
-  [[nodiscard]] std::string name() const override { return base_->name() + " × " + std::to_string(scale_); }
+  [[nodiscard]] std::string name() const override {
+    return base_->name() + " × " + std::to_string(scale_);
+  }
   [[nodiscard]] std::string formula() const override { return base_->formula(); }
   [[nodiscard]] init::WeightLaw weight_law(const FanInfo& fan) const override {
     init::WeightLaw law = base_->weight_law(fan);
@@ -28,12 +30,15 @@ class ScaledScheme : public init::InitScheme {
     law.support_bound *= std::abs(scale_);
     return law;
   }
-  void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> w, rng::Engine& e) const override {
+  void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> w,
+                    rng::Engine& e) const override {
     base_->fill_weights(fan, w, e);
     w *= static_cast<float>(scale_);
   }
   [[nodiscard]] bool has_bias() const override { return base_->has_bias(); }
-  [[nodiscard]] init::WeightLaw bias_law(const FanInfo& fan) const override { return base_->bias_law(fan); }
+  [[nodiscard]] init::WeightLaw bias_law(const FanInfo& fan) const override {
+    return base_->bias_law(fan);
+  }
   void fill_bias(const FanInfo& fan, Eigen::Ref<Eigen::VectorXf> b, rng::Engine& e) const override {
     base_->fill_bias(fan, b, e);
   }
@@ -47,16 +52,20 @@ class ScaledScheme : public init::InitScheme {
 std::vector<std::int64_t> draw_widths(const PropertyOptions& o, bool rectangular) {
   const int depth = *rc::gen::inRange(o.min_depth, o.max_depth + 1).as("depth");
   if (!rectangular) {
-    const std::int64_t w = *rc::gen::inRange<std::int64_t>(o.min_width, o.max_width + 1).as("width");
+    const std::int64_t w =
+        *rc::gen::inRange<std::int64_t>(o.min_width, o.max_width + 1).as("width");
     return std::vector<std::int64_t>(static_cast<std::size_t>(depth) + 1, w);
   }
   return *rc::gen::container<std::vector<std::int64_t>>(
-              static_cast<std::size_t>(depth) + 1, rc::gen::inRange<std::int64_t>(o.min_width, o.max_width + 1))
+              static_cast<std::size_t>(depth) + 1,
+              rc::gen::inRange<std::int64_t>(o.min_width, o.max_width + 1))
               .as("widths");
 }
 
 /// The engine seed is a generated value (shrinks to 0), never a clock.
-std::uint64_t draw_seed() { return *rc::gen::inRange<std::uint64_t>(0, 1ULL << 40).as("engine seed"); }
+std::uint64_t draw_seed() {
+  return *rc::gen::inRange<std::uint64_t>(0, 1ULL << 40).as("engine seed");
+}
 
 NetworkConfig base_config(std::shared_ptr<const init::InitScheme> scheme, const nn::Activation& act,
                           const PropertyOptions& o, bool rectangular) {
@@ -97,7 +106,9 @@ void assert_not_violated(const NetworkConfig& c, claims::ClaimId id, const Prope
   RC_ASSERT(cr.verdict != stats::Verdict::violated);
 }
 
-bool is_homogeneous(const nn::Activation& a) { return a.is_homogeneous(); }
+bool is_homogeneous(const nn::Activation& a) {
+  return a.is_homogeneous();
+}
 
 void property_body(Property p, const std::shared_ptr<const init::InitScheme>& scheme,
                    const nn::Activation& act, const PropertyOptions& o) {
@@ -119,7 +130,8 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
     }
     case Property::dominance: {
       NetworkConfig c = base_config(scheme, act, o, o.rectangular_widths);
-      c.input = *rc::gen::element(engine::InputKind::standard_normal, engine::InputKind::dataset_normalized)
+      c.input = *rc::gen::element(engine::InputKind::standard_normal,
+                                  engine::InputKind::dataset_normalized)
                      .as("input");
       assert_not_violated(c, claims::ClaimId::dominance, o, draw_seed());
       break;
@@ -132,8 +144,9 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
     case Property::batchnorm: {
       // Any init scale: 10^u, u ∈ [−3, 3] (shrinks to scale 1).
       const int exponent = *rc::gen::inRange(-3, 4).as("log10 init scale");
-      NetworkConfig c = base_config(std::make_shared<ScaledScheme>(scheme, std::pow(10.0, exponent)), act, o,
-                                    o.rectangular_widths);
+      NetworkConfig c =
+          base_config(std::make_shared<ScaledScheme>(scheme, std::pow(10.0, exponent)), act, o,
+                      o.rectangular_widths);
       c.norm = engine::Norm::batchnorm;
       assert_not_violated(c, claims::ClaimId::batchnorm, o, draw_seed());
       break;
@@ -177,10 +190,10 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
 }  // namespace
 
 const std::vector<Property>& all_properties() {
-  static const std::vector<Property> kAll = {Property::variance,  Property::growth,      Property::mean,
-                                             Property::dominance, Property::gradient,    Property::batchnorm,
-                                             Property::batch_stats, Property::precision, Property::determinism,
-                                             Property::residual};
+  static const std::vector<Property> kAll = {
+      Property::variance,    Property::growth,    Property::mean,        Property::dominance,
+      Property::gradient,    Property::batchnorm, Property::batch_stats, Property::precision,
+      Property::determinism, Property::residual};
   return kAll;
 }
 
@@ -200,16 +213,15 @@ std::string property_name(Property p) {
   return "unknown";
 }
 
-bool property_applies(Property p, const init::InitScheme& scheme, const nn::Activation& activation) {
+bool property_applies(Property p, const init::InitScheme& scheme,
+                      const nn::Activation& activation) {
   switch (p) {
-    case Property::precision:
-      return is_homogeneous(activation);
+    case Property::precision: return is_homogeneous(activation);
     case Property::mean: {
       const init::WeightLaw law = scheme.weight_law(dense_fan(64, 64));
       return law.mean == 0.0;
     }
-    default:
-      return true;
+    default: return true;
   }
 }
 
@@ -230,9 +242,11 @@ bool check_cases(const std::string& id, const std::function<void()>& body, int c
 
 bool check_property(Property p, std::shared_ptr<const init::InitScheme> scheme,
                     const nn::Activation& activation, const PropertyOptions& options) {
-  const std::string id = "initcheck/" + scheme->name() + "/" + activation.name() + "/" + property_name(p);
-  return check_cases(id, [p, scheme, activation, options] { property_body(p, scheme, activation, options); },
-                     options.cases);
+  const std::string id =
+      "initcheck/" + scheme->name() + "/" + activation.name() + "/" + property_name(p);
+  return check_cases(
+      id, [p, scheme, activation, options] { property_body(p, scheme, activation, options); },
+      options.cases);
 }
 
 std::vector<std::string> run_property_suite(std::shared_ptr<const init::InitScheme> scheme,

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   // Two-sided 95 % interval; its upper end is a one-sided 97.5 % bound.
   const auto ci = initcheck::stats::clopper_pearson_interval(failures, runs, 0.95);
   std::cout << "false-failure rate per run: " << failures << "/" << runs << " = "
-            << static_cast<double>(failures) / static_cast<double>(runs) << ", Clopper-Pearson 95% ["
-            << ci.lower << ", " << ci.upper << "]\n";
+            << static_cast<double>(failures) / static_cast<double>(runs)
+            << ", Clopper-Pearson 95% [" << ci.lower << ", " << ci.upper << "]\n";
   return 0;
 }

@@ -78,9 +78,7 @@ RC_GTEST_PROP(SpecParser, MutatedValidSpecsParseOrThrowInputError, ()) {
         *rc::gen::resize(kFullSize, rc::gen::inRange<std::size_t>(0, spec.size() + 1));
     const char c = *rc::gen::elementOf(kAlphabet);
     switch (*rc::gen::resize(kFullSize, rc::gen::inRange(0, 3))) {
-      case 0:
-        spec.insert(pos, 1, c);
-        break;
+      case 0: spec.insert(pos, 1, c); break;
       case 1:
         if (pos < spec.size()) spec.erase(pos, 1);
         break;
@@ -93,12 +91,33 @@ RC_GTEST_PROP(SpecParser, MutatedValidSpecsParseOrThrowInputError, ()) {
 }
 
 /// Values that are valid or invalid for some parameter of some scheme.
-const std::vector<std::string> kValues = {
-    "0",      "-1",         "2",         "1e-3",          "sqrt(2/fan_in)", "fan_in-fan_out",
-    "1/0",    "gain",       "exact_gain", "layer/depth",  "min(fan_in, 3)", "fan_in>3?1:0",
-    "relu",   "leaky_relu", "tanh",      "fan_in",        "fan_out",        "fan_avg",
-    "normal", "uniform",    "truncated_normal",           "(",              "2*",
-    "\"s\"",  "sqrt(-1)",   "_pi",       "1,2"};
+const std::vector<std::string> kValues = {"0",
+                                          "-1",
+                                          "2",
+                                          "1e-3",
+                                          "sqrt(2/fan_in)",
+                                          "fan_in-fan_out",
+                                          "1/0",
+                                          "gain",
+                                          "exact_gain",
+                                          "layer/depth",
+                                          "min(fan_in, 3)",
+                                          "fan_in>3?1:0",
+                                          "relu",
+                                          "leaky_relu",
+                                          "tanh",
+                                          "fan_in",
+                                          "fan_out",
+                                          "fan_avg",
+                                          "normal",
+                                          "uniform",
+                                          "truncated_normal",
+                                          "(",
+                                          "2*",
+                                          "\"s\"",
+                                          "sqrt(-1)",
+                                          "_pi",
+                                          "1,2"};
 
 // Structured specs: a registered scheme with random declared (or bogus) keys and values, so
 // the expression and value-checking paths are exercised, not only the tokenizer.

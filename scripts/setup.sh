@@ -9,6 +9,7 @@ packages=(
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libmuparser-dev libyaml-cpp-dev
   cmark cmark-gfm libxml2-utils
+  clang-format clang-tidy
 )
 
 missing=()

@@ -15,9 +15,12 @@ namespace {
 class ScaledUniform : public initcheck::init::InitScheme {
  public:
   explicit ScaledUniform(double gain, double sqrt3 = std::sqrt(3.0)) : gain_(gain), sqrt3_(sqrt3) {}
-  [[nodiscard]] std::string name() const override { return "scaled_uniform(gain=" + std::to_string(gain_) + ")"; }
+  [[nodiscard]] std::string name() const override {
+    return "scaled_uniform(gain=" + std::to_string(gain_) + ")";
+  }
   [[nodiscard]] std::string formula() const override { return "U(±gain·√(3/fan_in))"; }
-  [[nodiscard]] initcheck::init::WeightLaw weight_law(const initcheck::FanInfo& fan) const override {
+  [[nodiscard]] initcheck::init::WeightLaw weight_law(
+      const initcheck::FanInfo& fan) const override {
     const double b = bound(fan);
     initcheck::init::WeightLaw law;
     law.variance = b * b / 3.0;
@@ -28,7 +31,8 @@ class ScaledUniform : public initcheck::init::InitScheme {
   void fill_weights(const initcheck::FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> w,
                     initcheck::rng::Engine& engine) const override {
     Eigen::MatrixXf tmp(w.rows(), w.cols());
-    initcheck::rng::fill_uniform(engine, std::span<float>(tmp.data(), static_cast<std::size_t>(tmp.size())),
+    initcheck::rng::fill_uniform(engine,
+                                 std::span<float>(tmp.data(), static_cast<std::size_t>(tmp.size())),
                                  -bound(fan), bound(fan));
     w = tmp;
   }
@@ -44,16 +48,17 @@ class ScaledUniform : public initcheck::init::InitScheme {
 }  // namespace
 
 // The whole applicable suite: ScaledUniformRelu.variance, .growth, .mean, .gradient, ...
-INITCHECK_SCHEME_PROPERTIES(ScaledUniformRelu, [] { return std::make_shared<ScaledUniform>(std::sqrt(2.0)); },
-                            "relu")
+INITCHECK_SCHEME_PROPERTIES(
+    ScaledUniformRelu, [] { return std::make_shared<ScaledUniform>(std::sqrt(2.0)); }, "relu")
 
 // Power: the same scheme with the √3 forgotten (Var = gain²/(3·fan_in)) must fail `variance`.
 TEST(ScaledUniformPlantedBug, MissingSqrt3IsCaught) {
   initcheck::properties::PropertyOptions options;
   options.min_depth = 6;  // (1/3)^6 ≈ 1e-3: far outside [1/4, 4] at any generated width
   options.cases = 3;
-  const bool passed = initcheck::properties::check_property(
-      initcheck::properties::Property::variance, std::make_shared<ScaledUniform>(std::sqrt(2.0), 1.0),
-      initcheck::nn::Activation::parse("relu"), options);
+  const bool passed =
+      initcheck::properties::check_property(initcheck::properties::Property::variance,
+                                            std::make_shared<ScaledUniform>(std::sqrt(2.0), 1.0),
+                                            initcheck::nn::Activation::parse("relu"), options);
   EXPECT_FALSE(passed);
 }

@@ -29,16 +29,16 @@ namespace initcheck::properties {
 
 /// The properties of the suite (one GoogleTest each in INITCHECK_SCHEME_PROPERTIES).
 enum class Property {
-  variance,    ///< the second moment is preserved through depth (not violated)
-  growth,      ///< measurement tracks the mean-field oracle; declared law = sampled law
-  mean,        ///< pre-activation mean stays ≈ 0 for zero-mean weights
-  dominance,   ///< no input term dominates with normalized inputs
-  gradient,    ///< backward second moment preserved on square layers
-  batchnorm,   ///< BatchNorm forces mean 0 / variance σ²/(σ²+ε) for any init scale
-  batch_stats, ///< dataset-normalized batches deviate only by sampling error
-  precision,   ///< bf16 storage raises no precision events
-  determinism, ///< the same seed gives bit-identical results
-  residual     ///< 1/√L-scaled residual nets preserve the second moment
+  variance,     ///< the second moment is preserved through depth (not violated)
+  growth,       ///< measurement tracks the mean-field oracle; declared law = sampled law
+  mean,         ///< pre-activation mean stays ≈ 0 for zero-mean weights
+  dominance,    ///< no input term dominates with normalized inputs
+  gradient,     ///< backward second moment preserved on square layers
+  batchnorm,    ///< BatchNorm forces mean 0 / variance σ²/(σ²+ε) for any init scale
+  batch_stats,  ///< dataset-normalized batches deviate only by sampling error
+  precision,    ///< bf16 storage raises no precision events
+  determinism,  ///< the same seed gives bit-identical results
+  residual      ///< 1/√L-scaled residual nets preserve the second moment
 };
 
 /// All properties, in declaration order.
@@ -47,14 +47,14 @@ const std::vector<Property>& all_properties();
 std::string property_name(Property p);
 
 struct PropertyOptions {
-  int cases = 6;               ///< RapidCheck cases per property (max_success)
+  int cases = 6;  ///< RapidCheck cases per property (max_success)
   int min_depth = 2;
   int max_depth = 12;
   int min_width = 32;
   int max_width = 160;
   int max_batch = 64;
-  int replicates = 16;         ///< networks per case (fixed: no sample planning in properties)
-  double tolerance = 2.0;      ///< K
+  int replicates = 16;     ///< networks per case (fixed: no sample planning in properties)
+  double tolerance = 2.0;  ///< K
   double alpha_per_case = 1e-9;
   /// Generate rectangular (changing) widths for the forward claims; right for fan_in schemes,
   /// wrong for fan_avg/fan_out ones (set false for those).
@@ -88,8 +88,8 @@ std::vector<std::string> run_property_suite(std::shared_ptr<const init::InitSche
 /// scheme returned by `scheme_factory()` (a callable returning
 /// std::shared_ptr<const initcheck::init::InitScheme>) and the activation `activation_text`
 /// (e.g. "relu", "leaky_relu(0.2)"). Non-applicable properties are skipped (GTEST_SKIP).
-#define INITCHECK_SCHEME_PROPERTIES(SuiteName, scheme_factory, activation_text)                  \
-  INITCHECK_SCHEME_PROPERTIES_WITH_OPTIONS(SuiteName, scheme_factory, activation_text,           \
+#define INITCHECK_SCHEME_PROPERTIES(SuiteName, scheme_factory, activation_text)        \
+  INITCHECK_SCHEME_PROPERTIES_WITH_OPTIONS(SuiteName, scheme_factory, activation_text, \
                                            ::initcheck::properties::PropertyOptions{})
 
 /// As INITCHECK_SCHEME_PROPERTIES with explicit PropertyOptions.
@@ -107,13 +107,14 @@ std::vector<std::string> run_property_suite(std::shared_ptr<const init::InitSche
 
 #define INITCHECK_DETAIL_PROPERTY_TEST(SuiteName, prop, scheme_factory, activation_text, opts)     \
   TEST(SuiteName, prop) {                                                                          \
-    const std::shared_ptr<const ::initcheck::init::InitScheme> initcheck_scheme = (scheme_factory)(); \
+    const std::shared_ptr<const ::initcheck::init::InitScheme> initcheck_scheme =                  \
+        (scheme_factory)();                                                                        \
     const ::initcheck::nn::Activation initcheck_act =                                              \
         ::initcheck::nn::Activation::parse(activation_text);                                       \
     if (!::initcheck::properties::property_applies(::initcheck::properties::Property::prop,        \
                                                    *initcheck_scheme, initcheck_act)) {            \
       GTEST_SKIP() << #prop " does not apply to this scheme/activation";                           \
     }                                                                                              \
-    EXPECT_TRUE(::initcheck::properties::check_property(::initcheck::properties::Property::prop,  \
+    EXPECT_TRUE(::initcheck::properties::check_property(::initcheck::properties::Property::prop,   \
                                                         initcheck_scheme, initcheck_act, (opts))); \
   }

@@ -46,11 +46,14 @@ std::vector<std::int64_t> parse_widths(const std::string& text) {
 
 std::vector<std::string> split_claims(const std::string& csv) {
   std::vector<std::string> names;
-  for (claims::ClaimId id : claims::parse_claim_list(csv)) names.emplace_back(claims::claim_name(id));
+  for (claims::ClaimId id : claims::parse_claim_list(csv))
+    names.emplace_back(claims::claim_name(id));
   return names;
 }
 
-std::string fmt(double x) { return report::format_number(x); }
+std::string fmt(double x) {
+  return report::format_number(x);
+}
 
 std::string interval_text(const stats::ConfidenceInterval& ci) {
   return "[" + fmt(ci.lower) + ", " + fmt(ci.upper) + "]";
@@ -119,7 +122,8 @@ void print_human(std::ostream& os, const claims::CheckRequest& request,
        << fmt(r.predicted) << "  band [" << fmt(r.band.lo) << ", " << fmt(r.band.hi) << "]";
     if (r.layer > 0) os << "  layer " << r.layer;
     os << "\n      " << r.quantity << "\n";
-    if (r.verdict == stats::Verdict::violated && !r.advice.empty()) os << "      → " << r.advice << "\n";
+    if (r.verdict == stats::Verdict::violated && !r.advice.empty())
+      os << "      → " << r.advice << "\n";
   }
   if (!skipped.empty()) {
     os << "  not checked:";
@@ -159,12 +163,15 @@ struct CheckFlags {
 Subcommand add_check_command(CLI::App& app) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* sub = app.add_subcommand(
-      "check", "Check the stability claims on one configuration (exit 0 holds, 1 violated, "
-               "2 bad input, 3 inconclusive)");
+      "check",
+      "Check the stability claims on one configuration (exit 0 holds, 1 violated, "
+      "2 bad input, 3 inconclusive)");
   claims::CheckRequest& r = flags->request;
-  sub->add_option("--init", r.init, "init spec, e.g. kaiming_normal or normal(std=0.01)")->required();
-  sub->add_option("--activation", r.activation, "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, "
-                                                "selu, elu, softplus, mish, linear")
+  sub->add_option("--init", r.init, "init spec, e.g. kaiming_normal or normal(std=0.01)")
+      ->required();
+  sub->add_option("--activation", r.activation,
+                  "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, "
+                  "selu, elu, softplus, mish, linear")
       ->required();
   sub->add_option("--arch", r.arch, "mlp | conv | resnet")->capture_default_str();
   sub->add_option("--depth", r.depth, "weight layers (mlp, conv) or residual blocks (resnet)")
@@ -195,7 +202,8 @@ Subcommand add_check_command(CLI::App& app) {
             claims::CheckOptions options;
             options.tolerance = request.tolerance;
             options.seed = request.seed;
-            for (const std::string& c : request.claims) options.claims.push_back(claims::parse_claim(c));
+            for (const std::string& c : request.claims)
+              options.claims.push_back(claims::parse_claim(c));
             const claims::CheckResult result = claims::check_configuration(config, options);
             const std::string description = describe(request, config);
             if (flags->json) {
@@ -204,12 +212,9 @@ Subcommand add_check_command(CLI::App& app) {
               print_human(std::cout, request, result, description);
             }
             switch (result.overall) {
-              case stats::Verdict::holds:
-                return kExitHolds;
-              case stats::Verdict::violated:
-                return kExitViolated;
-              case stats::Verdict::inconclusive:
-                return kExitInconclusive;
+              case stats::Verdict::holds: return kExitHolds;
+              case stats::Verdict::violated: return kExitViolated;
+              case stats::Verdict::inconclusive: return kExitInconclusive;
             }
             return kExitInconclusive;
           }};

@@ -58,8 +58,9 @@ void print_gain(const theory::GainReport& r, std::ostream& out) {
 Subcommand add_gain_command(CLI::App& app) {
   auto activation = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand(
-      "gain", "Exact variance-preserving gain 1/sqrt(E[phi(z)^2]) vs PyTorch's calculate_gain, "
-              "with the q-map slope at the fixed point each creates");
+      "gain",
+      "Exact variance-preserving gain 1/sqrt(E[phi(z)^2]) vs PyTorch's calculate_gain, "
+      "with the q-map slope at the fixed point each creates");
   sub->add_option("--activation", *activation,
                   "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, "
                   "linear")

@@ -25,12 +25,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "initcheck 0.1.0");
 
   const std::vector<initcheck::cli::Subcommand> subcommands = {
-      initcheck::cli::add_schemes_command(app),
-      initcheck::cli::add_report_command(app),
-      initcheck::cli::add_merge_command(app),
-      initcheck::cli::add_check_command(app),
-      initcheck::cli::add_gain_command(app),
-      initcheck::cli::add_theory_command(app),
+      initcheck::cli::add_schemes_command(app), initcheck::cli::add_report_command(app),
+      initcheck::cli::add_merge_command(app),   initcheck::cli::add_check_command(app),
+      initcheck::cli::add_gain_command(app),    initcheck::cli::add_theory_command(app),
   };
 
   try {

@@ -55,9 +55,8 @@ int run_report(const ReportOptions& opts) {
   sweep::write_results_jsonl(jsonl, results);
   if (sharded) {
     report::write_output_files(opts.out, {{targets.front(), jsonl.str()}}, opts.force);
-    std::cout << "initcheck: wrote " << results.cells.size() << " of " << info.cells
-              << " cells to " << (std::filesystem::path(opts.out) / targets.front()).string()
-              << "\n";
+    std::cout << "initcheck: wrote " << results.cells.size() << " of " << info.cells << " cells to "
+              << (std::filesystem::path(opts.out) / targets.front()).string() << "\n";
     return 0;
   }
   // Render from the parsed JSON, exactly as `initcheck merge` does, so both agree byte for byte.
@@ -65,9 +64,9 @@ int run_report(const ReportOptions& opts) {
   const sweep::SweepResults parsed = sweep::parse_results_jsonl(in, report::kResultsFileName);
   const std::vector<report::OutputFile> files = report::render_report(parsed, report::gain_rows());
   report::write_output_files(opts.out, files, opts.force);
-  std::cout << "initcheck: wrote " << (std::filesystem::path(opts.out) / report::kReportFileName).string()
-            << " (" << parsed.cells.size() << " configurations, " << files.size() - 2
-            << " plots)\n";
+  std::cout << "initcheck: wrote "
+            << (std::filesystem::path(opts.out) / report::kReportFileName).string() << " ("
+            << parsed.cells.size() << " configurations, " << files.size() - 2 << " plots)\n";
   return 0;
 }
 
@@ -81,8 +80,10 @@ Subcommand add_report_command(CLI::App& app) {
       "(exit 0 when written, whatever the verdicts; 2 on bad input)");
   sub->add_option("--sweep", opts->sweep, "Sweep file (YAML)")->capture_default_str();
   sub->add_option("--out", opts->out, "Output directory")->capture_default_str();
-  opts->seed_option = sub->add_option("--seed", opts->seed, "Master seed (overrides the sweep file's)");
-  sub->add_option("--jobs", opts->jobs, "Worker threads (0 = all cores); output never depends on it")
+  opts->seed_option =
+      sub->add_option("--seed", opts->seed, "Master seed (overrides the sweep file's)");
+  sub->add_option("--jobs", opts->jobs,
+                  "Worker threads (0 = all cores); output never depends on it")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--shard", opts->shard,

@@ -77,14 +77,14 @@ int run_theory(const TheoryFlags& f) {
 
   const theory::PredictedTrajectory t = theory::predict_trajectory(config);
   std::ostream& out = std::cout;
-  out << "init " << config.init->name() << ", activation " << config.activation.name()
-      << ", depth " << f.depth << ", width " << f.width << " (mlp)\n"
+  out << "init " << config.init->name() << ", activation " << config.activation.name() << ", depth "
+      << f.depth << ", width " << f.width << " (mlp)\n"
       << "mean-field prediction (infinite width): input second moment "
       << number(t.input_second_moment) << ", upstream gradient second moment 1\n\n";
 
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"layer", "q (pre-act E[z^2])", "post E[h^2]", "gain", "cumulative",
-                  "backward gain"});
+  rows.push_back(
+      {"layer", "q (pre-act E[z^2])", "post E[h^2]", "gain", "cumulative", "backward gain"});
   double cumulative = 1.0;
   for (const theory::LayerPrediction& l : t.layers) {
     cumulative *= l.gain;
@@ -93,8 +93,8 @@ int run_theory(const TheoryFlags& f) {
                     number(l.backward_gain)});
   }
   print_table(rows, out);
-  out << "\ncumulative backward gain (input gradient second moment): "
-      << number(t.grad_input_sq) << "\n\n";
+  out << "\ncumulative backward gain (input gradient second moment): " << number(t.grad_input_sq)
+      << "\n\n";
 
   // Phase of the first layer's (σ_w², σ_b²), iterated from the first pre-activation's q.
   const FanInfo fan = theory::layer_fan(config, 0);
@@ -106,8 +106,9 @@ int run_theory(const TheoryFlags& f) {
   const theory::PhaseReport phase =
       theory::analyze_phase(config.activation, params, q0 > 0.0 ? q0 : 1.0);
   std::vector<std::vector<std::string>> info;
-  info.push_back({"phase", std::string(theory::phase_name(phase.phase)) +
-                               " (ordered chi_1 < 1, chaotic chi_1 > 1, critical |chi_1 - 1| <= 1e-3)"});
+  info.push_back(
+      {"phase", std::string(theory::phase_name(phase.phase)) +
+                    " (ordered chi_1 < 1, chaotic chi_1 > 1, critical |chi_1 - 1| <= 1e-3)"});
   info.push_back({"sigma_w^2, sigma_b^2", number(params.weight_variance) + ", " +
                                               number(params.bias_variance) + " (layer 1)"});
   info.push_back({"chi_1", number(phase.chi1)});
@@ -126,8 +127,9 @@ int run_theory(const TheoryFlags& f) {
 Subcommand add_theory_command(CLI::App& app) {
   auto flags = std::make_shared<TheoryFlags>();
   CLI::App* sub = app.add_subcommand(
-      "theory", "Mean-field prediction: per-layer second moments, gains, backward gains, and the "
-                "order/chaos phase (chi_1, q*, depth scales)");
+      "theory",
+      "Mean-field prediction: per-layer second moments, gains, backward gains, and the "
+      "order/chaos phase (chi_1, q*, depth scales)");
   sub->add_option("--init", flags->init, "init spec, e.g. kaiming_normal or normal(std=0.01)")
       ->required();
   sub->add_option("--activation", flags->activation,

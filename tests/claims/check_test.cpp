@@ -14,10 +14,10 @@
 namespace initcheck::claims {
 namespace {
 
+using stats::Verdict;
 using testing::claim;
 using testing::mlp;
 using testing::run_check;
-using stats::Verdict;
 
 TEST(Check, MatchedKaimingReluHolds) {
   CheckRequest r = mlp("kaiming_normal", "relu", 8, 128);
@@ -25,8 +25,8 @@ TEST(Check, MatchedKaimingReluHolds) {
   const CheckResult res = run_check(r);
   for (const char* id : {"variance", "growth", "dominance", "gradient"}) {
     const ClaimResult& c = claim(res, parse_claim(id));
-    EXPECT_EQ(c.verdict, Verdict::holds) << id << " measured " << c.measured << " ci [" << c.ci.lower
-                                         << ", " << c.ci.upper << "]";
+    EXPECT_EQ(c.verdict, Verdict::holds)
+        << id << " measured " << c.measured << " ci [" << c.ci.lower << ", " << c.ci.upper << "]";
   }
   EXPECT_EQ(res.overall, Verdict::holds);
   // Not selected / not applicable claims are listed with a reason.
@@ -40,7 +40,8 @@ TEST(Check, MeanHoldsForZeroMeanWeightsAndFailsOtherwise) {
   CheckRequest r = mlp("kaiming_normal", "relu", 4, 256);
   r.claims = {"mean"};
   const ClaimResult ok = claim(run_check(r, 48), ClaimId::mean);
-  EXPECT_EQ(ok.verdict, Verdict::holds) << ok.measured << " [" << ok.ci.lower << ", " << ok.ci.upper << "]";
+  EXPECT_EQ(ok.verdict, Verdict::holds)
+      << ok.measured << " [" << ok.ci.lower << ", " << ok.ci.upper << "]";
   CheckRequest bad = mlp("normal(std=sqrt(2/fan_in), mean=0.01)", "relu", 4, 256);
   bad.claims = {"mean"};
   EXPECT_EQ(claim(run_check(bad, 16), ClaimId::mean).verdict, Verdict::violated);
@@ -137,7 +138,8 @@ TEST(TrueFindings, KaimingReluDriftsAtDepth50Width256) {
   r.claims = {"drift"};
   const CheckResult res = run_check(r);
   const ClaimResult& d = claim(res, ClaimId::drift);
-  EXPECT_EQ(d.verdict, Verdict::violated) << d.measured << " [" << d.ci.lower << ", " << d.ci.upper << "]";
+  EXPECT_EQ(d.verdict, Verdict::violated)
+      << d.measured << " [" << d.ci.lower << ", " << d.ci.upper << "]";
   EXPECT_NEAR(d.predicted, 0.21, 0.03);  // Hanin–Rolnick log-normal prediction
 }
 
@@ -187,7 +189,8 @@ TEST(Check, ResidualScaledByInverseSqrtDepthHolds) {
   r.branch_scale = "1/sqrt(4*depth)";
   r.claims = {"variance", "growth"};
   const CheckResult res = run_check(r);
-  EXPECT_EQ(claim(res, ClaimId::variance).verdict, Verdict::holds) << claim(res, ClaimId::variance).measured;
+  EXPECT_EQ(claim(res, ClaimId::variance).verdict, Verdict::holds)
+      << claim(res, ClaimId::variance).measured;
   EXPECT_EQ(claim(res, ClaimId::growth).verdict, Verdict::holds);
 }
 

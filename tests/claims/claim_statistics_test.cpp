@@ -3,12 +3,13 @@
 // seed, so it is deterministic; its α (the probability it would fail for correct code with a
 // random seed) is stated next to it.
 
+#include "initcheck/claims/claim_statistics.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
-#include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/proportion_interval.hpp"

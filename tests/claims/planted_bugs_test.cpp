@@ -28,7 +28,9 @@ struct PlantedBug {
   int replicates = 0;  ///< 0 = sample plan
 };
 
-void PrintTo(const PlantedBug& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const PlantedBug& b, std::ostream* os) {
+  *os << b.name;
+}
 
 CheckRequest with(CheckRequest r, std::string claims_csv) {
   r.claims.clear();
@@ -44,14 +46,17 @@ CheckRequest with(CheckRequest r, std::string claims_csv) {
 std::vector<PlantedBug> catalogue() {
   std::vector<PlantedBug> bugs;
   // U(±√(2/fan_in)) instead of U(±√(6/fan_in)): Var is 1/3 of He's → ×1/3 per layer.
-  bugs.push_back({"uniform_missing_sqrt3", with(mlp("uniform(bound=sqrt(2/fan_in))", "relu", 6, 128), "variance"),
+  bugs.push_back({"uniform_missing_sqrt3",
+                  with(mlp("uniform(bound=sqrt(2/fan_in))", "relu", 6, 128), "variance"),
                   ClaimId::variance});
   // N(0, 2/fan_in) truncated at ±2σ without dividing by 0.8796: Var × 0.774 per layer.
   bugs.push_back({"truncated_normal_without_correction",
                   with(mlp("truncated_normal(sigma=sqrt(2/fan_in))", "relu", 12, 128), "variance"),
                   ClaimId::variance});
-  bugs.push_back({"xavier_with_relu", with(mlp("xavier_normal", "relu", 10, 128), "variance"), ClaimId::variance});
-  bugs.push_back({"torch_default_a_sqrt5", with(mlp("torch_default", "relu", 5, 128), "variance"), ClaimId::variance});
+  bugs.push_back({"xavier_with_relu", with(mlp("xavier_normal", "relu", 10, 128), "variance"),
+                  ClaimId::variance});
+  bugs.push_back({"torch_default_a_sqrt5", with(mlp("torch_default", "relu", 5, 128), "variance"),
+                  ClaimId::variance});
   {
     CheckRequest r = mlp("kaiming_normal(mode=fan_out)", "relu", 0, 0);
     r.widths = {1024, 512, 256, 128, 64};
@@ -66,10 +71,12 @@ std::vector<PlantedBug> catalogue() {
   }
   // leaky_relu(0.5) gain √(2/(1+a)) instead of √(2/(1+a²)): ×0.833 per layer.
   bugs.push_back({"leaky_relu_gain_a_not_a_squared",
-                  with(mlp("normal(std=sqrt(2/(1+0.5))/sqrt(fan_in))", "leaky_relu(0.5)", 12, 128), "variance"),
+                  with(mlp("normal(std=sqrt(2/(1+0.5))/sqrt(fan_in))", "leaky_relu(0.5)", 12, 128),
+                       "variance"),
                   ClaimId::variance});
   // PyTorch's selu gain 3/4 with fan_in: Var(W) = 0.5625/fan_in instead of LeCun's 1/fan_in.
-  bugs.push_back({"selu_gain_three_quarters", with(mlp("kaiming_normal(nonlinearity=selu)", "selu", 30, 128), "variance"),
+  bugs.push_back({"selu_gain_three_quarters",
+                  with(mlp("kaiming_normal(nonlinearity=selu)", "selu", 30, 128), "variance"),
                   ClaimId::variance});
   {
     CheckRequest r = mlp("kaiming_normal", "relu", 10, 64);
@@ -107,7 +114,9 @@ TEST_P(PlantedBugTest, IsFlagged) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, PlantedBugTest, ::testing::ValuesIn(catalogue()),
-                         [](const ::testing::TestParamInfo<PlantedBug>& p) { return p.param.name; });
+                         [](const ::testing::TestParamInfo<PlantedBug>& p) {
+                           return p.param.name;
+                         });
 
 /// A user scheme that declares the JAX-corrected truncated normal law (Var = 2/fan_in) but
 /// forgets the 0.8796 correction when sampling: only `growth`'s exact χ² linear-step test can
@@ -117,14 +126,16 @@ class DeclaresCorrectedButSamplesUncorrected : public init::InitScheme {
   [[nodiscard]] std::string name() const override { return "buggy_truncated"; }
   [[nodiscard]] std::string formula() const override { return "Var = 2/fan_in (claimed)"; }
   [[nodiscard]] init::WeightLaw weight_law(const FanInfo& fan) const override {
-    init::WeightLaw law = init::truncated_normal_law(std::sqrt(2.0 / static_cast<double>(fan.fan_in())) /
-                                                         init::kTruncatedNormalStd2, 2.0);
+    init::WeightLaw law = init::truncated_normal_law(
+        std::sqrt(2.0 / static_cast<double>(fan.fan_in())) / init::kTruncatedNormalStd2, 2.0);
     return law;
   }
-  void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> w, rng::Engine& e) const override {
+  void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> w,
+                    rng::Engine& e) const override {
     // Bug: no division by kTruncatedNormalStd2. Filled row by row (w is column-major).
     Eigen::MatrixXf tmp(w.cols(), w.rows());
-    rng::fill_truncated_normal(e, std::span<float>(tmp.data(), static_cast<std::size_t>(tmp.size())),
+    rng::fill_truncated_normal(e,
+                               std::span<float>(tmp.data(), static_cast<std::size_t>(tmp.size())),
                                std::sqrt(2.0 / static_cast<double>(fan.fan_in())), 2.0);
     w = tmp.transpose();
   }
@@ -138,8 +149,10 @@ TEST(PlantedBugs, DeclaredLawDiffersFromSampledLaw) {
   options.seed = 3;
   options.threads = 2;
   options.claims = {ClaimId::growth};
-  const ClaimResult g = check_configuration(config, options).claims[static_cast<std::size_t>(ClaimId::growth)];
-  EXPECT_EQ(g.verdict, stats::Verdict::violated) << g.measured << " [" << g.ci.lower << ", " << g.ci.upper << "]";
+  const ClaimResult g =
+      check_configuration(config, options).claims[static_cast<std::size_t>(ClaimId::growth)];
+  EXPECT_EQ(g.verdict, stats::Verdict::violated)
+      << g.measured << " [" << g.ci.lower << ", " << g.ci.upper << "]";
 }
 
 }  // namespace

@@ -84,13 +84,12 @@ TEST_P(EngineDeterminism, IntraNetworkThreadsDoNotChangeResults) {
   EXPECT_EQ(flatten(a), flatten(b));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Archs, EngineDeterminism,
-    ::testing::Values(std::pair{Architecture::mlp, Norm::none},
-                      std::pair{Architecture::mlp, Norm::batchnorm},
-                      std::pair{Architecture::conv, Norm::layernorm},
-                      std::pair{Architecture::resnet, Norm::none},
-                      std::pair{Architecture::resnet, Norm::batchnorm}));
+INSTANTIATE_TEST_SUITE_P(Archs, EngineDeterminism,
+                         ::testing::Values(std::pair{Architecture::mlp, Norm::none},
+                                           std::pair{Architecture::mlp, Norm::batchnorm},
+                                           std::pair{Architecture::conv, Norm::layernorm},
+                                           std::pair{Architecture::resnet, Norm::none},
+                                           std::pair{Architecture::resnet, Norm::batchnorm}));
 
 }  // namespace
 }  // namespace initcheck::engine

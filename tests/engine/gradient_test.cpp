@@ -29,7 +29,9 @@ double loss(Network& net, const Eigen::MatrixXf& x, const Eigen::MatrixXf& r, Tr
 // |fd − g| ≤ 5e-3 + 2e-2·|g| has margin, while a wrong term (missing φ′, a dropped BN mean
 // term, wrong α in the residual) changes gradients by O(|g|).
 constexpr float kStep = 2e-3F;
-bool close(double fd, double g) { return std::abs(fd - g) <= 5e-3 + 2e-2 * std::abs(g); }
+bool close(double fd, double g) {
+  return std::abs(fd - g) <= 5e-3 + 2e-2 * std::abs(g);
+}
 
 void check_gradients(const NetworkConfig& config) {
   TraceOptions options;
@@ -123,18 +125,30 @@ NetworkConfig resnet(Norm norm) {
   return c;
 }
 
-TEST(EngineGradient, MlpWithBias) { check_gradients(base(Architecture::mlp, Norm::none, "tanh")); }
+TEST(EngineGradient, MlpWithBias) {
+  check_gradients(base(Architecture::mlp, Norm::none, "tanh"));
+}
 TEST(EngineGradient, MlpBatchNorm) {
   check_gradients(base(Architecture::mlp, Norm::batchnorm, "tanh"));
 }
 TEST(EngineGradient, MlpLayerNorm) {
   check_gradients(base(Architecture::mlp, Norm::layernorm, "gelu"));
 }
-TEST(EngineGradient, Conv) { check_gradients(conv(Norm::none)); }
-TEST(EngineGradient, ConvBatchNorm) { check_gradients(conv(Norm::batchnorm)); }
-TEST(EngineGradient, ConvLayerNorm) { check_gradients(conv(Norm::layernorm)); }
-TEST(EngineGradient, Resnet) { check_gradients(resnet(Norm::none)); }
-TEST(EngineGradient, ResnetBatchNorm) { check_gradients(resnet(Norm::batchnorm)); }
+TEST(EngineGradient, Conv) {
+  check_gradients(conv(Norm::none));
+}
+TEST(EngineGradient, ConvBatchNorm) {
+  check_gradients(conv(Norm::batchnorm));
+}
+TEST(EngineGradient, ConvLayerNorm) {
+  check_gradients(conv(Norm::layernorm));
+}
+TEST(EngineGradient, Resnet) {
+  check_gradients(resnet(Norm::none));
+}
+TEST(EngineGradient, ResnetBatchNorm) {
+  check_gradients(resnet(Norm::batchnorm));
+}
 TEST(EngineGradient, ResnetLayerNormOneLayerBranch) {
   NetworkConfig c = resnet(Norm::layernorm);
   c.block_layers = 1;

@@ -60,7 +60,8 @@ std::vector<std::vector<double>> ratios(const Trace& t) {
     const std::vector<double>& next =
         l + 1 < t.layers.size() ? t.layers[l + 1].input_sq_norms : t.output_sq_norms;
     std::vector<double> r;
-    for (std::size_t b = 0; b < next.size(); ++b) r.push_back(next[b] / t.layers[l].input_sq_norms[b]);
+    for (std::size_t b = 0; b < next.size(); ++b)
+      r.push_back(next[b] / t.layers[l].input_sq_norms[b]);
     out.push_back(r);
   }
   return out;

@@ -23,14 +23,16 @@ NetworkConfig tiny_weights(precision::Format format) {
 }
 
 TEST(EnginePrecision, TinyWeightsUnderflowInFp16) {
-  const Trace t = run_network(tiny_weights(precision::Format::fp16), TraceOptions{}, rng::Engine(1));
+  const Trace t =
+      run_network(tiny_weights(precision::Format::fp16), TraceOptions{}, rng::Engine(1));
   EXPECT_GT(t.layers[1].pre_events.subnormal, 0);
   EXPECT_GT(t.layers[2].pre_events.flushed_to_zero, t.layers[2].pre_events.total / 2);
   EXPECT_EQ(t.layers[2].pre_events.total, 64 * 32);
   EXPECT_EQ(t.layers[0].pre_events.overflow, 0);
   EXPECT_FALSE(t.nonfinite);
   // The same network stored in fp32 has no underflow at all (values ≫ 1e-38).
-  const Trace f = run_network(tiny_weights(precision::Format::fp32), TraceOptions{}, rng::Engine(1));
+  const Trace f =
+      run_network(tiny_weights(precision::Format::fp32), TraceOptions{}, rng::Engine(1));
   for (const LayerTrace& l : f.layers) {
     EXPECT_EQ(l.pre_events.underflow() + l.post_events.underflow(), 0);
     EXPECT_EQ(l.pre_events.total, 64 * 32);

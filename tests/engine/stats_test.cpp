@@ -20,7 +20,7 @@ using testing::TorchUniformScheme;
 // ≲ 1e-6) while the reference is double, so moments agree to 1e-5 relative; a wrong formula
 // (biased variance, missing bias, wrong tensor) is off by ≥ 1e-2.
 constexpr double kRel = 1e-5;
-#define EXPECT_REL(a, b) EXPECT_NEAR((a), (b), kRel * (1.0 + std::abs(b)))
+#define EXPECT_REL(a, b) EXPECT_NEAR((a), (b), kRel*(1.0 + std::abs(b)))
 
 void expect_stats(const TensorStats& t, const MatrixXd& m) {
   const auto n = static_cast<double>(m.size());
@@ -34,8 +34,7 @@ void expect_stats(const TensorStats& t, const MatrixXd& m) {
   const double small = static_cast<double>((m.array().abs() < 0.25).count()) / n;
   EXPECT_NEAR(t.frac_small, small, 1.0 / n + 1e-12);  // at most one value may sit at 0.25 ± 1e-6
   const Eigen::VectorXd mu = m.rowwise().mean();
-  const Eigen::VectorXd var =
-      (m.array().square().rowwise().mean() - mu.array().square()).matrix();
+  const Eigen::VectorXd var = (m.array().square().rowwise().mean() - mu.array().square()).matrix();
   EXPECT_REL(t.channel_sq_mean, mu.squaredNorm() / static_cast<double>(m.rows()));
   EXPECT_REL(t.channel_variance, var.mean());
   EXPECT_REL(t.max_abs_channel_mean, mu.cwiseAbs().maxCoeff());
@@ -47,12 +46,14 @@ void expect_stats(const TensorStats& t, const MatrixXd& m) {
 
 void expect_norms(const std::vector<double>& got, const MatrixXd& m) {
   ASSERT_EQ(static_cast<Eigen::Index>(got.size()), m.cols());
-  for (Eigen::Index b = 0; b < m.cols(); ++b) EXPECT_REL(got[static_cast<std::size_t>(b)], m.col(b).squaredNorm());
+  for (Eigen::Index b = 0; b < m.cols(); ++b)
+    EXPECT_REL(got[static_cast<std::size_t>(b)], m.col(b).squaredNorm());
 }
 
 double participation(const Eigen::MatrixXf& w, const MatrixXd& in, Eigen::Index unit) {
   const Eigen::VectorXd m2 = in.array().square().rowwise().mean();
-  const Eigen::VectorXd v = (w.row(unit).cast<double>().array().square().transpose() * m2.array()).matrix();
+  const Eigen::VectorXd v =
+      (w.row(unit).cast<double>().array().square().transpose() * m2.array()).matrix();
   return v.sum() * v.sum() / v.squaredNorm();
 }
 
@@ -79,8 +80,8 @@ TEST(EngineStats, MlpMatchesDirectRecomputation) {
   expect_norms(f.trace.input_sq_norms, h);
   for (int l = 0; l < 2; ++l) {
     const LayerTrace& lt = f.trace.layers[static_cast<std::size_t>(l)];
-    const MatrixXd z = (f.net.weights(l).cast<double>() * h).colwise() +
-                       f.net.bias(l).cast<double>();
+    const MatrixXd z =
+        (f.net.weights(l).cast<double>() * h).colwise() + f.net.bias(l).cast<double>();
     const MatrixXd post = z.cwiseMax(0.0);
     expect_stats(lt.pre, z);
     expect_stats(lt.post, post);
@@ -92,7 +93,8 @@ TEST(EngineStats, MlpMatchesDirectRecomputation) {
     EXPECT_NEAR(lt.gram_frobenius_sq, gram.squaredNorm(), kRel * gram.squaredNorm());
     ASSERT_EQ(lt.participation_ratio.size(), 3U);
     for (Eigen::Index i = 0; i < 3; ++i) {
-      EXPECT_REL(lt.participation_ratio[static_cast<std::size_t>(i)], participation(f.net.weights(l), h, i));
+      EXPECT_REL(lt.participation_ratio[static_cast<std::size_t>(i)],
+                 participation(f.net.weights(l), h, i));
     }
     EXPECT_EQ(lt.pre_events.total, z.size());
     EXPECT_EQ(lt.pre_events.underflow(), 0);

@@ -65,9 +65,10 @@ inline ::testing::AssertionResult matches_law(const Eigen::Ref<const Eigen::Matr
   // Delta method for b₂ = m₄/m₂²: n·Var(b₂) ≈ 4μ₄²(μ₄ − μ₂²)/μ₂⁶ + (μ₈ − μ₄²)/μ₂⁴
   // − 4μ₄(μ₆ − μ₂μ₄)/μ₂⁵ (24 for a normal), with the moments estimated from the sample.
   const double kurt = m4 / (m2 * m2);
-  const double kurt_var = (4 * m4 * m4 * (m4 - m2 * m2) / std::pow(m2, 6) +
-                           (m8 - m4 * m4) / std::pow(m2, 4) - 4 * m4 * (m6 - m2 * m4) / std::pow(m2, 5)) /
-                          n;
+  const double kurt_var =
+      (4 * m4 * m4 * (m4 - m2 * m2) / std::pow(m2, 6) + (m8 - m4 * m4) / std::pow(m2, 4) -
+       4 * m4 * (m6 - m2 * m4) / std::pow(m2, 5)) /
+      n;
   const double kurt_margin = kZ * std::sqrt(std::max(kurt_var, 0.0));
   if (std::abs(kurt - law.kurtosis) > kurt_margin) {
     ok = false;

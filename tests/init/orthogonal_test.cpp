@@ -30,8 +30,7 @@ const Registry& builtins() {
 void expect_orthogonal(Eigen::Index rows, Eigen::Index cols, const std::string& gain_text,
                        double gain) {
   const FanInfo fan = dense_fan(cols, rows);
-  const auto scheme =
-      parse_init_spec("orthogonal(gain=" + gain_text + ")", builtins());
+  const auto scheme = parse_init_spec("orthogonal(gain=" + gain_text + ")", builtins());
   Eigen::MatrixXf w(rows, cols);
   rng::Engine engine(42);
   scheme->fill_weights(fan, w, engine);

@@ -177,12 +177,11 @@ class PlantedScheme final : public InitScheme {
 TEST(SchemeLaw, PlantedBugsAreRejected) {
   const double std = std::sqrt(2.0 / kFanIn);
   // Kaiming uniform with bound = std instead of √3·std.
-  const PlantedScheme no_sqrt3(
-      parse_init_spec("kaiming_uniform", builtins())->weight_law(kFan),
-      [](std::span<float> out, rng::Engine& e) {
-        const double s = std::sqrt(2.0 / kFanIn);
-        rng::fill_uniform(e, out, -s, s);
-      });
+  const PlantedScheme no_sqrt3(parse_init_spec("kaiming_uniform", builtins())->weight_law(kFan),
+                               [](std::span<float> out, rng::Engine& e) {
+                                 const double s = std::sqrt(2.0 / kFanIn);
+                                 rng::fill_uniform(e, out, -s, s);
+                               });
   // variance_scaling truncated normal without dividing by 0.87962566103423978.
   const PlantedScheme no_correction(
       parse_init_spec("variance_scaling", builtins())->weight_law(kFan),

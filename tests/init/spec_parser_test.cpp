@@ -135,7 +135,8 @@ TEST(SpecParser, UnavailableContextVariableIsNamed) {
   ctx.exact_gain = 1.5925374;
   // Expressions and constants: a few ulp of the same arithmetic.
   EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=exact_gain/sqrt(fan_in))", builtins(), ctx)
-                       ->weight_law(fan).variance,
+                       ->weight_law(fan)
+                       .variance,
                    1.5925374 * 1.5925374 / 800);
   EXPECT_DOUBLE_EQ(
       parse_init_spec("normal(std=gain/sqrt(fan_in))", builtins(), ctx)->weight_law(fan).variance,
@@ -151,17 +152,17 @@ TEST(SpecParser, ExpressionsAreEvaluatedPerLayer) {
                        ->weight_law(fan)
                        .variance,
                    1.0 / 16);
-  EXPECT_DOUBLE_EQ(
-      parse_init_spec("normal(std=1, mean=depth)", builtins())->weight_law(fan).mean, 10.0);
+  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=1, mean=depth)", builtins())->weight_law(fan).mean,
+                   10.0);
   EXPECT_DOUBLE_EQ(
       parse_init_spec("uniform(bound=sqrt(3/fan_avg))", builtins())->weight_law(fan).variance,
       1.0 / 1025);
   const FanInfo conv{16, 32, 9, 2, 0, 1};
-  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=sqrt(in_units*out_units*receptive_field))",
-                                   builtins())
-                       ->weight_law(conv)
-                       .variance,
-                   16.0 * 32 * 9);
+  EXPECT_DOUBLE_EQ(
+      parse_init_spec("normal(std=sqrt(in_units*out_units*receptive_field))", builtins())
+          ->weight_law(conv)
+          .variance,
+      16.0 * 32 * 9);
   // Numeric parameters of built-ins accept expressions too.
   EXPECT_DOUBLE_EQ(parse_init_spec("kaiming_normal(nonlinearity=leaky_relu, a=1/10)", builtins())
                        ->weight_law(fan)

@@ -28,9 +28,9 @@ std::vector<Activation> all_activations() {
 Eigen::MatrixXf grid() {
   std::vector<float> xs;
   for (int i = -20 * 512; i <= 20 * 512; ++i) xs.push_back(static_cast<float>(i) / 512.0f);
-  for (const float m : {1e-30f, 1e-12f, 1e-6f, 1e-3f, 25.0f, 30.0f, 50.0f, 87.0f, 88.5f, 89.0f,
-                        100.0f, 1e3f, 1e4f, 1e8f, 1e30f, std::numeric_limits<float>::max(),
-                        std::numeric_limits<float>::denorm_min()}) {
+  for (const float m :
+       {1e-30f, 1e-12f, 1e-6f, 1e-3f, 25.0f, 30.0f, 50.0f, 87.0f, 88.5f, 89.0f, 100.0f, 1e3f, 1e4f,
+        1e8f, 1e30f, std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min()}) {
     xs.push_back(m);
     xs.push_back(-m);
   }
@@ -130,10 +130,14 @@ TEST(ActivationKernels, ExtremeInputsStayFinite) {
     float x;
     double expected;
   };
-  const Case cases[] = {{"softplus", 100.0f, 100.0}, {"silu", -100.0f, 0.0},
-                        {"mish", -100.0f, 0.0},      {"sigmoid", 100.0f, 1.0},
-                        {"sigmoid", -100.0f, 0.0},   {"gelu", -10.0f, 0.0},
-                        {"tanh", -100.0f, -1.0},     {"elu", -1e30f, -1.0},
+  const Case cases[] = {{"softplus", 100.0f, 100.0},
+                        {"silu", -100.0f, 0.0},
+                        {"mish", -100.0f, 0.0},
+                        {"sigmoid", 100.0f, 1.0},
+                        {"sigmoid", -100.0f, 0.0},
+                        {"gelu", -10.0f, 0.0},
+                        {"tanh", -100.0f, -1.0},
+                        {"elu", -1e30f, -1.0},
                         {"selu", -1e30f, -kSeluLambda * kSeluAlpha}};
   for (const Case& c : cases) {
     const Activation a = Activation::parse(c.act);
@@ -147,7 +151,8 @@ TEST(ActivationKernels, ExtremeInputsStayFinite) {
 
 TEST(ActivationKernels, NanInNanOut) {
   Eigen::MatrixXf x(1, 5);
-  x << std::numeric_limits<float>::quiet_NaN(), 1.0f, -1.0f, std::numeric_limits<float>::quiet_NaN(), 0.5f;
+  x << std::numeric_limits<float>::quiet_NaN(), 1.0f, -1.0f,
+      std::numeric_limits<float>::quiet_NaN(), 0.5f;
   const Eigen::MatrixXf ones = Eigen::MatrixXf::Ones(1, 5);
   Eigen::MatrixXf h(1, 5);
   Eigen::MatrixXf d(1, 5);
@@ -197,7 +202,8 @@ TEST(ActivationKernels, BackwardMatchesCentralDifferencesOfForwardKernel) {
   // a kink (0) are skipped.
   constexpr float kH = 1.0f / 256.0f;
   Eigen::MatrixXf x(1, 161);
-  for (Eigen::Index j = 0; j < x.cols(); ++j) x(0, j) = -4.0f + 0.05f * static_cast<float>(j) + 0.0123f;
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    x(0, j) = -4.0f + 0.05f * static_cast<float>(j) + 0.0123f;
   const Eigen::MatrixXf r = Eigen::MatrixXf::Ones(1, x.cols());
   Eigen::MatrixXf hp(1, x.cols());
   Eigen::MatrixXf hm(1, x.cols());

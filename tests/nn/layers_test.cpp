@@ -1,6 +1,8 @@
 // Dense, conv2d, BatchNorm and LayerNorm kernels: references in double, exact normalization
 // formulas, and analytic gradients vs central differences of the float forward kernels.
 
+#include "initcheck/nn/layers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/nn/gemm.hpp"
-#include "initcheck/nn/layers.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 
@@ -26,7 +27,8 @@ constexpr double kU = 0x1p-24;  // float unit roundoff
 
 MatrixXf normal(rng::Engine& engine, Index rows, Index cols, double std = 1.0, double mean = 0.0) {
   MatrixXf m(rows, cols);
-  rng::fill_normal(engine, std::span<float>(m.data(), static_cast<std::size_t>(m.size())), mean, std);
+  rng::fill_normal(engine, std::span<float>(m.data(), static_cast<std::size_t>(m.size())), mean,
+                   std);
   return m;
 }
 
@@ -106,9 +108,9 @@ TEST(Dense, ForwardMatchesDoubleAndGradientsMatchCentralDifferences) {
   dense_forward(w, b, h, z);
   const MatrixXd ref = (w.cast<double>() * h.cast<double>()).colwise() + b.cast<double>();
   // γ_(in+1) bound on Σ|w||h| + |b|.
-  const MatrixXd bound =
-      static_cast<double>(in + 2) * kU * ((w.cast<double>().cwiseAbs() * h.cast<double>().cwiseAbs()).colwise() +
-                       b.cast<double>().cwiseAbs());
+  const MatrixXd bound = static_cast<double>(in + 2) * kU *
+                         ((w.cast<double>().cwiseAbs() * h.cast<double>().cwiseAbs()).colwise() +
+                          b.cast<double>().cwiseAbs());
   EXPECT_TRUE(((z.cast<double>() - ref).cwiseAbs().array() <= bound.array()).all());
 
   MatrixXf grad_h(in, batch);
@@ -201,9 +203,9 @@ Conv2dShape shape_of(const ConvCase& c) {
 }
 
 const ConvCase kConvCases[] = {
-    {4, 6, 3, 1, 1, 1, 7, 6, 2},  {4, 6, 3, 2, 1, 1, 7, 6, 2},  {4, 6, 3, 2, 0, 2, 7, 8, 3},
-    {4, 6, 1, 1, 0, 1, 5, 5, 2},  {4, 6, 1, 1, 0, 2, 5, 5, 2},  {4, 4, 1, 2, 1, 2, 5, 6, 2},
-    {6, 4, 3, 1, 0, 2, 6, 5, 1},  {2, 2, 3, 1, 1, 2, 4, 4, 3},
+    {4, 6, 3, 1, 1, 1, 7, 6, 2}, {4, 6, 3, 2, 1, 1, 7, 6, 2}, {4, 6, 3, 2, 0, 2, 7, 8, 3},
+    {4, 6, 1, 1, 0, 1, 5, 5, 2}, {4, 6, 1, 1, 0, 2, 5, 5, 2}, {4, 4, 1, 2, 1, 2, 5, 6, 2},
+    {6, 4, 3, 1, 0, 2, 6, 5, 1}, {2, 2, 3, 1, 1, 2, 4, 4, 3},
 };
 
 TEST(Conv2d, ForwardMatchesNaiveDoubleReference) {
@@ -219,7 +221,8 @@ TEST(Conv2d, ForwardMatchesNaiveDoubleReference) {
     conv2d_forward(s, w, bias, x, z, ws);
     const MatrixXd ref = conv_reference(s, w, bias, x, false);
     // Each output is a sum of ≤ k_g + 1 products: |error| ≤ γ_(k_g+2)·Σ|w x| (+|bias|).
-    const MatrixXd bound = static_cast<double>(k_g + 3) * kU * conv_reference(s, w, bias, x, true).array();
+    const MatrixXd bound =
+        static_cast<double>(k_g + 3) * kU * conv_reference(s, w, bias, x, true).array();
     const MatrixXd err = (z.cast<double>() - ref).cwiseAbs();
     EXPECT_TRUE((err.array() <= bound.array()).all())
         << "k=" << c.kernel << " s=" << c.stride << " p=" << c.padding << " g=" << c.groups
@@ -280,9 +283,9 @@ TEST(Conv2d, ChunkedWorkspaceMatchesReference) {
       }
     }
   }
-  EXPECT_TRUE(((grad_w.cast<double>() - gw).cwiseAbs().array() <=
-               (9 * 256 + 2) * kU * gw_abs.array())
-                  .all());
+  EXPECT_TRUE(
+      ((grad_w.cast<double>() - gw).cwiseAbs().array() <= (9 * 256 + 2) * kU * gw_abs.array())
+          .all());
   // grad_x entries sum ≤ 8·9 products of |r w| ≲ 0.3 each, plus col2im adds: 1e-5 ≥ γ_80·Σ.
   EXPECT_LT((grad_x.cast<double>() - gx).cwiseAbs().maxCoeff(), 1e-5);
 }
@@ -311,14 +314,16 @@ TEST(Conv2d, GradientsMatchCentralDifferences) {
       conv2d_forward(s, ww, bb, xx, zz, wss);
       return weighted_sum(zz, r);
     };
-    const std::string label = "conv k=" + std::to_string(c.kernel) + " s=" + std::to_string(c.stride) +
-                              " p=" + std::to_string(c.padding) + " g=" + std::to_string(c.groups);
+    const std::string label = "conv k=" + std::to_string(c.kernel) +
+                              " s=" + std::to_string(c.stride) + " p=" + std::to_string(c.padding) +
+                              " g=" + std::to_string(c.groups);
     check_gradient((label + " grad_x").c_str(), x, grad_x, 0.5, 60,
                    [&](const MatrixXf& xx) { return forward_loss(w, bias, xx); }, tol);
     check_gradient((label + " grad_w").c_str(), w, grad_w, 0.5, 60,
                    [&](const MatrixXf& ww) { return forward_loss(ww, bias, x); }, tol);
     check_gradient((label + " grad_b").c_str(), MatrixXf(bias), MatrixXf(grad_b), 0.5, 8,
-                   [&](const MatrixXf& bb) { return forward_loss(w, VectorXf(bb.col(0)), x); }, tol);
+                   [&](const MatrixXf& bb) { return forward_loss(w, VectorXf(bb.col(0)), x); },
+                   tol);
   }
 }
 
@@ -378,7 +383,8 @@ TEST(BatchNorm, RowsHaveExactMeanAndVariance) {
     EXPECT_NEAR(inv_std[i], 1.0 / std::sqrt(var + eps), 2 * kU / std::sqrt(var + eps));
   }
   // Tiny variance with ε: Var(y) ≈ 1e-8/(1e-8 + 1e-5) ≈ 1e-3, far from 1.
-  const double tiny_var = (z.row(1).cast<double>().array() - z.row(1).cast<double>().mean()).square().mean();
+  const double tiny_var =
+      (z.row(1).cast<double>().array() - z.row(1).cast<double>().mean()).square().mean();
   EXPECT_LT(tiny_var / (tiny_var + eps), 2e-3);
 }
 

@@ -12,9 +12,9 @@
 
 #undef NDEBUG
 #define EIGEN_RUNTIME_NO_MALLOC
-#include <Eigen/Core>
 #include <gtest/gtest.h>
 
+#include <Eigen/Core>
 #include <atomic>
 #include <cstddef>
 #include <iostream>
@@ -174,8 +174,8 @@ struct Problem {
     cgw1.resize(64, 64);
     cb = normal(e, 64, 1);
     cgb.resize(64);
-    workspace.resize(std::max({conv3.workspace_size(), conv_grouped.workspace_size(),
-                               conv1.workspace_size()}));
+    workspace.resize(
+        std::max({conv3.workspace_size(), conv_grouped.workspace_size(), conv1.workspace_size()}));
   }
 
   void run_all() {

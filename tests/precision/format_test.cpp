@@ -50,8 +50,10 @@ TEST(Format, LimitsAreConsistentWithRounding) {
     }
     EXPECT_EQ(round_to_format(f, l.min_subnormal * 0.5f), 0.0f);
     EXPECT_EQ(round_to_format(f, 1.0f + l.epsilon * 0.5f), 1.0f);
-    EXPECT_EQ(round_to_format(f, std::nextafter(l.max, 2 * l.max)), f == Format::fp32 ? INFINITY : l.max);
-    EXPECT_LT(round_to_format(f, l.min_normal * (1.0f - l.epsilon)), l.min_normal);  // largest subnormal
+    EXPECT_EQ(round_to_format(f, std::nextafter(l.max, 2 * l.max)),
+              f == Format::fp32 ? INFINITY : l.max);
+    EXPECT_LT(round_to_format(f, l.min_normal * (1.0f - l.epsilon)),
+              l.min_normal);  // largest subnormal
   }
 }
 

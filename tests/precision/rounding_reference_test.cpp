@@ -27,8 +27,12 @@
 namespace initcheck::precision {
 namespace {
 
-std::uint32_t bits(float x) { return std::bit_cast<std::uint32_t>(x); }
-float from_bits(std::uint32_t u) { return std::bit_cast<float>(u); }
+std::uint32_t bits(float x) {
+  return std::bit_cast<std::uint32_t>(x);
+}
+float from_bits(std::uint32_t u) {
+  return std::bit_cast<float>(u);
+}
 
 // The non-negative values of a 16-bit format in increasing order, decoded with ldexp from
 // (exponent, mantissa) fields, plus one past the end standing for +inf: 2^(emax+1), whose bit
@@ -87,8 +91,8 @@ void expect_matches_reference(Format f, const std::vector<float>& inputs) {
     const bool ok = std::isnan(want) ? std::isnan(scalar) && std::isnan(data[i])
                                      : bits(scalar) == bits(want) && bits(data[i]) == bits(want);
     if (!ok && ++mismatches <= 5) {
-      ADD_FAILURE() << format_name(f) << " input " << std::hexfloat << inputs[i] << ": want " << want
-                    << ", scalar " << scalar << ", span " << data[i];
+      ADD_FAILURE() << format_name(f) << " input " << std::hexfloat << inputs[i] << ": want "
+                    << want << ", scalar " << scalar << ", span " << data[i];
     }
   }
   EXPECT_EQ(mismatches, 0);
@@ -159,7 +163,8 @@ detail::KernelIsa integer_kernel() {
 }
 
 // Compares the integer fp16 rounding with F16C on the floats with bit patterns start + k·stride
-// (k < count, wrapping mod 2³²), in blocks; returns the number of mismatches (NaN compared by bits).
+// (k < count, wrapping mod 2³²), in blocks; returns the number of mismatches (NaN compared by
+// bits).
 std::int64_t compare_with_f16c(std::uint32_t start, std::uint32_t stride, std::uint64_t count) {
   constexpr std::size_t kBlock = 1 << 16;
   std::vector<float> in(kBlock);
@@ -175,8 +180,8 @@ std::int64_t compare_with_f16c(std::uint32_t start, std::uint32_t stride, std::u
     hardware_fp16(in.data(), hw.data(), n);
     for (std::size_t i = 0; i < n; ++i) {
       if (bits(ours[i]) != bits(hw[i]) && ++mismatches <= 5) {
-        ADD_FAILURE() << std::hex << "input " << bits(in[i]) << ": ours " << bits(ours[i]) << ", F16C "
-                      << bits(hw[i]);
+        ADD_FAILURE() << std::hex << "input " << bits(in[i]) << ": ours " << bits(ours[i])
+                      << ", F16C " << bits(hw[i]);
       }
     }
     done += n;
@@ -200,7 +205,8 @@ TEST(RoundingReference, DISABLED_Fp16MatchesF16cExhaustive) {
 
 // bf16 via AVX512_BF16 (vcvtneps2bf16 is RNE but treats fp32 subnormal inputs as zero, so those
 // are skipped); exhaustive over all 2³² floats, run by hand.
-[[gnu::target("avx512f,avx512bf16")]] void hardware_bf16(const float* in, float* out, std::size_t n) {
+[[gnu::target("avx512f,avx512bf16")]] void hardware_bf16(const float* in, float* out,
+                                                         std::size_t n) {
   for (std::size_t i = 0; i + 16 <= n; i += 16) {
     const __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(in + i));
     std::uint16_t half[16];
@@ -220,7 +226,8 @@ TEST(RoundingReference, DISABLED_Bf16MatchesAvx512Bf16Exhaustive) {
   std::int64_t mismatches = 0;
   std::int64_t skipped = 0;
   for (std::uint64_t base = 0; base < (std::uint64_t{1} << 32); base += kBlock) {
-    for (std::size_t i = 0; i < kBlock; ++i) in[i] = from_bits(static_cast<std::uint32_t>(base + i));
+    for (std::size_t i = 0; i < kBlock; ++i)
+      in[i] = from_bits(static_cast<std::uint32_t>(base + i));
     ours = in;
     detail::round_to_format_with(integer_kernel(), Format::bf16, std::span<float>(ours));
     hardware_bf16(in.data(), hw.data(), kBlock);
@@ -230,8 +237,8 @@ TEST(RoundingReference, DISABLED_Bf16MatchesAvx512Bf16Exhaustive) {
         continue;
       }
       if (bits(ours[i]) != bits(hw[i]) && ++mismatches <= 5) {
-        ADD_FAILURE() << std::hex << "input " << bits(in[i]) << ": ours " << bits(ours[i]) << ", hw "
-                      << bits(hw[i]);
+        ADD_FAILURE() << std::hex << "input " << bits(in[i]) << ": ours " << bits(ours[i])
+                      << ", hw " << bits(hw[i]);
       }
     }
   }

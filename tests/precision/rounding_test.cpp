@@ -23,28 +23,42 @@ std::atomic<std::int64_t> g_allocations{0};
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p) noexcept {
+  std::free(p);
+}
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace initcheck::precision {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-float p2(int e) { return std::ldexp(1.0f, e); }
-std::uint32_t bits(float x) { return std::bit_cast<std::uint32_t>(x); }
-float from_bits(std::uint32_t u) { return std::bit_cast<float>(u); }
-float h(float x) { return round_to_format(Format::fp16, x); }
-float b(float x) { return round_to_format(Format::bf16, x); }
+float p2(int e) {
+  return std::ldexp(1.0f, e);
+}
+std::uint32_t bits(float x) {
+  return std::bit_cast<std::uint32_t>(x);
+}
+float from_bits(std::uint32_t u) {
+  return std::bit_cast<float>(u);
+}
+float h(float x) {
+  return round_to_format(Format::fp16, x);
+}
+float b(float x) {
+  return round_to_format(Format::bf16, x);
+}
 
 // Every comparison below is exact (EXPECT_EQ on floats or on bit patterns): rounding is exact by
 // definition, so any tolerance would hide a bug.
 
 TEST(RoundFp16, TiesToEven) {
-  EXPECT_EQ(h(1.0f + p2(-11)), 1.0f);                // tie between 1 (even) and 1 + 2⁻¹⁰
-  EXPECT_EQ(h(1.0f + 3 * p2(-11)), 1.0f + p2(-9));   // tie between 1 + 2⁻¹⁰ (odd) and 1 + 2⁻⁹
+  EXPECT_EQ(h(1.0f + p2(-11)), 1.0f);               // tie between 1 (even) and 1 + 2⁻¹⁰
+  EXPECT_EQ(h(1.0f + 3 * p2(-11)), 1.0f + p2(-9));  // tie between 1 + 2⁻¹⁰ (odd) and 1 + 2⁻⁹
   EXPECT_EQ(h(1.0f + p2(-11) + p2(-23)), 1.0f + p2(-10));  // just above the tie
-  EXPECT_EQ(h(2049.0f), 2048.0f);                    // ulp 2 at [2048, 4096): tie → even
+  EXPECT_EQ(h(2049.0f), 2048.0f);                          // ulp 2 at [2048, 4096): tie → even
   EXPECT_EQ(h(2051.0f), 2052.0f);
 }
 
@@ -60,43 +74,43 @@ TEST(RoundFp16, OverflowBoundary) {
 }
 
 TEST(RoundFp16, SubnormalRange) {
-  EXPECT_EQ(h(p2(-14)), p2(-14));                       // min normal
-  EXPECT_EQ(h(p2(-24)), p2(-24));                       // min subnormal
-  EXPECT_EQ(h(p2(-25)), 0.0f);                          // tie with 0 → 0 (even)
+  EXPECT_EQ(h(p2(-14)), p2(-14));  // min normal
+  EXPECT_EQ(h(p2(-24)), p2(-24));  // min subnormal
+  EXPECT_EQ(h(p2(-25)), 0.0f);     // tie with 0 → 0 (even)
   EXPECT_EQ(h(p2(-25) * 1.0001f), p2(-24));
-  EXPECT_EQ(h(p2(-24) * 1.5f), p2(-23));                // tie between 1 and 2 quanta → 2
-  EXPECT_EQ(h(p2(-24) * 2.5f), p2(-23));                // tie between 2 and 3 → 2
-  EXPECT_EQ(h(p2(-24) * 3.5f), p2(-22));                // tie between 3 and 4 → 4
+  EXPECT_EQ(h(p2(-24) * 1.5f), p2(-23));  // tie between 1 and 2 quanta → 2
+  EXPECT_EQ(h(p2(-24) * 2.5f), p2(-23));  // tie between 2 and 3 → 2
+  EXPECT_EQ(h(p2(-24) * 3.5f), p2(-22));  // tie between 3 and 4 → 4
   EXPECT_EQ(h(p2(-26)), 0.0f);
-  EXPECT_EQ(h(p2(-149)), 0.0f);                          // fp32 subnormal input
-  for (int q = 1; q < 1024; ++q) {                        // every fp16 subnormal is kept
+  EXPECT_EQ(h(p2(-149)), 0.0f);     // fp32 subnormal input
+  for (int q = 1; q < 1024; ++q) {  // every fp16 subnormal is kept
     const float v = static_cast<float>(q) * p2(-24);
     ASSERT_EQ(h(v), v) << q;
     ASSERT_EQ(h(-v), -v) << q;
   }
-  EXPECT_EQ(h(1023.5f * p2(-24)), p2(-14));              // largest subnormal + ½ quantum → min normal
+  EXPECT_EQ(h(1023.5f * p2(-24)), p2(-14));  // largest subnormal + ½ quantum → min normal
   EXPECT_EQ(h(std::nextafter(p2(-14), 0.0f)), p2(-14));
 }
 
 TEST(RoundFp16, NegativeSymmetric) {
-  for (const float x : {1.0f + p2(-11), 1.0f + 3 * p2(-11), 65519.99f, p2(-25) * 1.0001f, p2(-24) * 1.5f, 0.1f,
-                        3.14159265f, 1e-5f}) {
+  for (const float x : {1.0f + p2(-11), 1.0f + 3 * p2(-11), 65519.99f, p2(-25) * 1.0001f,
+                        p2(-24) * 1.5f, 0.1f, 3.14159265f, 1e-5f}) {
     EXPECT_EQ(bits(h(-x)), bits(h(x)) | 0x80000000u) << x;
   }
 }
 
 TEST(RoundBf16, KnownAnswers) {
-  EXPECT_EQ(b(3.3895314e38f), 3.3895314e38f);                     // max 0x7f7f
-  EXPECT_EQ(b(from_bits(0x7f7f7fffu)), 3.3895314e38f);            // below the tie
-  EXPECT_EQ(b(from_bits(0x7f7f8000u)), kInf);                     // tie: 0x7f7f is odd → inf
+  EXPECT_EQ(b(3.3895314e38f), 3.3895314e38f);           // max 0x7f7f
+  EXPECT_EQ(b(from_bits(0x7f7f7fffu)), 3.3895314e38f);  // below the tie
+  EXPECT_EQ(b(from_bits(0x7f7f8000u)), kInf);           // tie: 0x7f7f is odd → inf
   EXPECT_EQ(b(std::numeric_limits<float>::max()), kInf);
-  EXPECT_EQ(b(1.0f + p2(-8)), 1.0f);                              // tie → even
-  EXPECT_EQ(b(1.0f + 3 * p2(-8)), 1.0f + p2(-6));                 // tie → even (up)
+  EXPECT_EQ(b(1.0f + p2(-8)), 1.0f);               // tie → even
+  EXPECT_EQ(b(1.0f + 3 * p2(-8)), 1.0f + p2(-6));  // tie → even (up)
   EXPECT_EQ(b(1.0f + p2(-8) + p2(-23)), 1.0f + p2(-7));
-  EXPECT_EQ(b(p2(-133)), p2(-133));                               // min subnormal
-  EXPECT_EQ(b(p2(-134)), 0.0f);                                   // tie with 0 → 0
-  EXPECT_EQ(b(3 * p2(-134)), p2(-132));                           // tie 1 ↔ 2 quanta → 2
-  EXPECT_EQ(b(from_bits(0x007fffffu)), p2(-126));                 // largest fp32 subnormal → min normal
+  EXPECT_EQ(b(p2(-133)), p2(-133));                // min subnormal
+  EXPECT_EQ(b(p2(-134)), 0.0f);                    // tie with 0 → 0
+  EXPECT_EQ(b(3 * p2(-134)), p2(-132));            // tie 1 ↔ 2 quanta → 2
+  EXPECT_EQ(b(from_bits(0x007fffffu)), p2(-126));  // largest fp32 subnormal → min normal
   EXPECT_EQ(b(-1.0f - 3 * p2(-8)), -1.0f - p2(-6));
 }
 
@@ -112,18 +126,19 @@ TEST(Rounding, SpecialValuesKept) {
 
 // A NaN whose payload lives only in the low bits would become inf under plain truncation.
 TEST(Rounding, NanStaysNan) {
-  for (const std::uint32_t u : {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff800001u, 0x7f800fffu, 0x7f801000u,
-                                0x7f80ffffu, 0x7fbfffffu, 0x7fffffffu}) {
+  for (const std::uint32_t u : {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff800001u, 0x7f800fffu,
+                                0x7f801000u, 0x7f80ffffu, 0x7fbfffffu, 0x7fffffffu}) {
     for (const Format f : {Format::fp32, Format::bf16, Format::fp16}) {
       const float r = round_to_format(f, from_bits(u));
       EXPECT_TRUE(std::isnan(r)) << std::hex << u;
       EXPECT_EQ(bits(r) >> 31, u >> 31) << std::hex << u;  // sign kept
-      std::vector<float> v(37, from_bits(u));               // the vector kernels too
+      std::vector<float> v(37, from_bits(u));              // the vector kernels too
       round_to_format(f, std::span<float>(v));
       for (const float x : v) ASSERT_EQ(bits(x), bits(r));
     }
   }
-  EXPECT_EQ(bits(round_to_format(Format::fp32, from_bits(0x7f800001u))), 0x7f800001u);  // fp32: untouched
+  EXPECT_EQ(bits(round_to_format(Format::fp32, from_bits(0x7f800001u))),
+            0x7f800001u);                                   // fp32: untouched
   EXPECT_EQ(bits(h(from_bits(0x7f800001u))), 0x7fc00000u);  // quieted, payload truncated
   EXPECT_EQ(bits(b(from_bits(0xff8000ffu))), 0xffc00000u);
 }
@@ -134,8 +149,8 @@ struct CraftedCase {
 };
 
 TEST(Rounding, CountersOnCraftedArray) {
-  const std::vector<float> input = {0.0f,   -0.0f,  1.0f,         1e-8f,  -1e-6f,      7e4f,          kInf,
-                                    -kInf,  NAN,    p2(-130),     65504,  3.4e38f,     -p2(-140)};
+  const std::vector<float> input = {0.0f,  -0.0f, 1.0f,     1e-8f, -1e-6f,  7e4f,     kInf,
+                                    -kInf, NAN,   p2(-130), 65504, 3.4e38f, -p2(-140)};
   // fp16: 1e-8 < 2⁻²⁵ and the two fp32 subnormals flush; 1e-6 is fp16-subnormal; 7e4 and 3.4e38
   // overflow. bf16: 2⁻¹³⁰ is a bf16 subnormal, 2⁻¹⁴⁰ < 2⁻¹³⁴ flushes, 3.4e38 > max + ulp/2
   // overflows. fp32: nothing changes, the two fp32 subnormals are counted. Exact zeros never count.
@@ -193,7 +208,8 @@ TEST(Rounding, VectorKernelsMatchScalarAndDefinitions) {
   }
   using detail::KernelIsa;
   int tested = 0;
-  for (const KernelIsa isa : {KernelIsa::generic, KernelIsa::avx2, KernelIsa::avx512, KernelIsa::avx512_f16c}) {
+  for (const KernelIsa isa :
+       {KernelIsa::generic, KernelIsa::avx2, KernelIsa::avx512, KernelIsa::avx512_f16c}) {
     if (!detail::kernel_isa_available(isa)) continue;
     ++tested;
     for (const Format f : {Format::fp32, Format::bf16, Format::fp16}) {
@@ -212,7 +228,8 @@ TEST(Rounding, VectorKernelsMatchScalarAndDefinitions) {
 TEST(Rounding, EigenOverloadHandlesStridedBlocks) {
   Eigen::MatrixXf m(7, 5);
   for (Eigen::Index j = 0; j < m.cols(); ++j) {
-    for (Eigen::Index i = 0; i < m.rows(); ++i) m(i, j) = 1.0f + static_cast<float>(i * 5 + j) * 1e-4f;
+    for (Eigen::Index i = 0; i < m.rows(); ++i)
+      m(i, j) = 1.0f + static_cast<float>(i * 5 + j) * 1e-4f;
   }
   const Eigen::MatrixXf original = m;
   const PrecisionEvents ev = round_to_format(Format::fp16, m.block(1, 1, 4, 3));

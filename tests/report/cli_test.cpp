@@ -30,8 +30,8 @@ class CliTest : public ::testing::Test {
 
   /// Runs `initcheck ARGS` in dir_; returns the exit code and keeps stderr in err_.
   int initcheck(const std::string& args) {
-    const std::string command = "cd '" + dir_.string() + "' && '" INITCHECK_CLI "' " + args +
-                                " > stdout.txt 2> stderr.txt";
+    const std::string command =
+        "cd '" + dir_.string() + "' && '" INITCHECK_CLI "' " + args + " > stdout.txt 2> stderr.txt";
     const int status = std::system(command.c_str());
     err_ = read(dir_ / "stderr.txt");
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -70,7 +70,8 @@ TEST_F(CliTest, BadSweepFilesExitTwoAndLeaveTheReportUntouched) {
 TEST_F(CliTest, BadShardsExitTwo) {
   write("ok.yaml", "blocks:\n  - init: kaiming_normal\n");
   for (const char* shard : {"0/3", "4/3", "x"}) {
-    EXPECT_EQ(initcheck(std::string("report --sweep ok.yaml --out out --shard ") + shard), 2) << shard;
+    EXPECT_EQ(initcheck(std::string("report --sweep ok.yaml --out out --shard ") + shard), 2)
+        << shard;
     EXPECT_NE(err_.find("--shard"), std::string::npos) << err_;
   }
   EXPECT_EQ(initcheck("report --sweep ok.yaml --out out --jobs -1"), 2);
@@ -121,7 +122,8 @@ TEST_F(CliTest, MergeWritesTheReportASingleRunWould) {
   write("out/drift-band.svg", "<svg>mine</svg>");
   EXPECT_EQ(initcheck("merge --out out results-1-of-2.jsonl results-2-of-2.jsonl"), 2);
   EXPECT_NE(err_.find("drift-band.svg"), std::string::npos) << err_;
-  EXPECT_EQ(initcheck("merge --force --out out results-1-of-2.jsonl results-2-of-2.jsonl"), 0) << err_;
+  EXPECT_EQ(initcheck("merge --force --out out results-1-of-2.jsonl results-2-of-2.jsonl"), 0)
+      << err_;
 }
 
 TEST_F(CliTest, MergeRejectsBadInput) {

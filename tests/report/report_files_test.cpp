@@ -37,7 +37,8 @@ class ReportFilesTest : public ::testing::Test {
   /// Names of the files in the directory (temporary files included).
   [[nodiscard]] std::vector<std::string> listing() const {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(dir_))
+      names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -57,7 +58,8 @@ TEST_F(ReportFilesTest, CreatesTheDirectoryAndReplacesItsOwnFiles) {
   write_output_files(dir_, files("two"), false);  // carries the marker: replaced without --force
   EXPECT_EQ(read(dir_ / kReportFileName), files("two")[0].content);
   EXPECT_EQ(read(dir_ / "plot.svg"), files("two")[1].content);
-  EXPECT_EQ(listing(), (std::vector<std::string>{"plot.svg", kReportFileName}));  // no temp files left
+  EXPECT_EQ(listing(),
+            (std::vector<std::string>{"plot.svg", kReportFileName}));  // no temp files left
 }
 
 TEST_F(ReportFilesTest, RefusesAUsersFileWithoutForceAndTouchesNothing) {
@@ -67,7 +69,8 @@ TEST_F(ReportFilesTest, RefusesAUsersFileWithoutForceAndTouchesNothing) {
     write_output_files(dir_, files("new"), false);
     FAIL() << "overwrote a file without the marker";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find((dir_ / kReportFileName).string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find((dir_ / kReportFileName).string()), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("--force"), std::string::npos);
   }
   EXPECT_EQ(read(dir_ / kReportFileName), "# my own notes\n");

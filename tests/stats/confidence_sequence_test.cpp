@@ -5,6 +5,8 @@
 // (the law of the iterated logarithm guarantees it eventually excludes the mean on most paths).
 // Fixed seeds: deterministic; α = 1e-9 is the chance a correct procedure fails for another seed.
 
+#include "initcheck/stats/confidence_sequence.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +15,6 @@
 #include "coverage.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
-#include "initcheck/stats/confidence_sequence.hpp"
 #include "initcheck/stats/mean_interval.hpp"
 
 namespace initcheck::stats {
@@ -26,7 +27,8 @@ constexpr std::size_t kSteps = 1000;
 constexpr double kAlpha = 0.1;
 
 /// interval(sum, t) at every t = 1..kSteps; a path "misses" if any interval excludes `mean`.
-Misses ever_excludes(std::uint64_t seed, const std::function<double(rng::Engine&)>& draw, double mean,
+Misses ever_excludes(std::uint64_t seed, const std::function<double(rng::Engine&)>& draw,
+                     double mean,
                      const std::function<ConfidenceInterval(double, std::size_t)>& interval) {
   const rng::Engine master(seed);
   Misses misses;
@@ -47,7 +49,8 @@ TEST(ConfidenceSequence, BernoulliTimeUniformCoverage) {
   constexpr double kP = 0.3;
   const auto bernoulli = [](rng::Engine& e) { return rng::uniform01(e) < kP ? 1.0 : 0.0; };
   const NormalMixtureSequence cs = NormalMixtureSequence::bounded(0.0, 1.0, kAlpha, 200.0);
-  const Misses sequence = ever_excludes(1, bernoulli, kP, [&](double s, std::size_t t) { return cs.interval(s, t); });
+  const Misses sequence =
+      ever_excludes(1, bernoulli, kP, [&](double s, std::size_t t) { return cs.interval(s, t); });
   EXPECT_TRUE(sequence.at_most(kAlpha)) << sequence.rate();
   // Power: the fixed-n z interval with the true σ = √(p(1−p)), peeked at every step.
   const double sigma = std::sqrt(kP * (1.0 - kP));
@@ -62,7 +65,8 @@ TEST(ConfidenceSequence, GaussianTimeUniformCoverage) {
   constexpr double kSigma = 2.0;
   const auto gaussian = [](rng::Engine& e) { return kMu + kSigma * rng::standard_normal(e); };
   const NormalMixtureSequence cs(kSigma, kAlpha, 100.0);
-  const Misses sequence = ever_excludes(3, gaussian, kMu, [&](double s, std::size_t t) { return cs.interval(s, t); });
+  const Misses sequence =
+      ever_excludes(3, gaussian, kMu, [&](double s, std::size_t t) { return cs.interval(s, t); });
   EXPECT_TRUE(sequence.at_most(kAlpha)) << sequence.rate();
   const Misses peeking = ever_excludes(4, gaussian, kMu, [&](double s, std::size_t t) {
     return mean_interval_known_sigma(s / static_cast<double>(t), kSigma, t, 1.0 - kAlpha);

@@ -23,7 +23,9 @@ struct Misses {
     ++trials;
     if (!covered) ++misses;
   }
-  [[nodiscard]] double rate() const { return static_cast<double>(misses) / static_cast<double>(trials); }
+  [[nodiscard]] double rate() const {
+    return static_cast<double>(misses) / static_cast<double>(trials);
+  }
   /// Two-sided Clopper–Pearson interval on the miss probability at level 1 − kCheckAlpha.
   [[nodiscard]] ConfidenceInterval interval() const {
 #ifdef INITCHECK_STATS_PRINT_RATES  // diagnostics only: -DINITCHECK_STATS_PRINT_RATES
@@ -32,10 +34,14 @@ struct Misses {
     return clopper_pearson_interval(misses, trials, 1.0 - kCheckAlpha);
   }
   /// Calibration of an exact (or asymptotically exact) interval: nominal miss rate is plausible.
-  [[nodiscard]] bool consistent_with(double nominal) const { return interval().contains(nominal); }
+  [[nodiscard]] bool consistent_with(double nominal) const {
+    return interval().contains(nominal);
+  }
   /// Conservative procedures (Clopper–Pearson, confidence sequences): miss rate ≤ nominal is
   /// plausible, i.e. the CP lower bound is ≤ nominal.
-  [[nodiscard]] bool at_most(double nominal) const { return interval().lower <= nominal; }
+  [[nodiscard]] bool at_most(double nominal) const {
+    return interval().lower <= nominal;
+  }
 };
 
 }  // namespace initcheck::stats::testing

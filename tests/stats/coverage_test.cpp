@@ -7,6 +7,8 @@
 // ≥ 0.14 or ≤ 0.06 by construction. Seeds are fixed: the tests are deterministic; α says how
 // unlikely a correct procedure is to fail for an arbitrary seed.
 
+#include "coverage.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,7 +17,6 @@
 #include <span>
 #include <vector>
 
-#include "coverage.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/log_gain_interval.hpp"
@@ -122,12 +123,14 @@ TEST(Coverage, KurtosisAwareSecondMomentUniformAndTruncated) {
   };
   const Misses declared = simulate(301, [&](rng::Engine& e) {
     const SampleMoments m = uniform_moments(e);
-    return second_moment_interval_declared_kurtosis(m.sum_squares(), kN, 1.8, kLevel).contains(kUniformM2);
+    return second_moment_interval_declared_kurtosis(m.sum_squares(), kN, 1.8, kLevel)
+        .contains(kUniformM2);
   });
   EXPECT_TRUE(declared.consistent_with(kNominalMiss)) << declared.rate();
   const Misses estimated = simulate(302, [&](rng::Engine& e) {
     const SampleMoments m = uniform_moments(e);
-    return second_moment_interval_estimated_kurtosis(m.sum_squares(), m.sum_fourth_powers(), kN, kLevel)
+    return second_moment_interval_estimated_kurtosis(m.sum_squares(), m.sum_fourth_powers(), kN,
+                                                     kLevel)
         .contains(kUniformM2);
   });
   EXPECT_TRUE(estimated.consistent_with(kNominalMiss)) << estimated.rate();
@@ -141,13 +144,16 @@ TEST(Coverage, KurtosisAwareSecondMomentUniformAndTruncated) {
   // Truncated normal at ±2σ (σ = 0.8), κ declared from the closed form.
   constexpr double kSd = 0.8;
   const double kappa = truncated_normal_kurtosis(2.0);
-  const double m2 = kSd * kSd * (1.0 - 4.0 * std::exp(-2.0) / std::sqrt(2.0 * std::numbers::pi) / std::erf(std::sqrt(2.0)));
+  const double m2 =
+      kSd * kSd *
+      (1.0 - 4.0 * std::exp(-2.0) / std::sqrt(2.0 * std::numbers::pi) / std::erf(std::sqrt(2.0)));
   const Misses truncated = simulate(304, [&](rng::Engine& e) {
     std::vector<float> xs(kN);
     rng::fill_truncated_normal(e, std::span<float>(xs), kSd, 2.0);
     SampleMoments m;
     m.add(std::span<const float>(xs));
-    return second_moment_interval_declared_kurtosis(m.sum_squares(), kN, kappa, kLevel).contains(m2);
+    return second_moment_interval_declared_kurtosis(m.sum_squares(), kN, kappa, kLevel)
+        .contains(m2);
   });
   EXPECT_TRUE(truncated.consistent_with(kNominalMiss)) << truncated.rate();
 }
@@ -184,7 +190,8 @@ TEST(Coverage, KurtosisAwareVarianceEstimatedUniform) {
     rng::fill_uniform(e, std::span<float>(xs), 1.0, 5.0);
     SampleMoments m;
     m.add(std::span<const float>(xs));
-    return variance_interval_estimated_kurtosis(m.sum_sq_dev(), m.sum_fourth_dev(), kN, kLevel).contains(variance);
+    return variance_interval_estimated_kurtosis(m.sum_sq_dev(), m.sum_fourth_dev(), kN, kLevel)
+        .contains(variance);
   });
   EXPECT_TRUE(estimated.consistent_with(kNominalMiss)) << estimated.rate();
 }
@@ -209,7 +216,8 @@ TEST(Coverage, WeightedChiSquaredSatterthwaite) {
   const std::vector<double> k1{10.0, 5.0, 3.0};
   const WeightedChiSquared q1 = weighted_chi_squared(w1, k1);
   const Misses moderate = simulate(601, [&](rng::Engine& e) {
-    return weighted_chi_squared_scale_interval(weighted_chi_squared_draw(e, kTheta, w1, k1), q1, kLevel)
+    return weighted_chi_squared_scale_interval(weighted_chi_squared_draw(e, kTheta, w1, k1), q1,
+                                               kLevel)
         .contains(kTheta);
   });
   EXPECT_TRUE(moderate.consistent_with(kNominalMiss)) << q1.dof << ": " << moderate.rate();
@@ -219,7 +227,9 @@ TEST(Coverage, WeightedChiSquaredSatterthwaite) {
   const std::vector<double> k{20.0, 2.0};
   const WeightedChiSquared q = weighted_chi_squared(w, k);
   const Misses skewed = simulate(602, [&](rng::Engine& e) {
-    return weighted_chi_squared_scale_interval(weighted_chi_squared_draw(e, kTheta, w, k), q, kLevel).contains(kTheta);
+    return weighted_chi_squared_scale_interval(weighted_chi_squared_draw(e, kTheta, w, k), q,
+                                               kLevel)
+        .contains(kTheta);
   });
   EXPECT_TRUE(skewed.at_most(kNominalMiss)) << q.dof << ": " << skewed.rate();
   // Power: matching only the mean (ν = Σk = 22, scale mean/22) pretends Q is far less
@@ -240,7 +250,8 @@ TEST(Coverage, VarianceRatioF) {
       const SampleMoments b = moments_of(normals(e, n2, -1.0, std::sqrt(kS2)));
       const double d1 = static_cast<double>(n1 - 1) + dof_shift;
       const double d2 = static_cast<double>(n2 - 1) + dof_shift;
-      return variance_ratio_interval(a.sum_sq_dev() / d1, d1, b.sum_sq_dev() / d2, d2, kLevel).contains(kS1 / kS2);
+      return variance_ratio_interval(a.sum_sq_dev() / d1, d1, b.sum_sq_dev() / d2, d2, kLevel)
+          .contains(kS1 / kS2);
     });
   };
   const Misses exact = run(701, 5, 8, 0.0);
@@ -282,8 +293,9 @@ double exact_coverage(std::size_t n, double p, Interval interval) {
   const auto dn = static_cast<double>(n);
   for (std::size_t x = 0; x <= n; ++x) {
     const auto dx = static_cast<double>(x);
-    const double log_pmf = std::lgamma(dn + 1.0) - std::lgamma(dx + 1.0) - std::lgamma(dn - dx + 1.0) +
-                           dx * std::log(p) + (dn - dx) * std::log1p(-p);
+    const double log_pmf = std::lgamma(dn + 1.0) - std::lgamma(dx + 1.0) -
+                           std::lgamma(dn - dx + 1.0) + dx * std::log(p) +
+                           (dn - dx) * std::log1p(-p);
     if (interval(x, n).contains(p)) coverage += std::exp(log_pmf);
   }
   return coverage;
@@ -292,7 +304,9 @@ double exact_coverage(std::size_t n, double p, Interval interval) {
 TEST(Coverage, ClopperPearsonIsConservativeExactly) {
   // Exact, not simulated: coverage ≥ level at every p of a grid (a theorem for CP; the 1e-12
   // slack absorbs pmf rounding). Power: the Wald interval p̂ ± z√(p̂(1−p̂)/n) falls far below.
-  const auto cp = [](std::size_t x, std::size_t n) { return clopper_pearson_interval(x, n, kLevel); };
+  const auto cp = [](std::size_t x, std::size_t n) {
+    return clopper_pearson_interval(x, n, kLevel);
+  };
   const auto wald = [](std::size_t x, std::size_t n) {
     const double p = static_cast<double>(x) / static_cast<double>(n);
     const double half = normal_quantile(0.95) * std::sqrt(p * (1.0 - p) / static_cast<double>(n));
@@ -314,15 +328,19 @@ TEST(Coverage, ProportionSimulated) {
   // implementation end to end with a rigorous α = 1e-9.
   constexpr std::size_t kN = 40;
   constexpr double kP = 0.3;
-  const auto cp = [](std::size_t x, std::size_t n) { return clopper_pearson_interval(x, n, kLevel); };
+  const auto cp = [](std::size_t x, std::size_t n) {
+    return clopper_pearson_interval(x, n, kLevel);
+  };
   const auto wilson = [](std::size_t x, std::size_t n) { return wilson_interval(x, n, kLevel); };
-  const Misses cp_sim = simulate(901, [&](rng::Engine& e) { return cp(binomial_draw(e, kN, kP), kN).contains(kP); });
+  const Misses cp_sim =
+      simulate(901, [&](rng::Engine& e) { return cp(binomial_draw(e, kN, kP), kN).contains(kP); });
   EXPECT_TRUE(cp_sim.at_most(kNominalMiss)) << cp_sim.rate();  // conservative by construction
   EXPECT_TRUE(cp_sim.consistent_with(1.0 - exact_coverage(kN, kP, cp))) << cp_sim.rate();
-  const Misses wilson_sim =
-      simulate(902, [&](rng::Engine& e) { return wilson(binomial_draw(e, kN, kP), kN).contains(kP); });
+  const Misses wilson_sim = simulate(
+      902, [&](rng::Engine& e) { return wilson(binomial_draw(e, kN, kP), kN).contains(kP); });
   const double wilson_exact_miss = 1.0 - exact_coverage(kN, kP, wilson);
-  EXPECT_TRUE(wilson_sim.consistent_with(wilson_exact_miss)) << wilson_sim.rate() << " vs " << wilson_exact_miss;
+  EXPECT_TRUE(wilson_sim.consistent_with(wilson_exact_miss))
+      << wilson_sim.rate() << " vs " << wilson_exact_miss;
   // Wilson's coverage oscillates around the level (Brown, Cai & DasGupta 2001) but stays near
   // it (within ±0.05) for n = 40, p ∈ [0.1, 0.9] (deterministic: exact pmf sums; measured
   // range [0.866, 0.943]).
@@ -340,7 +358,8 @@ TEST(Coverage, ProportionSimulated) {
 }
 
 /// Per-layer gain estimates ĝ_l = g_l·χ²_{k_l}/k_l.
-std::vector<double> gain_estimates(rng::Engine& e, const std::vector<double>& g, const std::vector<double>& k) {
+std::vector<double> gain_estimates(rng::Engine& e, const std::vector<double>& g,
+                                   const std::vector<double>& k) {
   std::vector<double> out(g.size());
   for (std::size_t l = 0; l < g.size(); ++l) {
     const std::vector<double> z = normals(e, static_cast<std::size_t>(k[l]), 0.0, 1.0);

@@ -25,7 +25,9 @@ namespace initcheck::stats {
 namespace {
 
 // Printed tables give 6–7 significant digits, so table comparisons use a relative 2e-6.
-void expect_table(double actual, double table) { EXPECT_NEAR(actual, table, 2e-6 * std::abs(table)); }
+void expect_table(double actual, double table) {
+  EXPECT_NEAR(actual, table, 2e-6 * std::abs(table));
+}
 
 TEST(Quantiles, MatchPublishedTables) {
   // Abramowitz & Stegun Table 26.1 / 26.8 / 26.9 / 26.10 and NIST e-Handbook 1.3.6.7.
@@ -114,7 +116,8 @@ TEST(MeanInterval, TAndZEnds) {
 }
 
 TEST(VarianceRatio, FQuantileEnds) {
-  // r = 2 with dofs (5, 10) at 90%: [2/F_{.95}(5,10), 2/F_{.05}(5,10)], F_{.05}(5,10) = 1/F_{.95}(10,5).
+  // r = 2 with dofs (5, 10) at 90%: [2/F_{.95}(5,10), 2/F_{.05}(5,10)], F_{.05}(5,10) =
+  // 1/F_{.95}(10,5).
   const ConfidenceInterval ci = variance_ratio_interval(4.0, 5, 2.0, 10, 0.9);
   expect_table(ci.lower, 2.0 / 3.325835);
   expect_table(ci.upper, 2.0 * fisher_f_quantile(10, 5, 0.95));
@@ -193,9 +196,12 @@ TEST(ConfidenceSequence, BoundaryFormulaAndOptimalRho) {
   const NormalMixtureSequence cs(1.0, 0.05, 100.0);
   const double rho = cs.rho();
   // u(v) = √((v + ρ)·log((v + ρ)/(ρα²))) (1e-12: same arithmetic, different order).
-  EXPECT_NEAR(cs.boundary(100.0), std::sqrt((100.0 + rho) * std::log((100.0 + rho) / (rho * 0.05 * 0.05))), 1e-12);
+  EXPECT_NEAR(cs.boundary(100.0),
+              std::sqrt((100.0 + rho) * std::log((100.0 + rho) / (rho * 0.05 * 0.05))), 1e-12);
   // ρ* minimises u(100): perturbing it either way widens the boundary.
-  const auto u = [](double v, double r) { return std::sqrt((v + r) * std::log((v + r) / (r * 0.0025))); };
+  const auto u = [](double v, double r) {
+    return std::sqrt((v + r) * std::log((v + r) / (r * 0.0025)));
+  };
   EXPECT_LT(u(100.0, rho), u(100.0, rho * 1.05));
   EXPECT_LT(u(100.0, rho), u(100.0, rho / 1.05));
   // ρ scales linearly with the target time.
@@ -232,7 +238,8 @@ TEST(Validation, InvalidArgumentsThrowInvalidArgument) {
   EXPECT_THROW(second_moment_interval(-1.0, 5, 0.9), std::invalid_argument);
   EXPECT_THROW(second_moment_interval(1.0, 5, 1.0), std::invalid_argument);
   EXPECT_THROW(second_moment_interval(1.0, 5, 0.0), std::invalid_argument);
-  EXPECT_THROW(second_moment_interval(std::numeric_limits<double>::quiet_NaN(), 5, 0.9), std::invalid_argument);
+  EXPECT_THROW(second_moment_interval(std::numeric_limits<double>::quiet_NaN(), 5, 0.9),
+               std::invalid_argument);
   EXPECT_THROW(variance_interval(1.0, 1, 0.9), std::invalid_argument);
   EXPECT_THROW(second_moment_interval_declared_kurtosis(1.0, 5, 0.5, 0.9), std::invalid_argument);
   EXPECT_THROW(variance_interval_estimated_kurtosis(1.0, -1.0, 5, 0.9), std::invalid_argument);
@@ -246,7 +253,8 @@ TEST(Validation, InvalidArgumentsThrowInvalidArgument) {
   EXPECT_THROW(log_gain_sum_interval(none, none, 0.9), std::invalid_argument);
   EXPECT_THROW(log_gain_sum_interval(std::vector<double>{-1.0}, one, 0.9), std::invalid_argument);
   EXPECT_THROW(NormalMixtureSequence(0.0, 0.05, 10.0), std::invalid_argument);
-  EXPECT_THROW((void)NormalMixtureSequence(1.0, 0.05, 10.0).interval(0.0, 0), std::invalid_argument);
+  EXPECT_THROW((void)NormalMixtureSequence(1.0, 0.05, 10.0).interval(0.0, 0),
+               std::invalid_argument);
   EXPECT_THROW(chi_squared_quantile(0.0, 0.5), std::invalid_argument);
   EXPECT_THROW(normal_quantile(1.0), std::invalid_argument);
   SampleMoments empty;

@@ -1,3 +1,5 @@
+#include "initcheck/stats/multiple_testing.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include "coverage.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
-#include "initcheck/stats/multiple_testing.hpp"
 
 namespace initcheck::stats {
 namespace {

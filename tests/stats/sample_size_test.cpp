@@ -2,6 +2,8 @@
 // not, checked by the exact distributions (χ² CDF; binomial pmf summed with lgamma), plus one
 // end-to-end Monte Carlo check that the predicted verdict probability is what decide() yields.
 
+#include "initcheck/stats/sample_size.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +14,6 @@
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
 #include "initcheck/stats/quantiles.hpp"
-#include "initcheck/stats/sample_size.hpp"
 #include "initcheck/stats/variance_interval.hpp"
 #include "initcheck/stats/verdict.hpp"
 
@@ -23,13 +24,15 @@ namespace {
 double holds_probability(double dof, double ratio, const ToleranceBand& band, double alpha) {
   const double q_lo = chi_squared_quantile(dof, alpha / 2.0);
   const double q_hi = chi_squared_quantile(dof, 1.0 - alpha / 2.0);
-  return std::max(0.0, chi_squared_cdf(dof, band.hi * q_lo / ratio) - chi_squared_cdf(dof, band.lo * q_hi / ratio));
+  return std::max(0.0, chi_squared_cdf(dof, band.hi * q_lo / ratio) -
+                           chi_squared_cdf(dof, band.lo * q_hi / ratio));
 }
 
 double violated_probability(double dof, double ratio, const ToleranceBand& band, double alpha) {
   const double q_lo = chi_squared_quantile(dof, alpha / 2.0);
   const double q_hi = chi_squared_quantile(dof, 1.0 - alpha / 2.0);
-  return chi_squared_cdf(dof, band.lo * q_lo / ratio) + 1.0 - chi_squared_cdf(dof, band.hi * q_hi / ratio);
+  return chi_squared_cdf(dof, band.lo * q_lo / ratio) + 1.0 -
+         chi_squared_cdf(dof, band.hi * q_hi / ratio);
 }
 
 TEST(SampleSize, VarianceCheckRoundTripInsideBand) {
@@ -80,7 +83,8 @@ TEST(SampleSize, VerdictProbabilitiesMatchSimulatedDecisions) {
     const Verdict v = decide(chi_squared_scale_interval(kRatio * t, kDof, 1.0 - kAlpha), band);
     not_holds.record(v == Verdict::holds);
   }
-  EXPECT_TRUE(not_holds.consistent_with(1.0 - p.holds)) << not_holds.rate() << " vs " << 1.0 - p.holds;
+  EXPECT_TRUE(not_holds.consistent_with(1.0 - p.holds))
+      << not_holds.rate() << " vs " << 1.0 - p.holds;
 }
 
 /// P(CP upper bound ≤ δ) recomputed from scratch: scan x, sum the binomial pmf.
@@ -90,8 +94,8 @@ double cp_holds_probability(std::size_t n, double p, double delta, double alpha)
   for (std::size_t x = 0; x <= n; ++x) {
     if (clopper_pearson_interval(x, n, 1.0 - alpha).upper > delta) break;
     const auto dx = static_cast<double>(x);
-    prob += std::exp(std::lgamma(dn + 1.0) - std::lgamma(dx + 1.0) - std::lgamma(dn - dx + 1.0) + dx * std::log(p) +
-                     (dn - dx) * std::log1p(-p));
+    prob += std::exp(std::lgamma(dn + 1.0) - std::lgamma(dx + 1.0) - std::lgamma(dn - dx + 1.0) +
+                     dx * std::log(p) + (dn - dx) * std::log1p(-p));
   }
   return prob;
 }
@@ -104,7 +108,8 @@ TEST(SampleSize, ProportionTrialsRoundTrip) {
     const std::size_t n = proportion_check_trials(0.005, 0.01, alpha, 0.1);
     EXPECT_GE(cp_holds_probability(n, 0.005, 0.01, alpha), 0.9 - 1e-9) << alpha;
     EXPECT_LT(cp_holds_probability(n - 1, 0.005, 0.01, alpha), 0.9) << alpha;
-    EXPECT_NEAR(proportion_holds_probability(n, 0.005, 0.01, alpha), cp_holds_probability(n, 0.005, 0.01, alpha), 1e-9);
+    EXPECT_NEAR(proportion_holds_probability(n, 0.005, 0.01, alpha),
+                cp_holds_probability(n, 0.005, 0.01, alpha), 1e-9);
   }
   // p = 0: all that is needed is 1 − (α/2)^{1/n} ≤ δ, i.e. n ≥ log(α/2)/log(1 − δ).
   const std::size_t n0 = proportion_check_trials(0.0, 0.01, 1e-3, 0.1);

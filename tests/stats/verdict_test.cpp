@@ -8,7 +8,9 @@
 namespace initcheck::stats {
 namespace {
 
-ConfidenceInterval ci(double lo, double hi) { return {lo, hi, 0.5 * (lo + hi), 0.9, 10}; }
+ConfidenceInterval ci(double lo, double hi) {
+  return {lo, hi, 0.5 * (lo + hi), 0.9, 10};
+}
 
 TEST(Verdict, InsideOutsideStraddle) {
   const ToleranceBand band{0.25, 4.0};

@@ -31,9 +31,10 @@ inline claims::CheckResult fake_check(const claims::CheckRequest& r) {
   c.predicted = r.init == "kaiming_normal" ? 1.0 : std::nan("");
   c.band = {1.0 / (r.tolerance * r.tolerance), r.tolerance * r.tolerance};
   c.verdict = stats::decide(c.ci, c.band);
-  c.severity = c.verdict == stats::Verdict::violated
-                   ? std::abs(std::log10(gain < 1 ? c.ci.upper / c.band.lo : c.ci.lower / c.band.hi))
-                   : 0.0;
+  c.severity =
+      c.verdict == stats::Verdict::violated
+          ? std::abs(std::log10(gain < 1 ? c.ci.upper / c.band.lo : c.ci.lower / c.band.hi))
+          : 0.0;
   claims::CheckResult result;
   result.claims = {c};
   result.overall = c.verdict;

@@ -17,9 +17,19 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 /// Doubles that must survive the round trip bit for bit (NaN: as NaN).
-const std::vector<double> kTricky = {0.1,  1.0 / 3.0, -0.0, 5e-324, 2.2250738585072014e-308,
-                                     1.7976931348623157e308, -1e-300, 0.87962566103423978,
-                                     kInf, -kInf, kNan, 1e22, 123456789.0};
+const std::vector<double> kTricky = {0.1,
+                                     1.0 / 3.0,
+                                     -0.0,
+                                     5e-324,
+                                     2.2250738585072014e-308,
+                                     1.7976931348623157e308,
+                                     -1e-300,
+                                     0.87962566103423978,
+                                     kInf,
+                                     -kInf,
+                                     kNan,
+                                     1e22,
+                                     123456789.0};
 
 bool same(double a, double b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
@@ -28,12 +38,14 @@ bool same(double a, double b) {
 
 void expect_same(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
   ASSERT_EQ(a.size(), b.size()) << what;
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(same(a[i], b[i])) << what << "[" << i << "]: " << a[i] << " vs " << b[i];
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(same(a[i], b[i])) << what << "[" << i << "]: " << a[i] << " vs " << b[i];
 }
 
 SweepResults tricky_results() {
   SweepResults r;
-  r.info = {"dir with space/sweep \"q\".yaml", std::numeric_limits<std::uint64_t>::max(), 3, "00ff00ff00ff00ff"};
+  r.info = {"dir with space/sweep \"q\".yaml", std::numeric_limits<std::uint64_t>::max(), 3,
+            "00ff00ff00ff00ff"};
   CellResult a;
   a.index = 0;
   a.block = "block ✓ with \"quotes\", \\ and\nnewline";
@@ -162,7 +174,8 @@ TEST(ResultsJson, NamesFileLineAndKeyOnBadInput) {
   EXPECT_EQ(error_of(wrong_type), "shard.jsonl:1: key 'request.depth' must be an integer");
   std::string bad_number = first_line;
   bad_number.replace(bad_number.find("\"measured\":0.1"), 14, "\"measured\":\"big\"");
-  EXPECT_NE(error_of(bad_number).find("key 'claims[].measured' must be a number"), std::string::npos);
+  EXPECT_NE(error_of(bad_number).find("key 'claims[].measured' must be a number"),
+            std::string::npos);
   std::string other_seed = good;
   other_seed.replace(other_seed.rfind("\"seed\":18446744073709551615"), 27, "\"seed\":7");
   EXPECT_NE(error_of(other_seed).find("shard.jsonl:2: line belongs to sweep"), std::string::npos);
@@ -193,7 +206,8 @@ TEST(ResultsJson, MergeChecksCompletenessAndOrigin) {
   try {
     merge_results({a}, {"a"});
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), "1 of 3 cells are missing (first: index 1); did every shard finish?");
+    EXPECT_EQ(std::string(e.what()),
+              "1 of 3 cells are missing (first: index 1); did every shard finish?");
   }
   try {
     merge_results({a, b, b}, {"a", "b1", "b2"});

@@ -106,7 +106,8 @@ TEST(Runner, ParsesShards) {
   EXPECT_EQ(s.count, 4);
   EXPECT_TRUE(s.contains(5));
   EXPECT_FALSE(s.contains(4));
-  for (const char* bad : {"0/3", "4/3", "x", "1/0", "1/", "/3", "1/3/", "-1/3", " 1/3", "1/3x", ""}) {
+  for (const char* bad :
+       {"0/3", "4/3", "x", "1/0", "1/", "/3", "1/3/", "-1/3", " 1/3", "1/3x", ""}) {
     EXPECT_THROW(parse_shard(bad), InputError) << bad;
   }
   try {

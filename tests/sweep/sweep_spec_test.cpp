@@ -94,7 +94,8 @@ TEST(SweepSpec, ErrorsNameFileLineAndKey) {
             "test.yaml:1: unknown top-level key 'sede'; expected one of: seed, defaults, blocks");
   EXPECT_NE(error_of("blocks: [\n").find("test.yaml:"), std::string::npos);
   EXPECT_NE(error_of("blocks: [\n").find("YAML syntax error"), std::string::npos);
-  EXPECT_EQ(error_of("- 1\n- 2\n"), "test.yaml:1: a sweep file must be a YAML map with a 'blocks' list");
+  EXPECT_EQ(error_of("- 1\n- 2\n"),
+            "test.yaml:1: a sweep file must be a YAML map with a 'blocks' list");
 }
 
 TEST(SweepSpec, UnreadableFileIsInputError) {

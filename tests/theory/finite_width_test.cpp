@@ -90,27 +90,32 @@ McResult simulate_relu_nets(const std::vector<std::int64_t>& widths, int nets, b
   return r;
 }
 
-std::vector<double> gaussian_kurtosis(std::size_t depth) { return std::vector<double>(depth, 3.0); }
+std::vector<double> gaussian_kurtosis(std::size_t depth) {
+  return std::vector<double>(depth, 3.0);
+}
 
 TEST(FiniteWidth, GaussianReluReducesToHaninRolnick) {
   const std::vector<std::int64_t> widths{10, 16, 32, 24, 8};
   std::vector<double> var;
-  for (std::size_t l = 0; l + 1 < widths.size(); ++l) var.push_back(2.0 / static_cast<double>(widths[l]));
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l)
+    var.push_back(2.0 / static_cast<double>(widths[l]));
   const FiniteWidthPrediction p =
       predict_finite_width(widths, nn::Activation::parse("relu"), var, gaussian_kurtosis(4));
   const double hr = (1 + 5.0 / 16) * (1 + 5.0 / 32) * (1 + 5.0 / 24) * (1 + 5.0 / 8);
   EXPECT_NEAR(hanin_rolnick_ratio(widths), hr, 1e-14 * hr);
   EXPECT_NEAR(p.moment_ratio.back(), hr, 1e-14 * hr);
   EXPECT_NEAR(p.mean_gain, 1.0, 1e-15);
-  EXPECT_NEAR(p.log_variance, std::log(1 + 5.0 / 16) + std::log(1 + 5.0 / 32) +
-                                  std::log(1 + 5.0 / 24) + std::log(1 + 5.0 / 8), 1e-14);
+  EXPECT_NEAR(p.log_variance,
+              std::log(1 + 5.0 / 16) + std::log(1 + 5.0 / 32) + std::log(1 + 5.0 / 24) +
+                  std::log(1 + 5.0 / 8),
+              1e-14);
   // Linear layers: χ²_n/n per layer → 1 + 2/n.
   const FiniteWidthPrediction lin =
       predict_finite_width(widths, nn::Activation::parse("linear"), var, gaussian_kurtosis(4));
   EXPECT_NEAR(lin.moment_ratio[0], 1 + 2.0 / 16, 1e-15);
-  EXPECT_THROW((void)predict_finite_width(widths, nn::Activation::parse("tanh"), var,
-                                          gaussian_kurtosis(4)),
-               InputError);
+  EXPECT_THROW(
+      (void)predict_finite_width(widths, nn::Activation::parse("tanh"), var, gaussian_kurtosis(4)),
+      InputError);
 }
 
 TEST(FiniteWidth, MonteCarloMatchesHaninRolnickAndRejectsFourOverN) {
@@ -144,12 +149,14 @@ TEST(FiniteWidth, KurtosisCorrectionMatchesUniformWeightsMonteCarlo) {
   const std::vector<double> var{2.0 / 4, 2.0 / 8};
   const std::vector<double> kurt{1.8, 1.8};
   const double predicted =
-      predict_finite_width(widths, nn::Activation::parse("relu"), var, kurt, 4.0).moment_ratio.back();
+      predict_finite_width(widths, nn::Activation::parse("relu"), var, kurt, 4.0)
+          .moment_ratio.back();
   const double gaussian_formula = hanin_rolnick_ratio(widths);
   const MeanCi net = mean_ci(mc.net_ratio_sq);
   record("uniform_net", net);
   ::testing::Test::RecordProperty("uniform_predicted", std::to_string(predicted));
-  EXPECT_TRUE(net.contains(predicted)) << net.mean << " ± " << net.half_width << " vs " << predicted;
+  EXPECT_TRUE(net.contains(predicted))
+      << net.mean << " ± " << net.half_width << " vs " << predicted;
   EXPECT_FALSE(net.contains(gaussian_formula))
       << net.mean << " ± " << net.half_width << " vs " << gaussian_formula;
 }

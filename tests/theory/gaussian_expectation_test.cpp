@@ -18,8 +18,12 @@ constexpr double kPi = std::numbers::pi;
 /// closed forms themselves (erfc, exp) and still fails any real loss of accuracy.
 constexpr double kClosedFormRel = 1e-12;
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
-double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * kPi); }
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+}
+double normal_pdf(double x) {
+  return std::exp(-0.5 * x * x) / std::sqrt(2.0 * kPi);
+}
 
 void expect_rel(double actual, double expected, double rel) {
   EXPECT_NEAR(actual, expected, rel * std::abs(expected)) << "expected " << expected;
@@ -82,8 +86,8 @@ TEST(GaussianExpectation, SmoothActivationsMatchClosedForms) {
     const Activation elu{nn::ActivationKind::elu, alpha};
     expect_rel(activation_second_moment(elu), 0.5 + alpha * alpha * tail, kClosedFormRel);
     // E[φ′²] = 1/2 + α²E[e^{2Z}; Z<0] = 1/2 + α²e²Φ(−2).
-    expect_rel(derivative_second_moment(elu), 0.5 + alpha * alpha * std::exp(2.0) * normal_cdf(-2.0),
-               kClosedFormRel);
+    expect_rel(derivative_second_moment(elu),
+               0.5 + alpha * alpha * std::exp(2.0) * normal_cdf(-2.0), kClosedFormRel);
   }
   // selu: λ²(1/2 + α²·tail) and mean λ(1/√(2π) + α(e^{1/2}Φ(−1) − 1/2)).
   const Activation selu = Activation::parse("selu");
@@ -107,9 +111,9 @@ TEST(GaussianExpectation, SteinIdentityHoldsForEveryActivation) {
     for (const double q : {0.5, 2.0}) {
       const double lhs = gaussian_expectation(
           [&](double x) { return x / std::sqrt(q) * act.value(x); }, 0.0, q, kinks);
-      const double rhs = std::sqrt(q) * gaussian_expectation(
-                                            [&](double x) { return act.derivative(x); }, 0.0, q,
-                                            kinks);
+      const double rhs =
+          std::sqrt(q) *
+          gaussian_expectation([&](double x) { return act.derivative(x); }, 0.0, q, kinks);
       EXPECT_NEAR(lhs, rhs, 1e-11 * std::abs(rhs)) << name << " q=" << q;
     }
   }

@@ -16,7 +16,9 @@ namespace {
 using nn::Activation;
 
 /// Half a unit in the last stated digit of a reference value (DESIGN.md §7 states them rounded).
-double half_ulp_of_digits(int decimals) { return 0.5 * std::pow(10.0, -decimals); }
+double half_ulp_of_digits(int decimals) {
+  return 0.5 * std::pow(10.0, -decimals);
+}
 
 TEST(MeanField, SecondMomentTableOfDesign) {
   struct Row {
@@ -24,10 +26,14 @@ TEST(MeanField, SecondMomentTableOfDesign) {
     double value;
     int decimals;
   };
-  const Row rows[] = {{"relu", 0.5, 12},          {"leaky_relu(0.01)", 0.50005, 12},
-                      {"leaky_relu(0.2)", 0.52, 12}, {"tanh", 0.39429449, 8},
-                      {"sigmoid", 0.29337904, 8},  {"gelu", 0.42522148, 8},
-                      {"silu", 0.35577552, 8},     {"selu", 1.0, 10},
+  const Row rows[] = {{"relu", 0.5, 12},
+                      {"leaky_relu(0.01)", 0.50005, 12},
+                      {"leaky_relu(0.2)", 0.52, 12},
+                      {"tanh", 0.39429449, 8},
+                      {"sigmoid", 0.29337904, 8},
+                      {"gelu", 0.42522148, 8},
+                      {"silu", 0.35577552, 8},
+                      {"selu", 1.0, 10},
                       {"elu", 0.64494542, 8}};
   for (const Row& r : rows) {
     EXPECT_NEAR(activation_second_moment(Activation::parse(r.activation)), r.value,
@@ -98,8 +104,9 @@ TEST(MeanField, ChaoticWithBiasHasInteriorCorrelationFixedPoint) {
   // χ_c is the c-map's slope at c*: compare with a central difference (step 1e-4 → error
   // O(h²·C‴) ≈ 1e-8).
   const double h = 1e-4;
-  const double slope = (c_map(tanh_act, p, r.q_star, r.c_star + h) -
-                        c_map(tanh_act, p, r.q_star, r.c_star - h)) / (2 * h);
+  const double slope =
+      (c_map(tanh_act, p, r.q_star, r.c_star + h) - c_map(tanh_act, p, r.q_star, r.c_star - h)) /
+      (2 * h);
   EXPECT_NEAR(r.chi_c, slope, 1e-6);
 }
 

@@ -14,8 +14,12 @@ namespace {
 
 using precision::Format;
 
-float below(double x) { return std::nextafter(static_cast<float>(x), 0.0f); }
-float above(double x) { return std::nextafter(static_cast<float>(x), std::numeric_limits<float>::infinity()); }
+float below(double x) {
+  return std::nextafter(static_cast<float>(x), 0.0f);
+}
+float above(double x) {
+  return std::nextafter(static_cast<float>(x), std::numeric_limits<float>::infinity());
+}
 
 TEST(PrecisionPrediction, ThresholdsMatchDesignAndTheRoundingModule) {
   const FormatThresholds h = format_thresholds(Format::fp16);
@@ -44,7 +48,9 @@ TEST(PrecisionPrediction, ThresholdsMatchDesignAndTheRoundingModule) {
 TEST(PrecisionPrediction, GaussianEventsClosedForm) {
   // N(0, s²): P(|X| ≤ t) = erf(t/(s√2)); tails by erfc. Relative 1e-12: erf/erfc are accurate
   // to a few ulps, the implementation uses the same functions or a 5-point Gauss–Legendre rule.
-  const auto p_abs_below = [](double t, double s) { return std::erf(t / (s * std::numbers::sqrt2)); };
+  const auto p_abs_below = [](double t, double s) {
+    return std::erf(t / (s * std::numbers::sqrt2));
+  };
   for (const double s : {1e-6, 1e-3, 1.0}) {
     const EventProbabilities e = gaussian_event_probabilities(Format::fp16, 0.0, s);
     const double flush = p_abs_below(std::ldexp(1.0, -25), s);
@@ -80,9 +86,9 @@ TEST(PrecisionPrediction, ReluZerosAreNotUnderflows) {
   EXPECT_EQ(l.exact_zero, 0.0);
   const double neg_flush = 0.5 * std::erf(2 * std::ldexp(1.0, -25) / (1e-4 * std::numbers::sqrt2));
   EXPECT_NEAR(l.flush, 0.5 * g.flush + neg_flush, 1e-12 * l.flush);
-  EXPECT_THROW((void)activation_event_probabilities(Format::fp16, nn::Activation::parse("tanh"),
-                                                    0.0, 1.0),
-               InputError);
+  EXPECT_THROW(
+      (void)activation_event_probabilities(Format::fp16, nn::Activation::parse("tanh"), 0.0, 1.0),
+      InputError);
 }
 
 }  // namespace

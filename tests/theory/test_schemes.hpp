@@ -26,7 +26,8 @@ class FormulaScheme : public init::InitScheme {
   }
   void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> weights,
                     rng::Engine& engine) const override {
-    rng::fill_normal(engine, std::span<float>(weights.data(), static_cast<std::size_t>(weights.size())),
+    rng::fill_normal(engine,
+                     std::span<float>(weights.data(), static_cast<std::size_t>(weights.size())),
                      mean_, std::sqrt(variance_(fan)));
   }
   [[nodiscard]] bool has_bias() const override { return static_cast<bool>(bias_variance_); }
@@ -46,7 +47,11 @@ inline std::shared_ptr<const init::InitScheme> scheme(FormulaScheme::Formula var
   return std::make_shared<FormulaScheme>(std::move(variance), mean, std::move(bias));
 }
 
-inline double fan_in(const FanInfo& f) { return static_cast<double>(f.fan_in()); }
-inline double fan_out(const FanInfo& f) { return static_cast<double>(f.fan_out()); }
+inline double fan_in(const FanInfo& f) {
+  return static_cast<double>(f.fan_in());
+}
+inline double fan_out(const FanInfo& f) {
+  return static_cast<double>(f.fan_out());
+}
 
 }  // namespace initcheck::theory::testing

@@ -36,13 +36,13 @@ NetworkConfig mlp(std::vector<std::int64_t> widths, const char* act,
 }
 
 TEST(Trajectory, KaimingReluPreservesEveryLayer) {
-  const NetworkConfig c =
-      mlp(engine::constant_widths(64, 10), "relu", scheme([](const FanInfo& f) { return 2.0 / fan_in(f); }));
+  const NetworkConfig c = mlp(engine::constant_widths(64, 10), "relu",
+                              scheme([](const FanInfo& f) { return 2.0 / fan_in(f); }));
   const PredictedTrajectory t = predict_trajectory(c);
   ASSERT_EQ(t.layers.size(), 10u);
   for (const LayerPrediction& l : t.layers) {
     EXPECT_NEAR(l.gain, 1.0, kRel);
-    EXPECT_NEAR(l.pre_second_moment, 2.0, kRel);  // q_l = 2·E[h²] = 2
+    EXPECT_NEAR(l.pre_second_moment, 2.0, kRel);                        // q_l = 2·E[h²] = 2
     EXPECT_NEAR(l.post_mean, 1.0 / std::sqrt(std::numbers::pi), kRel);  // E[relu(√2 Z)]
     EXPECT_NEAR(l.backward_gain, 1.0, kRel);
     EXPECT_EQ(l.pre_mean, 0.0);
@@ -53,9 +53,9 @@ TEST(Trajectory, KaimingReluPreservesEveryLayer) {
 
 TEST(Trajectory, XavierReluHalvesAndTorchDefaultSixths) {
   // Xavier, equal widths: Var = 2/(n+n) = 1/n, so a ReLU layer multiplies E[h²] by 1/2.
-  const PredictedTrajectory xavier = predict_trajectory(mlp(
-      engine::constant_widths(32, 8), "relu",
-      scheme([](const FanInfo& f) { return 2.0 / (fan_in(f) + fan_out(f)); })));
+  const PredictedTrajectory xavier = predict_trajectory(
+      mlp(engine::constant_widths(32, 8), "relu",
+          scheme([](const FanInfo& f) { return 2.0 / (fan_in(f) + fan_out(f)); })));
   for (const LayerPrediction& l : xavier.layers) EXPECT_NEAR(l.gain, 0.5, kRel);
   EXPECT_NEAR(xavier.cumulative_gain(), std::pow(0.5, 8), kRel * std::pow(0.5, 8));
 
@@ -99,8 +99,9 @@ TEST(Trajectory, BackwardWidthRatiosFanInVersusFanOut) {
 
 TEST(Trajectory, TanhMatchesIteratedQMap) {
   // LeCun/Xavier tanh: the trajectory is the q-map iterated from q_0 = σ_w²·1.
-  const PredictedTrajectory t = predict_trajectory(
-      mlp(engine::constant_widths(50, 20), "tanh", scheme([](const FanInfo& f) { return 1.0 / fan_in(f); })));
+  const PredictedTrajectory t =
+      predict_trajectory(mlp(engine::constant_widths(50, 20), "tanh",
+                             scheme([](const FanInfo& f) { return 1.0 / fan_in(f); })));
   const nn::Activation tanh_act = nn::Activation::parse("tanh");
   double q = 1.0;
   for (const LayerPrediction& l : t.layers) {
@@ -186,7 +187,8 @@ TEST(Trajectory, LayerNormOutputSecondMoment) {
 }
 
 TEST(Trajectory, ConvZeroPaddingShrinksTheBorder) {
-  NetworkConfig c = mlp({8, 8, 8}, "relu", scheme([](const FanInfo& f) { return 2.0 / fan_in(f); }));
+  NetworkConfig c =
+      mlp({8, 8, 8}, "relu", scheme([](const FanInfo& f) { return 2.0 / fan_in(f); }));
   c.arch = Architecture::conv;
   c.kernel = 3;
   c.spatial = 16;
@@ -216,7 +218,7 @@ TEST(Trajectory, NonZeroMeanWeightsShiftThePreActivationMean) {
   const PredictedTrajectory t = predict_trajectory(
       mlp(engine::constant_widths(n, 2), "relu", scheme([v](const FanInfo&) { return v; }, m)));
   EXPECT_EQ(t.layers[0].pre_mean, 0.0);  // input has mean 0
-  const double q0 = n * v;                // + m²·n·Var(x) = n·m²
+  const double q0 = n * v;               // + m²·n·Var(x) = n·m²
   EXPECT_NEAR(t.layers[0].pre_second_moment, q0 + n * m * m, kRel);
   EXPECT_NEAR(t.layers[1].pre_mean, m * n * t.layers[0].post_mean, kRel);
 }

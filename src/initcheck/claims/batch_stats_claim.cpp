@@ -17,16 +17,17 @@
 namespace initcheck::claims::detail {
 
 std::string batch_stats_not_applicable(const engine::NetworkConfig& config) {
-  if (config.input != engine::InputKind::dataset_normalized) return "needs --input dataset_normalized";
+  if (config.input != engine::InputKind::dataset_normalized)
+    return "needs --input dataset_normalized";
   return {};
 }
 
 ClaimResult check_batch_stats(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
-  ClaimResult result = make_result(
-      ClaimId::batch_stats,
-      "batch-mean dispersion N·E[μ_j²] (1 = sampling error only), N values per feature",
-      {1.0 / k2, k2});
+  ClaimResult result =
+      make_result(ClaimId::batch_stats,
+                  "batch-mean dispersion N·E[μ_j²] (1 = sampling error only), N values per feature",
+                  {1.0 / k2, k2});
   double t_mean = 0.0;
   double t_var = 0.0;
   double dof_mean = 0.0;
@@ -45,17 +46,20 @@ ClaimResult check_batch_stats(const ClaimContext& ctx) {
   result.ci = stats::chi_squared_scale_interval(t_mean, dof_mean, 1.0 - ctx.alpha / 2.0);
   finish(result);
   if (dof_var > 0.0) {
-    const stats::ConfidenceInterval v = stats::chi_squared_scale_interval(t_var, dof_var, 1.0 - ctx.alpha / 2.0);
+    const stats::ConfidenceInterval v =
+        stats::chi_squared_scale_interval(t_var, dof_var, 1.0 - ctx.alpha / 2.0);
     const stats::Verdict vv = safe_decide(v, result.band);
     if (static_cast<int>(vv) > static_cast<int>(result.verdict)) {
-      result.quantity = "batch variance / sampling expectation, (N/(N−1))·E[σ_j²] (1 = sampling error only)";
+      result.quantity =
+          "batch variance / sampling expectation, (N/(N−1))·E[σ_j²] (1 = sampling error only)";
       result.ci = v;
       finish(result);
     }
   }
   if (result.verdict == stats::Verdict::violated) {
-    result.advice = "batch statistics deviate beyond sampling error: normalize with the dataset's "
-                    "mean and std (computed once over the whole dataset)";
+    result.advice =
+        "batch statistics deviate beyond sampling error: normalize with the dataset's "
+        "mean and std (computed once over the whole dataset)";
   }
   return result;
 }

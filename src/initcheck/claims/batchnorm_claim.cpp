@@ -23,9 +23,10 @@ std::string batchnorm_not_applicable(const engine::NetworkConfig& config) {
 }
 
 ClaimResult check_batchnorm(const ClaimContext& ctx) {
-  const double tol = ctx.config.precision == precision::Format::fp32
-                         ? 1e-4
-                         : 8.0 * static_cast<double>(precision::format_limits(ctx.config.precision).epsilon);
+  const double tol =
+      ctx.config.precision == precision::Format::fp32
+          ? 1e-4
+          : 8.0 * static_cast<double>(precision::format_limits(ctx.config.precision).epsilon);
   ClaimResult result = make_result(
       ClaimId::batchnorm,
       "largest |batch mean| or |batch variance − σ²/(σ²+ε)| of any BatchNorm channel (" +
@@ -38,8 +39,10 @@ ClaimResult check_batchnorm(const ClaimContext& ctx) {
     for (std::size_t l = 0; l < t.layers.size(); ++l) {
       const engine::LayerTrace& lt = t.layers[l];
       double e = std::max(lt.norm.max_abs_channel_mean, lt.bn_max_variance_error);
-      if (std::isnan(e) || lt.norm.nan_count + lt.norm.inf_count > 0) e = std::numeric_limits<double>::infinity();
-      if (e > tol && (first < 0 || static_cast<int>(l) + 1 < first)) first = static_cast<int>(l) + 1;
+      if (std::isnan(e) || lt.norm.nan_count + lt.norm.inf_count > 0)
+        e = std::numeric_limits<double>::infinity();
+      if (e > tol && (first < 0 || static_cast<int>(l) + 1 < first))
+        first = static_cast<int>(l) + 1;
       if (worst_layer < 0 || e > worst) {
         worst = e;
         worst_layer = static_cast<int>(l) + 1;

@@ -25,11 +25,11 @@ std::string bn_input_not_applicable(const engine::NetworkConfig& config) {
 
 ClaimResult check_bn_input(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
-  ClaimResult result = make_result(
-      ClaimId::bn_input,
-      "smallest BatchNorm output variance σ²/(σ²+ε) over channels, layers and " +
-          std::to_string(ctx.traces.size()) + " networks",
-      {1.0 / k2, std::numeric_limits<double>::infinity()});
+  ClaimResult result =
+      make_result(ClaimId::bn_input,
+                  "smallest BatchNorm output variance σ²/(σ²+ε) over channels, layers and " +
+                      std::to_string(ctx.traces.size()) + " networks",
+                  {1.0 / k2, std::numeric_limits<double>::infinity()});
   double smallest = std::numeric_limits<double>::infinity();
   int layer = -1;
   double pre_var = 0.0;
@@ -53,8 +53,8 @@ ClaimResult check_bn_input(const ClaimContext& ctx) {
   }
   finish(result);
   if (result.verdict == stats::Verdict::violated) {
-    result.advice = "pre-BatchNorm channel variance " + short_number(pre_var) + " is swamped by ε = " +
-                    short_number(ctx.config.bn_eps) +
+    result.advice = "pre-BatchNorm channel variance " + short_number(pre_var) +
+                    " is swamped by ε = " + short_number(ctx.config.bn_eps) +
                     ": initialize so the pre-BN std is ≈ 1 (a variance-preserving scheme)";
     return result;
   }
@@ -71,7 +71,8 @@ ClaimResult check_bn_input(const ClaimContext& ctx) {
       verdict = v;
       if (static_cast<int>(v) > static_cast<int>(result.verdict)) {
         result.quantity = "fraction of pre-BatchNorm values flushed, subnormal or ±inf in " +
-                          std::string(precision::format_name(ctx.config.precision)) + ", worst layer";
+                          std::string(precision::format_name(ctx.config.precision)) +
+                          ", worst layer";
         result.band = band;
         result.ci = ci;
         result.layer = static_cast<int>(l) + 1;

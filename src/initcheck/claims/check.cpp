@@ -122,9 +122,11 @@ LayerCurves make_curves(const engine::NetworkConfig& config, std::span<const eng
     c.drift_upper[l] = quantile_of(ratios[l], 0.95);
   }
   if (trajectory) {
-    for (double m : predicted_forward_moments(*trajectory, config)) c.predicted_forward_std.push_back(std::sqrt(m));
+    for (double m : predicted_forward_moments(*trajectory, config))
+      c.predicted_forward_std.push_back(std::sqrt(m));
     if (backward) {
-      for (double g : predicted_backward_moments(*trajectory, config)) c.predicted_gradient_std.push_back(std::sqrt(g));
+      for (double g : predicted_backward_moments(*trajectory, config))
+        c.predicted_gradient_std.push_back(std::sqrt(g));
     }
     if (finite_width && finite_width->moment_ratio.size() + 1 == n) {
       const std::vector<double> p = predicted_forward_moments(*trajectory, config);
@@ -156,7 +158,8 @@ stats::Verdict overall_verdict(const std::vector<ClaimResult>& results) {
 CheckResult check_configuration(const engine::NetworkConfig& config, const CheckOptions& options) {
   config.validate();
   const std::vector<ClaimId> selected =
-      options.claims.empty() ? std::vector<ClaimId>(kAllClaims.begin(), kAllClaims.end()) : options.claims;
+      options.claims.empty() ? std::vector<ClaimId>(kAllClaims.begin(), kAllClaims.end())
+                             : options.claims;
   CheckResult out;
   std::vector<ClaimId> to_check;
   for (ClaimId id : kAllClaims) {
@@ -192,8 +195,8 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
 
   const bool need_backward =
       std::find(to_check.begin(), to_check.end(), ClaimId::gradient) != to_check.end();
-  detail::SamplePlan plan =
-      detail::plan_samples(config, options, trajectory, finite_width, to_check.size(), need_backward);
+  detail::SamplePlan plan = detail::plan_samples(config, options, trajectory, finite_width,
+                                                 to_check.size(), need_backward);
   if (options.replicates > 0) plan.replicates = std::max(options.replicates, 2);
   if (options.drift_replicates > 0) plan.drift_replicates = options.drift_replicates;
   plan.drift_replicates = std::max(plan.drift_replicates, plan.replicates);
@@ -220,15 +223,18 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
     engine::TraceOptions drift_options = trace_options;
     drift_options.backward = false;
     drift_options.dominance_units = 0;
-    drift_traces = engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
-                                          plan.drift_replicates - plan.replicates, threads);
+    drift_traces =
+        engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
+                               plan.drift_replicates - plan.replicates, threads);
   }
   drift_traces.insert(drift_traces.begin(), traces.begin(), traces.end());
   out.drift_replicates = static_cast<int>(drift_traces.size());
 
-  const double alpha_claim = to_check.empty() ? options.alpha : options.alpha / static_cast<double>(to_check.size());
+  const double alpha_claim =
+      to_check.empty() ? options.alpha : options.alpha / static_cast<double>(to_check.size());
   for (ClaimId id : to_check) {
-    const detail::ClaimContext ctx{config, options, traces, drift_traces, trajectory, finite_width, alpha_claim};
+    const detail::ClaimContext ctx{config,     options,      traces,     drift_traces,
+                                   trajectory, finite_width, alpha_claim};
     ClaimResult r = detail::claim_definition(id).check(ctx);
     r.id = id;
     r.applicable = true;

@@ -12,27 +12,27 @@
 namespace initcheck::claims {
 
 struct CheckOptions {
-  std::vector<ClaimId> claims;   ///< empty = every claim (each checked only where it applies)
-  double tolerance = 2.0;        ///< K: std within [1/K, K], second moment within [1/K², K²]
-  double drift_delta = 0.01;     ///< δ: allowed probability that one network drifts out
+  std::vector<ClaimId> claims;      ///< empty = every claim (each checked only where it applies)
+  double tolerance = 2.0;           ///< K: std within [1/K, K], second moment within [1/K², K²]
+  double drift_delta = 0.01;        ///< δ: allowed probability that one network drifts out
   double precision_epsilon = 1e-3;  ///< ε: allowed fraction of precision events per layer
-  double alpha = 1e-6;           ///< family-wise false-violation probability per configuration
+  double alpha = 1e-6;              ///< family-wise false-violation probability per configuration
   std::uint64_t seed = 0;
-  int threads = 0;               ///< 0 = all cores; results never depend on it
-  int replicates = 0;            ///< networks to run; 0 = sized by the sample plan (need + budget)
-  int drift_replicates = 0;      ///< networks for `drift`; 0 = sized by the sample plan
+  int threads = 0;           ///< 0 = all cores; results never depend on it
+  int replicates = 0;        ///< networks to run; 0 = sized by the sample plan (need + budget)
+  int drift_replicates = 0;  ///< networks for `drift`; 0 = sized by the sample plan
 };
 
 /// Per-layer curves for plots (index 0 = network input, index l = layer l's output).
 struct LayerCurves {
-  std::vector<double> forward_std;            ///< measured std of activations (mean over replicates)
+  std::vector<double> forward_std;  ///< measured std of activations (mean over replicates)
   std::vector<double> predicted_forward_std;  ///< theory
   std::vector<double> gradient_std;           ///< measured std of dL/dh per unit
   std::vector<double> predicted_gradient_std;
-  std::vector<double> flushed_fraction;       ///< precision events per layer
+  std::vector<double> flushed_fraction;  ///< precision events per layer
   std::vector<double> subnormal_fraction;
   std::vector<double> overflow_fraction;
-  std::vector<double> drift_lower;            ///< 5% / 95% quantiles of std_l/std_0 over replicates
+  std::vector<double> drift_lower;  ///< 5% / 95% quantiles of std_l/std_0 over replicates
   std::vector<double> drift_upper;
   std::vector<double> predicted_drift_lower;  ///< Hanin–Rolnick log-normal 5% / 95% band
   std::vector<double> predicted_drift_upper;
@@ -42,7 +42,7 @@ struct CheckResult {
   std::vector<ClaimResult> claims;  ///< in kAllClaims order; non-applicable ones included
   stats::Verdict overall = stats::Verdict::holds;
   LayerCurves curves;
-  int replicates = 0;  ///< independent networks the engine ran (sized by the sample plan)
+  int replicates = 0;        ///< independent networks the engine ran (sized by the sample plan)
   int drift_replicates = 0;  ///< networks behind `drift` (replicates + forward-only extras)
 };
 

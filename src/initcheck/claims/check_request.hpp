@@ -13,19 +13,19 @@ namespace initcheck::claims {
 struct CheckRequest {
   std::string init = "kaiming_normal";  ///< init spec (DESIGN.md §4 grammar)
   std::string activation = "relu";
-  std::string arch = "mlp";             ///< mlp | conv | resnet
-  int depth = 20;                       ///< weight layers (mlp, conv) or residual blocks (resnet)
-  std::int64_t width = 256;             ///< every layer's width (channels for conv)
-  std::vector<std::int64_t> widths;     ///< n0..nL; overrides width/depth when non-empty
+  std::string arch = "mlp";          ///< mlp | conv | resnet
+  int depth = 20;                    ///< weight layers (mlp, conv) or residual blocks (resnet)
+  std::int64_t width = 256;          ///< every layer's width (channels for conv)
+  std::vector<std::int64_t> widths;  ///< n0..nL; overrides width/depth when non-empty
   std::int64_t batch = 128;
   int kernel = 3;
   int spatial = 16;
-  std::string branch_scale = "1";       ///< expression over `depth` (resnet)
-  std::string norm = "none";            ///< none | batchnorm | layernorm
-  std::string precision = "fp32";       ///< fp32 | bf16 | fp16
+  std::string branch_scale = "1";         ///< expression over `depth` (resnet)
+  std::string norm = "none";              ///< none | batchnorm | layernorm
+  std::string precision = "fp32";         ///< fp32 | bf16 | fp16
   std::string input = "standard_normal";  ///< standard_normal | dataset_normalized | unnormalized
-  double tolerance = 2.0;               ///< K: std must stay within [1/K, K]
-  std::vector<std::string> claims;      ///< claim ids; empty = every applicable claim
+  double tolerance = 2.0;                 ///< K: std must stay within [1/K, K]
+  std::vector<std::string> claims;        ///< claim ids; empty = every applicable claim
   std::uint64_t seed = 0;
 };
 

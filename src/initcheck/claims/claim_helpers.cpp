@@ -8,9 +8,12 @@
 
 namespace initcheck::claims::detail {
 
-int depth_units(const engine::NetworkConfig& config) { return config.depth(); }
+int depth_units(const engine::NetworkConfig& config) {
+  return config.depth();
+}
 
-std::vector<double> forward_moments(const engine::Trace& trace, const engine::NetworkConfig& config) {
+std::vector<double> forward_moments(const engine::Trace& trace,
+                                    const engine::NetworkConfig& config) {
   std::vector<double> m;
   m.reserve(static_cast<std::size_t>(config.depth()) + 1);
   m.push_back(trace.input.second_moment);
@@ -34,7 +37,8 @@ std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory&
   return m;
 }
 
-std::vector<double> backward_moments(const engine::Trace& trace, const engine::NetworkConfig& config) {
+std::vector<double> backward_moments(const engine::Trace& trace,
+                                     const engine::NetworkConfig& config) {
   const int depth = config.depth();
   std::vector<double> g(static_cast<std::size_t>(depth) + 1, 0.0);
   g[static_cast<std::size_t>(depth)] = trace.grad_output_sq;
@@ -84,7 +88,9 @@ void finish(ClaimResult& result) {
   if (result.verdict == stats::Verdict::holds) result.advice.clear();
 }
 
-std::string short_number(double x) { return report::format_number(x); }
+std::string short_number(double x) {
+  return report::format_number(x);
+}
 
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
@@ -109,7 +115,8 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
     out.geometric_mean[l] = std::exp(ci.estimate);
     const stats::Verdict v = safe_decide(ci, log_band);
     out.verdict = stats::combine(out.verdict, v);
-    if (v == stats::Verdict::violated && out.first_violated == 0) out.first_violated = static_cast<int>(l);
+    if (v == stats::Verdict::violated && out.first_violated == 0)
+      out.first_violated = static_cast<int>(l);
     double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
     if (std::isnan(margin)) margin = -std::numeric_limits<double>::infinity();
     if (out.depth <= 0 || margin < least_margin) {
@@ -130,9 +137,7 @@ std::string gain_advice(const engine::NetworkConfig& config, double per_layer_ga
   const nn::Activation& act = config.activation;
   std::string scheme;
   switch (act.kind) {
-    case nn::ActivationKind::relu:
-      scheme = "kaiming_normal (gain √2 for relu)";
-      break;
+    case nn::ActivationKind::relu: scheme = "kaiming_normal (gain √2 for relu)"; break;
     case nn::ActivationKind::leaky_relu:
       scheme = "kaiming_normal(a=" + short_number(act.param) + ") (gain √(2/(1+a²)))";
       break;

@@ -43,14 +43,21 @@ constexpr std::array<ClaimText, 10> kTexts = {{
 }};
 
 const ClaimText& text(ClaimId id) {
-  return *std::find_if(kTexts.begin(), kTexts.end(), [id](const ClaimText& t) { return t.id == id; });
+  return *std::find_if(kTexts.begin(), kTexts.end(),
+                       [id](const ClaimText& t) { return t.id == id; });
 }
 
 }  // namespace
 
-std::string_view claim_name(ClaimId id) { return text(id).name; }
-std::string_view claim_statement(ClaimId id) { return text(id).statement; }
-std::string_view claim_measure(ClaimId id) { return text(id).measure; }
+std::string_view claim_name(ClaimId id) {
+  return text(id).name;
+}
+std::string_view claim_statement(ClaimId id) {
+  return text(id).statement;
+}
+std::string_view claim_measure(ClaimId id) {
+  return text(id).measure;
+}
 
 ClaimId parse_claim(std::string_view name) {
   for (const ClaimText& t : kTexts) {

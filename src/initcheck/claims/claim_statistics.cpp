@@ -42,7 +42,8 @@ double severity(const stats::ConfidenceInterval& ci, const stats::ToleranceBand&
     return kMaxSeverity;
   }
   // ci.upper < band.lo
-  if (band.lo > 0.0) return clamp_severity(ci.upper > 0.0 ? log10_ratio(band.lo, ci.upper) : kMaxSeverity);
+  if (band.lo > 0.0)
+    return clamp_severity(ci.upper > 0.0 ? log10_ratio(band.lo, ci.upper) : kMaxSeverity);
   if (band.lo < 0.0) return clamp_severity(log10_ratio(-ci.upper, -band.lo));
   return kMaxSeverity;
 }
@@ -75,7 +76,7 @@ stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values
   if (nan + pos_inf + neg_inf > 0 || n < 2) {
     ci.lower = -kInf;
     ci.upper = kInf;
-    ci.estimate = nan > 0 ? std::numeric_limits<double>::quiet_NaN()
+    ci.estimate = nan > 0             ? std::numeric_limits<double>::quiet_NaN()
                   : pos_inf > neg_inf ? kInf
                   : neg_inf > pos_inf ? -kInf
                                       : mean;
@@ -135,7 +136,8 @@ DriftTest drift_test(std::span<const double> log_std_ratios, double tolerance_k,
   for (double x : log_std_ratios) {
     if (!std::isfinite(x) || std::abs(x) > c) ++out.failures;
   }
-  out.estimate = out.trials > 0 ? static_cast<double>(out.failures) / static_cast<double>(out.trials) : 0.0;
+  out.estimate =
+      out.trials > 0 ? static_cast<double>(out.failures) / static_cast<double>(out.trials) : 0.0;
   const stats::ConfidenceInterval cp =
       stats::clopper_pearson_interval(out.failures, out.trials, 1.0 - alpha / 2.0);
 
@@ -170,7 +172,8 @@ DriftTest drift_test(std::span<const double> log_std_ratios, double tolerance_k,
     }
   }
   // A normal-model bound below the exact lower bound means the model does not fit: drop it.
-  const double upper = out.normal_upper >= cp.lower ? std::min(cp.upper, out.normal_upper) : cp.upper;
+  const double upper =
+      out.normal_upper >= cp.lower ? std::min(cp.upper, out.normal_upper) : cp.upper;
   out.ci = {cp.lower, upper, out.estimate, 1.0 - alpha, out.trials};
   return out;
 }

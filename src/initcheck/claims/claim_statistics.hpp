@@ -51,7 +51,7 @@ double bernoulli_kl(double p, double q);
 struct DriftTest {
   std::size_t failures = 0;  ///< networks with |x_r| > log K (or a non-finite x_r)
   std::size_t trials = 0;
-  double estimate = 0.0;     ///< failures / trials
+  double estimate = 0.0;  ///< failures / trials
   /// [Clopper–Pearson lower (level 1 − α/2), min(Clopper–Pearson upper, normal-model upper)]:
   /// the upper end is the smaller of two bounds spending α/2 each, so the interval has level
   /// ≥ 1 − α. The normal-model bound maximises P(|N(μ, s²)| > log K) over a box of (μ, s)

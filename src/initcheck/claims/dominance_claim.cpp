@@ -18,21 +18,23 @@
 
 namespace initcheck::claims::detail {
 
-std::string dominance_not_applicable(const engine::NetworkConfig&) { return {}; }
+std::string dominance_not_applicable(const engine::NetworkConfig&) {
+  return {};
+}
 
 ClaimResult check_dominance(const ClaimContext& ctx) {
-  ClaimResult result = make_result(
-      ClaimId::dominance,
-      "participation ratio / fan_in of first-layer units (" + std::to_string(ctx.traces.size()) +
-          " networks)",
-      {0.25, std::numeric_limits<double>::infinity()});
+  ClaimResult result = make_result(ClaimId::dominance,
+                                   "participation ratio / fan_in of first-layer units (" +
+                                       std::to_string(ctx.traces.size()) + " networks)",
+                                   {0.25, std::numeric_limits<double>::infinity()});
   std::vector<double> x;
   for (const engine::Trace& t : ctx.traces) {
     const engine::LayerTrace& l = t.layers.front();
     if (l.participation_ratio.empty()) continue;
     double s = 0.0;
     for (double pr : l.participation_ratio) s += pr;
-    x.push_back(s / static_cast<double>(l.participation_ratio.size()) / static_cast<double>(l.fan_in));
+    x.push_back(s / static_cast<double>(l.participation_ratio.size()) /
+                static_cast<double>(l.fan_in));
   }
   result.layer = 1;
   result.ci = replicate_mean_interval(x, 1.0 - ctx.alpha);

@@ -24,30 +24,33 @@ double per_input_log_std_ratio(const engine::Trace& t, const engine::NetworkConf
     const auto batch = static_cast<double>(t.input_sq_norms.size());
     const double in_entries = static_cast<double>(t.input.count) / batch;
     const double out_entries = static_cast<double>(t.output.count) / batch;
-    return 0.5 * (std::log(t.output_sq_norms[0] / out_entries) - std::log(t.input_sq_norms[0] / in_entries));
+    return 0.5 * (std::log(t.output_sq_norms[0] / out_entries) -
+                  std::log(t.input_sq_norms[0] / in_entries));
   }
   const std::vector<double> m = forward_moments(t, config);  // fallback: the batch RMS
   return 0.5 * (std::log(m.back()) - std::log(m.front()));
 }
 
-std::string drift_not_applicable(const engine::NetworkConfig&) { return {}; }
+std::string drift_not_applicable(const engine::NetworkConfig&) {
+  return {};
+}
 
 ClaimResult check_drift(const ClaimContext& ctx) {
   const double delta = ctx.options.drift_delta;
-  ClaimResult result = make_result(
-      ClaimId::drift,
-      "P(one network's std_L/std_0 ∉ [1/K, K]) for one input, over " +
-          std::to_string(ctx.drift_traces.size()) + " networks",
-      {0.0, delta});
+  ClaimResult result = make_result(ClaimId::drift,
+                                   "P(one network's std_L/std_0 ∉ [1/K, K]) for one input, over " +
+                                       std::to_string(ctx.drift_traces.size()) + " networks",
+                                   {0.0, delta});
   std::vector<double> x;
   x.reserve(ctx.drift_traces.size());
-  for (const engine::Trace& t : ctx.drift_traces) x.push_back(per_input_log_std_ratio(t, ctx.config));
+  for (const engine::Trace& t : ctx.drift_traces)
+    x.push_back(per_input_log_std_ratio(t, ctx.config));
   const DriftTest test = drift_test(x, ctx.options.tolerance, ctx.alpha);
   result.ci = test.ci;
   result.layer = ctx.config.depth();
   if (ctx.finite_width) {
-    result.predicted = theory::drift_probability(ctx.finite_width->log_variance,
-                                                 ctx.finite_width->mean_gain, ctx.options.tolerance);
+    result.predicted = theory::drift_probability(
+        ctx.finite_width->log_variance, ctx.finite_width->mean_gain, ctx.options.tolerance);
   }
   finish(result);
   if (result.verdict == stats::Verdict::violated) {

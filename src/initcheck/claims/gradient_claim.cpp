@@ -15,16 +15,19 @@
 
 namespace initcheck::claims::detail {
 
-std::string gradient_not_applicable(const engine::NetworkConfig&) { return {}; }
+std::string gradient_not_applicable(const engine::NetworkConfig&) {
+  return {};
+}
 
 ClaimResult check_gradient(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
   const int depth = ctx.config.depth();
-  ClaimResult result = make_result(
-      ClaimId::gradient,
-      "gradient second-moment gain E[(∂L/∂h_l)²]/E[r²] from the output back to depth l "
-      "(geometric mean over " + std::to_string(ctx.traces.size()) + " networks), worst depth",
-      {1.0 / k2, k2});
+  ClaimResult result =
+      make_result(ClaimId::gradient,
+                  "gradient second-moment gain E[(∂L/∂h_l)²]/E[r²] from the output back to depth l "
+                  "(geometric mean over " +
+                      std::to_string(ctx.traces.size()) + " networks), worst depth",
+                  {1.0 / k2, k2});
   // Series index j = 1..D counts layers traversed backwards: j ↔ h_{D−j}.
   std::vector<std::vector<double>> logs;
   for (const engine::Trace& t : ctx.traces) {
@@ -36,22 +39,25 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
     }
     logs.push_back(std::move(x));
   }
-  const SeriesCheck s = check_log_series(logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0),
-                                         result.band, ctx.alpha);
+  const SeriesCheck s = check_log_series(
+      logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0), result.band, ctx.alpha);
   result.ci = s.ci;
   // Report the layer whose input gradient is h_{D−j}: layer D−j+1 (1-based).
   result.layer = s.depth > 0 ? depth - s.depth + 1 : -1;
   result.first_layer = s.first_violated > 0 ? depth - s.first_violated + 1 : -1;
   if (ctx.trajectory && s.depth > 0) {
     const std::vector<double> p = predicted_backward_moments(*ctx.trajectory, ctx.config);
-    result.predicted = p[static_cast<std::size_t>(depth - s.depth)] / p[static_cast<std::size_t>(depth)];
+    result.predicted =
+        p[static_cast<std::size_t>(depth - s.depth)] / p[static_cast<std::size_t>(depth)];
   }
   finish(result);
   if (result.verdict == stats::Verdict::violated) {
     const double g = std::pow(result.measured, 1.0 / std::max(1, s.depth));
     std::string why;
     if (ctx.config.norm == engine::Norm::batchnorm) {
-      why = "×" + short_number(g) + " per layer: BatchNorm at init makes gradients grow with depth (≈π/(π−1) per ReLU layer, Yang et "
+      why = "×" + short_number(g) +
+            " per layer: BatchNorm at init makes gradients grow with depth (≈π/(π−1) per ReLU "
+            "layer, Yang et "
             "al. 2019): expected; shorten the stack or add residual connections";
     } else {
       bool changing_width = false;
@@ -60,8 +66,11 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
       }
       if (changing_width && std::isfinite(result.predicted) &&
           std::abs(std::log(result.predicted / result.measured)) < std::log(k2)) {
-        why = "×" + short_number(g) + " per layer: the widths change: a fan_in scheme scales per-unit gradients by the width ratio "
-              "(predicted ×" + short_number(result.predicted) +
+        why = "×" + short_number(g) +
+              " per layer: the widths change: a fan_in scheme scales per-unit gradients by the "
+              "width ratio "
+              "(predicted ×" +
+              short_number(result.predicted) +
               "); use mode=fan_out to preserve gradients (forward and backward cannot both be "
               "preserved on non-square layers)";
       } else {

@@ -29,10 +29,12 @@ bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceI
   if (config.arch == engine::Architecture::conv || !ctx.trajectory) return false;
   const auto& pl = ctx.trajectory->layers;
   for (std::size_t l = 0; l < pl.size(); ++l) {
-    const init::WeightLaw law = config.init->weight_law(theory::layer_fan(config, static_cast<int>(l)));
+    const init::WeightLaw law =
+        config.init->weight_law(theory::layer_fan(config, static_cast<int>(l)));
     if (!law.independent_entries || law.mean != 0.0 || law.kurtosis > 3.0 + 1e-9) return false;
     if (config.init->has_bias()) {
-      const init::WeightLaw bias = config.init->bias_law(theory::layer_fan(config, static_cast<int>(l)));
+      const init::WeightLaw bias =
+          config.init->bias_law(theory::layer_fan(config, static_cast<int>(l)));
       if (bias.mean != 0.0 || bias.kurtosis > 3.0 + 1e-9) return false;
     }
   }
@@ -53,13 +55,16 @@ bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceI
   if (gains.empty()) return false;
   const stats::ConfidenceInterval sum = stats::log_gain_sum_interval(gains, dofs, level);
   const double r = static_cast<double>(ctx.traces.size());
-  out = {std::exp(sum.lower / r), std::exp(sum.upper / r), std::exp(sum.estimate / r), level, sum.n};
+  out = {std::exp(sum.lower / r), std::exp(sum.upper / r), std::exp(sum.estimate / r), level,
+         sum.n};
   return true;
 }
 
 }  // namespace
 
-std::string growth_not_applicable(const engine::NetworkConfig&) { return {}; }
+std::string growth_not_applicable(const engine::NetworkConfig&) {
+  return {};
+}
 
 ClaimResult check_growth(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
@@ -67,7 +72,8 @@ ClaimResult check_growth(const ClaimContext& ctx) {
   ClaimResult result = make_result(
       ClaimId::growth,
       "second-moment gain M_l/M_0 vs the mean-field prediction (band: prediction ×[1/K², K²]), "
-      "worst of " + std::to_string(depth) + " depths",
+      "worst of " +
+          std::to_string(depth) + " depths",
       {1.0 / k2, k2});
   if (!ctx.trajectory) {
     result.verdict = stats::Verdict::inconclusive;
@@ -92,8 +98,9 @@ ClaimResult check_growth(const ClaimContext& ctx) {
       has_linear ? safe_decide(linear, result.band) : stats::Verdict::holds;
 
   if (has_linear && static_cast<int>(linear_verdict) > static_cast<int>(s.verdict)) {
-    result.quantity = "Π_l of measured/declared linear-layer gain ‖z‖²/(σ_w²‖h‖²+σ_b²) (exact χ², " +
-                      std::to_string(linear.n) + " layer draws)";
+    result.quantity =
+        "Π_l of measured/declared linear-layer gain ‖z‖²/(σ_w²‖h‖²+σ_b²) (exact χ², " +
+        std::to_string(linear.n) + " layer draws)";
     result.ci = linear;
     result.predicted = 1.0;
     result.layer = -1;

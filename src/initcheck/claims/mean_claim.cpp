@@ -18,15 +18,17 @@
 
 namespace initcheck::claims::detail {
 
-std::string mean_not_applicable(const engine::NetworkConfig&) { return {}; }
+std::string mean_not_applicable(const engine::NetworkConfig&) {
+  return {};
+}
 
 ClaimResult check_mean(const ClaimContext& ctx) {
   constexpr double kBound = 0.1;
-  ClaimResult result = make_result(
-      ClaimId::mean,
-      "pre-activation mean / std (rows of " + std::to_string(ctx.traces.size()) +
-          " networks), worst layer",
-      {-kBound, kBound});
+  ClaimResult result =
+      make_result(ClaimId::mean,
+                  "pre-activation mean / std (rows of " + std::to_string(ctx.traces.size()) +
+                      " networks), worst layer",
+                  {-kBound, kBound});
   const std::size_t layers = ctx.traces.empty() ? 0 : ctx.traces.front().layers.size();
   const double alpha_l = ctx.alpha / static_cast<double>(std::max<std::size_t>(layers, 1));
   const double z = stats::normal_quantile(1.0 - alpha_l / 2.0);
@@ -46,7 +48,8 @@ ClaimResult check_mean(const ClaimContext& ctx) {
       const auto c = static_cast<double>(s.rows);
       if (s.rows < 2) ok = false;
       mean += s.mean;
-      const double between = std::max(0.0, s.channel_sq_mean - s.mean * s.mean) * c / std::max(c - 1.0, 1.0);
+      const double between =
+          std::max(0.0, s.channel_sq_mean - s.mean * s.mean) * c / std::max(c - 1.0, 1.0);
       var_of_mean += between / c;
       variance += s.variance;
     }

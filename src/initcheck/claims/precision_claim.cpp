@@ -55,8 +55,8 @@ std::string precision_not_applicable(const engine::NetworkConfig& config) {
 }
 
 /// Per-layer event-fraction test shared with `bn-input` (stage selects the events counted).
-stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> traces, std::size_t layer,
-                                               bool pre_only, double level) {
+stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> traces,
+                                               std::size_t layer, bool pre_only, double level) {
   double sum = 0.0;
   double rows = 0.0;
   for (const engine::Trace& t : traces) {
@@ -70,12 +70,12 @@ stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> tr
 
 ClaimResult check_precision(const ClaimContext& ctx) {
   const double eps = ctx.options.precision_epsilon;
-  ClaimResult result = make_result(
-      ClaimId::precision,
-      "fraction of stored activations flushed to 0, subnormal or ±inf in " +
-          std::string(precision::format_name(ctx.config.precision)) + " (rows of " +
-          std::to_string(ctx.traces.size()) + " networks), worst layer",
-      {0.0, eps});
+  ClaimResult result =
+      make_result(ClaimId::precision,
+                  "fraction of stored activations flushed to 0, subnormal or ±inf in " +
+                      std::string(precision::format_name(ctx.config.precision)) + " (rows of " +
+                      std::to_string(ctx.traces.size()) + " networks), worst layer",
+                  {0.0, eps});
   const std::size_t layers = ctx.traces.empty() ? 0 : ctx.traces.front().layers.size();
   const double level = 1.0 - ctx.alpha / static_cast<double>(std::max<std::size_t>(layers, 1));
   stats::Verdict verdict = stats::Verdict::holds;
@@ -101,12 +101,14 @@ ClaimResult check_precision(const ClaimContext& ctx) {
   result.verdict = stats::combine(result.verdict, verdict);
   if (result.verdict == stats::Verdict::violated) {
     precision::PrecisionEvents total;
-    for (const engine::Trace& t : ctx.traces) total += layer_events(t.layers[static_cast<std::size_t>(worst - 1)]);
+    for (const engine::Trace& t : ctx.traces)
+      total += layer_events(t.layers[static_cast<std::size_t>(worst - 1)]);
     const bool overflow = total.overflow > total.underflow();
-    result.advice = std::string(overflow ? "values overflow to inf" : "values underflow (flushed/subnormal)") +
-                    " from layer " + std::to_string(first) + ": the activation scale drifts " +
-                    (overflow ? "up" : "down") + " — use a variance-preserving init (std ≈ 1 per layer)" +
-                    (ctx.config.precision == precision::Format::fp16 ? " or bf16 storage" : "");
+    result.advice =
+        std::string(overflow ? "values overflow to inf" : "values underflow (flushed/subnormal)") +
+        " from layer " + std::to_string(first) + ": the activation scale drifts " +
+        (overflow ? "up" : "down") + " — use a variance-preserving init (std ≈ 1 per layer)" +
+        (ctx.config.precision == precision::Format::fp16 ? " or bf16 storage" : "");
   }
   return result;
 }

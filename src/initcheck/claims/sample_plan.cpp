@@ -17,28 +17,33 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
   SamplePlan plan;
   // Cost: 2·fan_in·n_out flops per output column forward (×3 with backward) plus ≈ 1000 flops
   // per weight drawn (Box–Muller normals cost ≈ 10 ns each, 4× a 256-wide GEMM column; perf).
-  const int layers = config.arch == engine::Architecture::resnet ? config.depth() * config.block_layers
-                                                                  : config.depth();
+  const int layers = config.arch == engine::Architecture::resnet
+                         ? config.depth() * config.block_layers
+                         : config.depth();
   double cost = 0.0;
   for (int l = 0; l < layers; ++l) {
     const FanInfo fan = theory::layer_fan(config, l);
     const double weights = static_cast<double>(fan.fan_in()) * static_cast<double>(fan.out_units);
     double columns = static_cast<double>(config.batch);
-    if (config.arch == engine::Architecture::conv) columns *= static_cast<double>(config.spatial) * config.spatial;
+    if (config.arch == engine::Architecture::conv)
+      columns *= static_cast<double>(config.spatial) * config.spatial;
     cost += 2.0 * weights * columns * (backward ? 3.0 : 1.0) + 1000.0 * weights;
-    const double drift_columns = config.norm == engine::Norm::batchnorm ? columns : columns / static_cast<double>(config.batch);
+    const double drift_columns = config.norm == engine::Norm::batchnorm
+                                     ? columns
+                                     : columns / static_cast<double>(config.batch);
     plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + 1000.0 * weights;
   }
   plan.cost_per_replicate = cost;
-  const int affordable =
-      std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)), kMinReplicates, kMaxReplicates);
+  const int affordable = std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)),
+                                    kMinReplicates, kMaxReplicates);
 
   // Need: resolve |log predicted gain| vs log K² with spread s (Hanin–Rolnick, else Σ 5/n_l).
   double s2 = 0.0;
   if (finite_width) {
     s2 = finite_width->log_variance;
   } else {
-    for (std::size_t i = 1; i < config.widths.size(); ++i) s2 += 5.0 / static_cast<double>(config.widths[i]);
+    for (std::size_t i = 1; i < config.widths.size(); ++i)
+      s2 += 5.0 / static_cast<double>(config.widths[i]);
   }
   const double log_band = std::log(options.tolerance * options.tolerance);
   double log_gain = 0.0;
@@ -69,15 +74,18 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
                                                options.tolerance);
     const double delta = options.drift_delta;
     if (p >= 1.5 * delta && p < 1.0) {
-      const double level = 1.0 - options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) / 2.0;
+      const double level =
+          1.0 - options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) / 2.0;
       const double drift_cost = std::max(plan.cost_per_replicate_forward_batch1, 1.0);
-      const int affordable_drift = std::clamp(
-          plan.replicates + static_cast<int>(kDriftFlopBudget / drift_cost), plan.replicates, kMaxDriftReplicates);
+      const int affordable_drift =
+          std::clamp(plan.replicates + static_cast<int>(kDriftFlopBudget / drift_cost),
+                     plan.replicates, kMaxDriftReplicates);
       // Only worth running when the budget reaches such an n; otherwise drift stays with the
       // main replicates (and is reported inconclusive unless the data say otherwise).
       for (int n = plan.replicates; n <= affordable_drift; n += 4) {
         const auto failures = static_cast<std::size_t>(std::floor(0.8 * p * n));
-        if (stats::clopper_pearson_interval(failures, static_cast<std::size_t>(n), level).lower > delta) {
+        if (stats::clopper_pearson_interval(failures, static_cast<std::size_t>(n), level).lower >
+            delta) {
           plan.drift_replicates = n;
           break;
         }

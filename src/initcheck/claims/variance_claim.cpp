@@ -32,7 +32,8 @@ namespace {
 /// Degrees of freedom of the per-layer gain pivot, or 0 when the exact-layer test does not apply.
 double exact_layer_dof_factor(const ClaimContext& ctx) {
   const engine::NetworkConfig& c = ctx.config;
-  if (c.arch != engine::Architecture::mlp || c.norm != engine::Norm::none || c.init->has_bias()) return 0.0;
+  if (c.arch != engine::Architecture::mlp || c.norm != engine::Norm::none || c.init->has_bias())
+    return 0.0;
   if (c.precision != precision::Format::fp32) return 0.0;
   double a = 0.0;
   switch (c.activation.kind) {
@@ -75,16 +76,18 @@ std::vector<std::vector<double>> first_input_layer_gains(const ClaimContext& ctx
 
 }  // namespace
 
-std::string variance_not_applicable(const engine::NetworkConfig&) { return {}; }
+std::string variance_not_applicable(const engine::NetworkConfig&) {
+  return {};
+}
 
 ClaimResult check_variance(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
   const int depth = ctx.config.depth();
-  ClaimResult result = make_result(
-      ClaimId::variance,
-      "second-moment gain M_l/M_0 (geometric mean over " + std::to_string(ctx.traces.size()) +
-          " networks), worst of " + std::to_string(depth) + " depths",
-      {1.0 / k2, k2});
+  ClaimResult result = make_result(ClaimId::variance,
+                                   "second-moment gain M_l/M_0 (geometric mean over " +
+                                       std::to_string(ctx.traces.size()) + " networks), worst of " +
+                                       std::to_string(depth) + " depths",
+                                   {1.0 / k2, k2});
   std::vector<std::vector<double>> logs;
   logs.reserve(ctx.traces.size());
   for (const engine::Trace& t : ctx.traces) {
@@ -93,11 +96,11 @@ ClaimResult check_variance(const ClaimContext& ctx) {
     for (std::size_t l = 1; l < m.size(); ++l) x[l] = std::log(m[l]) - std::log(m[0]);
     logs.push_back(std::move(x));
   }
-  SeriesCheck s = check_log_series(logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0),
-                                   result.band, ctx.alpha);
+  SeriesCheck s = check_log_series(
+      logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0), result.band, ctx.alpha);
   const double factor = exact_layer_dof_factor(ctx);
-  const std::vector<std::vector<double>> gains = factor > 0.0 ? first_input_layer_gains(ctx)
-                                                              : std::vector<std::vector<double>>{};
+  const std::vector<std::vector<double>> gains =
+      factor > 0.0 ? first_input_layer_gains(ctx) : std::vector<std::vector<double>>{};
   if (!gains.empty()) {
     // Exact-layer test replaces the replicate t intervals (same Bonferroni over depths).
     result.quantity = "mean-field second-moment gain Π_{k≤l} g_k (exact per-layer χ² pivot, " +
@@ -118,7 +121,8 @@ ClaimResult check_variance(const ClaimContext& ctx) {
         dof.push_back(nu);
       }
       const stats::ConfidenceInterval sum = stats::log_gain_sum_interval(g, dof, level);
-      const stats::ConfidenceInterval ci{sum.lower / reps, sum.upper / reps, sum.estimate / reps, level, sum.n};
+      const stats::ConfidenceInterval ci{sum.lower / reps, sum.upper / reps, sum.estimate / reps,
+                                         level, sum.n};
       const stats::Verdict v = safe_decide(ci, log_band);
       e.verdict = stats::combine(e.verdict, v);
       if (v == stats::Verdict::violated && e.first_violated == 0) e.first_violated = l;
@@ -142,7 +146,8 @@ ClaimResult check_variance(const ClaimContext& ctx) {
   if (result.verdict == stats::Verdict::violated) {
     const double g = std::pow(result.measured, 1.0 / std::max(1, s.depth));
     if (!std::isfinite(result.measured) || result.measured == 0.0) {
-      result.advice = "activations " + std::string(result.measured == 0.0 ? "vanish to 0" : "overflow") +
+      result.advice = "activations " +
+                      std::string(result.measured == 0.0 ? "vanish to 0" : "overflow") +
                       " by layer " + std::to_string(s.depth) + "; " + gain_advice(ctx.config, g);
     } else {
       result.advice = gain_advice(ctx.config, g);

@@ -21,9 +21,7 @@ struct FanInfo {
   /// PyTorch: size(0) · receptive field (groups do not divide fan_out).
   [[nodiscard]] std::int64_t fan_out() const { return out_units * receptive_field; }
   /// (fan_in + fan_out) / 2, as used by Xavier and variance_scaling(mode=fan_avg).
-  [[nodiscard]] double fan_avg() const {
-    return 0.5 * static_cast<double>(fan_in() + fan_out());
-  }
+  [[nodiscard]] double fan_avg() const { return 0.5 * static_cast<double>(fan_in() + fan_out()); }
   /// Rows of the weight matrix.
   [[nodiscard]] std::int64_t rows() const { return out_units; }
   /// Columns of the weight matrix.

@@ -29,7 +29,9 @@ constexpr Index kChunkFloats = 8192;
 /// Arena offsets are multiples of 16 floats (64 bytes).
 constexpr Index kAlign = 16;
 
-Index round_up(Index x) { return (x + kAlign - 1) / kAlign * kAlign; }
+Index round_up(Index x) {
+  return (x + kAlign - 1) / kAlign * kAlign;
+}
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -122,8 +124,8 @@ struct LayerInfo {
   Index in_units = 0;
   Index out_units = 0;
   Index fan_in = 0;
-  Index in_hw = 1;   ///< input pixels per sample
-  Index out_hw = 1;  ///< output pixels per sample
+  Index in_hw = 1;                      ///< input pixels per sample
+  Index out_hw = 1;                     ///< output pixels per sample
   nn::Conv2dShape conv;                 ///< full batch (backward)
   nn::Conv2dShape conv_slice[kSlices];  ///< per slice (forward)
   FanInfo fan;
@@ -256,8 +258,12 @@ struct Network::Impl {
         li.in_hw = hw_side * hw_side;
         hw_side = shape.out_height();
         li.out_hw = hw_side * hw_side;
-        li.fan = FanInfo{li.in_units, li.out_units, static_cast<std::int64_t>(cfg.kernel) * cfg.kernel,
-                         cfg.groups, l, num_layers};
+        li.fan = FanInfo{li.in_units,
+                         li.out_units,
+                         static_cast<std::int64_t>(cfg.kernel) * cfg.kernel,
+                         cfg.groups,
+                         l,
+                         num_layers};
       } else {
         li.fan = dense_fan(li.in_units, li.out_units, l, num_layers);
       }
@@ -276,7 +282,8 @@ struct Network::Impl {
     const int input_acc = new_acc(n0);
     (void)input_acc;
     Index max_out = 0;
-    for (const LayerInfo& li : layers) max_out = std::max(max_out, li.out_units * batch * li.out_hw);
+    for (const LayerInfo& li : layers)
+      max_out = std::max(max_out, li.out_units * batch * li.out_hw);
     Slot shared_z, shared_y, shared_h[2];
     if (!keep) {
       shared_z = alloc(0, 0);
@@ -364,11 +371,13 @@ struct Network::Impl {
 
     for (auto& a : acc) {
       a.resize(static_cast<std::size_t>(num_acc));
-      for (int i = 0; i < num_acc; ++i) a[static_cast<std::size_t>(i)].resize(acc_rows[static_cast<std::size_t>(i)]);
+      for (int i = 0; i < num_acc; ++i)
+        a[static_cast<std::size_t>(i)].resize(acc_rows[static_cast<std::size_t>(i)]);
     }
     for (auto& e : events) e.assign(static_cast<std::size_t>(num_acc), PrecisionEvents{});
     merged.resize(static_cast<std::size_t>(num_acc));
-    for (int i = 0; i < num_acc; ++i) merged[static_cast<std::size_t>(i)].resize(acc_rows[static_cast<std::size_t>(i)]);
+    for (int i = 0; i < num_acc; ++i)
+      merged[static_cast<std::size_t>(i)].resize(acc_rows[static_cast<std::size_t>(i)]);
     acc_stats.resize(static_cast<std::size_t>(num_acc));
     merged_events.resize(static_cast<std::size_t>(num_acc));
 
@@ -422,10 +431,12 @@ struct Network::Impl {
       }
       if (cfg.round_weights && cfg.precision != precision::Format::fp32) {
         weight_events[ul] = precision::round_to_format(
-            cfg.precision, std::span<float>(weights[ul].data(), static_cast<std::size_t>(weights[ul].size())));
+            cfg.precision,
+            std::span<float>(weights[ul].data(), static_cast<std::size_t>(weights[ul].size())));
         if (biases[ul].size() > 0) {
           weight_events[ul] += precision::round_to_format(
-              cfg.precision, std::span<float>(biases[ul].data(), static_cast<std::size_t>(biases[ul].size())));
+              cfg.precision,
+              std::span<float>(biases[ul].data(), static_cast<std::size_t>(biases[ul].size())));
         }
       }
     }
@@ -446,7 +457,9 @@ struct Network::Impl {
     acc[s][static_cast<std::size_t>(id)].add(p, nc, sample_norms, c0, hw);
   }
 
-  Index chunk_cols(Index rows) const { return std::max<Index>(1, kChunkFloats / std::max<Index>(rows, 1)); }
+  Index chunk_cols(Index rows) const {
+    return std::max<Index>(1, kChunkFloats / std::max<Index>(rows, 1));
+  }
 
   /// Rounds + accumulates all columns of slice s of tensor `t` (no activation).
   void store_slice(int s, int id, MapF t, Index hw, double* sample_norms) {
@@ -543,7 +556,8 @@ struct Network::Impl {
     const Index step = chunk_cols(xout.rows());
     for (Index c = c0; c < c0 + nc; c += step) {
       const Index n = std::min(step, c0 + nc - c);
-      xout.middleCols(c, n).array() = xin.middleCols(c, n).array() + alpha * f.middleCols(c, n).array();
+      xout.middleCols(c, n).array() =
+          xin.middleCols(c, n).array() + alpha * f.middleCols(c, n).array();
       store_chunk(s, stream_acc[static_cast<std::size_t>(b + 1)], xout, c, n, norms, 1);
     }
   }
@@ -591,7 +605,8 @@ struct Network::Impl {
       lt.pre_sq_norms.resize(per_sample);
       std::fill(lt.input_sq_norms.begin(), lt.input_sq_norms.end(), 0.0);
       std::fill(lt.pre_sq_norms.begin(), lt.pre_sq_norms.end(), 0.0);
-      lt.participation_ratio.resize(std::min<std::size_t>(k, static_cast<std::size_t>(layers[l].out_units)));
+      lt.participation_ratio.resize(
+          std::min<std::size_t>(k, static_cast<std::size_t>(layers[l].out_units)));
       lt.gram_trace = 0.0;
       lt.gram_frobenius_sq = 0.0;
     }
@@ -679,9 +694,11 @@ struct Network::Impl {
       lt.pre = acc_stats[static_cast<std::size_t>(li.pre_acc)];
       lt.pre_events = merged_events[static_cast<std::size_t>(li.pre_acc)];
       lt.norm = has_norm ? acc_stats[static_cast<std::size_t>(li.norm_acc)] : TensorStats{};
-      lt.norm_events = has_norm ? merged_events[static_cast<std::size_t>(li.norm_acc)] : PrecisionEvents{};
+      lt.norm_events =
+          has_norm ? merged_events[static_cast<std::size_t>(li.norm_acc)] : PrecisionEvents{};
       lt.post = acc_stats[static_cast<std::size_t>(li.post_acc)];
-      lt.post_events = li.activated ? merged_events[static_cast<std::size_t>(li.post_acc)] : PrecisionEvents{};
+      lt.post_events =
+          li.activated ? merged_events[static_cast<std::size_t>(li.post_acc)] : PrecisionEvents{};
       lt.weight_events = weight_events[ul];
       lt.bn_max_variance_error = cfg.norm == Norm::batchnorm ? bn_error(li) : 0.0;
       participation(l, lt);
@@ -829,29 +846,45 @@ Network::~Network() = default;
 Network::Network(Network&&) noexcept = default;
 Network& Network::operator=(Network&&) noexcept = default;
 
-void Network::init_weights(const rng::Engine& weights) { impl_->init_weights(weights); }
+void Network::init_weights(const rng::Engine& weights) {
+  impl_->init_weights(weights);
+}
 void Network::forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace& trace) {
   impl_->forward(input, trace);
 }
 void Network::backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Trace& trace) {
   impl_->backward(upstream, trace);
 }
-const NetworkConfig& Network::config() const { return impl_->cfg; }
-const TraceOptions& Network::options() const { return impl_->opts; }
-int Network::num_layers() const { return impl_->num_layers; }
-Eigen::Index Network::input_rows() const { return impl_->x0.rows; }
-Eigen::Index Network::input_cols() const { return impl_->x0.cols; }
+const NetworkConfig& Network::config() const {
+  return impl_->cfg;
+}
+const TraceOptions& Network::options() const {
+  return impl_->opts;
+}
+int Network::num_layers() const {
+  return impl_->num_layers;
+}
+Eigen::Index Network::input_rows() const {
+  return impl_->x0.rows;
+}
+Eigen::Index Network::input_cols() const {
+  return impl_->x0.cols;
+}
 Eigen::Index Network::output_rows() const {
   return impl_->is_resnet ? impl_->x0.rows : impl_->layers.back().h.rows;
 }
 Eigen::Index Network::output_cols() const {
   return impl_->is_resnet ? impl_->x0.cols : impl_->layers.back().h.cols;
 }
-Eigen::MatrixXf& Network::weights(int layer) { return impl_->weights.at(static_cast<std::size_t>(layer)); }
+Eigen::MatrixXf& Network::weights(int layer) {
+  return impl_->weights.at(static_cast<std::size_t>(layer));
+}
 const Eigen::MatrixXf& Network::weights(int layer) const {
   return impl_->weights.at(static_cast<std::size_t>(layer));
 }
-Eigen::VectorXf& Network::bias(int layer) { return impl_->biases.at(static_cast<std::size_t>(layer)); }
+Eigen::VectorXf& Network::bias(int layer) {
+  return impl_->biases.at(static_cast<std::size_t>(layer));
+}
 Eigen::Map<const Eigen::MatrixXf> Network::output() const {
   const Slot s = impl_->is_resnet ? impl_->streams.back() : impl_->layers.back().h;
   return {impl_->arena.data() + s.offset, s.rows, s.cols};

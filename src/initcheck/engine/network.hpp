@@ -14,8 +14,8 @@ namespace initcheck::engine {
 /// Random-stream ids under a replicate's engine (see replicates.hpp). Weight layer l draws its
 /// weights from split(l) and its bias from split(kBiasStream + l).
 inline constexpr std::uint64_t kBiasStream = 1ULL << 40U;
-inline constexpr std::uint64_t kInputStream = 1ULL << 48U;          ///< the input batch
-inline constexpr std::uint64_t kUpstreamStream = kInputStream + 1;  ///< backward's r
+inline constexpr std::uint64_t kInputStream = 1ULL << 48U;            ///< the input batch
+inline constexpr std::uint64_t kUpstreamStream = kInputStream + 1;    ///< backward's r
 inline constexpr std::uint64_t kInputScaleStream = kInputStream + 2;  ///< unnormalized scales
 
 /// The network of one NetworkConfig. Construction allocates everything; forward() and

@@ -22,7 +22,8 @@ void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redra
   if (net.options().backward) {
     Eigen::MatrixXf upstream(net.output_rows(), net.output_cols());
     rng::Engine up = replicate.split(kUpstreamStream);
-    rng::fill_normal(up, std::span<float>(upstream.data(), static_cast<std::size_t>(upstream.size())));
+    rng::fill_normal(up,
+                     std::span<float>(upstream.data(), static_cast<std::size_t>(upstream.size())));
     net.backward(upstream, trace);
   }
 }

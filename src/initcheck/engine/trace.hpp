@@ -40,9 +40,9 @@ struct TensorStats {
 /// One weight layer: z = W·h_in (+b); y = norm(z) (if any); h = φ(y) (or y, see network_config).
 /// Every stage is stored (rounded) in the config's precision before its statistics are taken.
 struct LayerTrace {
-  int index = 0;        ///< 0-based weight-layer index in forward order
-  int block = -1;       ///< resnet: residual block of this layer; −1 otherwise
-  bool activated = true;  ///< false for the last layer of a resnet branch (no φ applied)
+  int index = 0;               ///< 0-based weight-layer index in forward order
+  int block = -1;              ///< resnet: residual block of this layer; −1 otherwise
+  bool activated = true;       ///< false for the last layer of a resnet branch (no φ applied)
   std::int64_t in_units = 0;   ///< n_in (input features / channels)
   std::int64_t out_units = 0;  ///< n_out
   std::int64_t fan_in = 0;     ///< weight-matrix columns (in/groups · k²)
@@ -79,7 +79,7 @@ struct LayerTrace {
   double grad_post_sq = 0.0;    ///< E[(∂L/∂h)²]
   double grad_pre_sq = 0.0;     ///< E[(∂L/∂z)²]
   double grad_weight_sq = 0.0;  ///< E[(∂L/∂W)²]
-  double grad_input_sq = 0.0;   ///< E[(∂L/∂h_in)²] (the layer input's gradient, through W only)
+  double grad_input_sq = 0.0;  ///< E[(∂L/∂h_in)²] (the layer input's gradient, through W only)
 };
 
 /// One residual block (resnet): x_b = x_{b−1} + α·F(x_{b−1}).
@@ -94,15 +94,15 @@ struct BlockTrace {
 /// The record of one network replicate.
 struct Trace {
   int replicate = 0;
-  TensorStats input;                ///< h_0, the input batch
-  std::vector<double> input_sq_norms;  ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
-  std::vector<LayerTrace> layers;   ///< one per weight layer, forward order
-  std::vector<BlockTrace> blocks;   ///< resnet only
-  TensorStats output;               ///< the network output (last layer's post, or last stream)
+  TensorStats input;                    ///< h_0, the input batch
+  std::vector<double> input_sq_norms;   ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
+  std::vector<LayerTrace> layers;       ///< one per weight layer, forward order
+  std::vector<BlockTrace> blocks;       ///< resnet only
+  TensorStats output;                   ///< the network output (last layer's post, or last stream)
   std::vector<double> output_sq_norms;  ///< ‖output_b‖² per sample (with per_sample_norms)
   bool has_backward = false;
-  double grad_output_sq = 0.0;      ///< E[r²] of the upstream gradient
-  double grad_input_sq = 0.0;       ///< E[(∂L/∂h_0)²]
+  double grad_output_sq = 0.0;  ///< E[r²] of the upstream gradient
+  double grad_input_sq = 0.0;   ///< E[(∂L/∂h_0)²]
   /// True when any recorded tensor (forward or backward) contained NaN or ±inf.
   bool nonfinite = false;
 };

@@ -27,19 +27,19 @@ void register_explicit_schemes(Registry& registry) {
                          std_expr.is_constant() && mean.is_constant());
       });
 
-  registry.add(SchemeInfo{"uniform", {{"bound", ParamKind::number, "", {}}}, "bound²/3; U(±bound)"},
-               [](const SchemeArgs& args) {
-                 const std::string canonical = args.canonical();
-                 const Expr bound = args.number("bound");
-                 auto draw = [=](const FanInfo& fan) {
-                   return Draw{Shape::uniform, 0.0, eval_positive(bound, fan, "bound", canonical)};
-                 };
-                 return validated(
-                     std::make_shared<LawScheme>(
-                         canonical, "Var(W) = bound²/3, bound = " + bound.text() + "; W ~ U(±bound)",
-                         draw),
-                     bound.is_constant());
-               });
+  registry.add(
+      SchemeInfo{"uniform", {{"bound", ParamKind::number, "", {}}}, "bound²/3; U(±bound)"},
+      [](const SchemeArgs& args) {
+        const std::string canonical = args.canonical();
+        const Expr bound = args.number("bound");
+        auto draw = [=](const FanInfo& fan) {
+          return Draw{Shape::uniform, 0.0, eval_positive(bound, fan, "bound", canonical)};
+        };
+        return validated(
+            std::make_shared<LawScheme>(
+                canonical, "Var(W) = bound²/3, bound = " + bound.text() + "; W ~ U(±bound)", draw),
+            bound.is_constant());
+      });
 
   registry.add(
       SchemeInfo{"truncated_normal",
@@ -54,18 +54,17 @@ void register_explicit_schemes(Registry& registry) {
           return Draw{Shape::truncated_normal, 0.0, eval_positive(sigma, fan, "sigma", canonical),
                       eval_positive(cut, fan, "cut", canonical)};
         };
-        return validated(
-            std::make_shared<LawScheme>(canonical,
-                                        "Var(W) = sigma²·(1 − 2c·φ(c)/(2Φ(c) − 1)), sigma = " +
-                                            sigma.text() + ", c = " + cut.text() +
-                                            " (no variance correction)",
-                                        draw),
-            sigma.is_constant() && cut.is_constant());
+        return validated(std::make_shared<LawScheme>(
+                             canonical,
+                             "Var(W) = sigma²·(1 − 2c·φ(c)/(2Φ(c) − 1)), sigma = " + sigma.text() +
+                                 ", c = " + cut.text() + " (no variance correction)",
+                             draw),
+                         sigma.is_constant() && cut.is_constant());
       });
 
   registry.add(SchemeInfo{"zeros", {}, "0; every weight is 0"}, [](const SchemeArgs& /*args*/) {
-    return std::make_shared<LawScheme>("zeros", "Var(W) = 0; W = 0",
-                                       [](const FanInfo& /*fan*/) { return Draw{Shape::constant}; });
+    return std::make_shared<LawScheme>(
+        "zeros", "Var(W) = 0; W = 0", [](const FanInfo& /*fan*/) { return Draw{Shape::constant}; });
   });
 }
 

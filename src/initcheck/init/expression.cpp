@@ -106,7 +106,8 @@ Expr Expr::parse(std::string_view text, const SpecContext& context) {
     parser.SetExpr(std::string(body));
     int results = 0;
     parser.Eval(results);
-    if (results != 1) throw ExprError("expected a single value, got " + std::to_string(results), lead);
+    if (results != 1)
+      throw ExprError("expected a single value, got " + std::to_string(results), lead);
     for (const auto& [name, ptr] : parser.GetUsedVar()) expr.variables_.push_back(name);
     if (expr.variables_.empty()) expr.constant_ = parser.Eval();
   } catch (const mu::Parser::exception_type& e) {
@@ -158,9 +159,9 @@ double Expr::evaluate(const FanInfo& fan) const {
   }
   if (!std::isfinite(result)) {
     throw InputError("expression '" + text_ + "' evaluates to " + detail::format_number(result) +
-                     " at layer " + std::to_string(fan.layer) + " (fan_in=" +
-                     std::to_string(fan.fan_in()) + ", fan_out=" + std::to_string(fan.fan_out()) +
-                     ")");
+                     " at layer " + std::to_string(fan.layer) +
+                     " (fan_in=" + std::to_string(fan.fan_in()) +
+                     ", fan_out=" + std::to_string(fan.fan_out()) + ")");
   }
   return result;
 }

@@ -104,31 +104,35 @@ void register_variance_scaling(Registry& registry) {
     const Expr scale = args.number("scale");
     const std::string mode = args.word("mode");
     const std::string distribution = args.word("distribution");
-    const std::string formula = "Var(W) = scale/" + mode + ", scale = " + scale.text() +
-                                "; W ~ " + distribution + " (JAX/Keras semantics)";
-    return validated(std::make_shared<LawScheme>(
-                         canonical, formula,
-                         variance_scaling_draw(scale, mode, distribution, canonical)),
-                     scale.is_constant());
+    const std::string formula = "Var(W) = scale/" + mode + ", scale = " + scale.text() + "; W ~ " +
+                                distribution + " (JAX/Keras semantics)";
+    return validated(
+        std::make_shared<LawScheme>(canonical, formula,
+                                    variance_scaling_draw(scale, mode, distribution, canonical)),
+        scale.is_constant());
   });
 }
 
 void register_lecun(Registry& registry, bool uniform) {
   const std::string name = uniform ? "lecun_uniform" : "lecun_normal";
-  SchemeInfo info{name, {},
+  SchemeInfo info{name,
+                  {},
                   uniform ? "1/fan_in; U(±√(3/fan_in))"
                           : "1/fan_in; normal truncated at ±2σ, σ = √(1/fan_in)/0.87962566 (JAX)"};
   registry.add(std::move(info), [uniform, name](const SchemeArgs& /*args*/) {
     const std::string distribution = uniform ? "uniform" : "truncated_normal";
-    const std::string formula = "Var(W) = 1/fan_in; variance_scaling(scale=1, mode=fan_in, "
-                                "distribution=" + distribution + ")";
+    const std::string formula =
+        "Var(W) = 1/fan_in; variance_scaling(scale=1, mode=fan_in, "
+        "distribution=" +
+        distribution + ")";
     return std::make_shared<LawScheme>(
         name, formula, variance_scaling_draw(Expr(1.0), "fan_in", distribution, name));
   });
 }
 
 void register_torch_default(Registry& registry) {
-  SchemeInfo info{"torch_default", {},
+  SchemeInfo info{"torch_default",
+                  {},
                   "1/(3·fan_in); U(±1/√fan_in) = kaiming_uniform(a=√5); bias U(±1/√fan_in)"};
   registry.add(std::move(info), [](const SchemeArgs& /*args*/) {
     // nn.Linear/nn.Conv2d reset_parameters: kaiming_uniform_(a=√5) gives gain √(1/3) and bound
@@ -138,8 +142,8 @@ void register_torch_default(Registry& registry) {
     };
     return std::make_shared<LawScheme>(
         "torch_default",
-        "Var(W) = 1/(3·fan_in); W ~ U(±1/√fan_in) (kaiming_uniform, a=√5); b ~ U(±1/√fan_in)",
-        draw, draw);
+        "Var(W) = 1/(3·fan_in); W ~ U(±1/√fan_in) (kaiming_uniform, a=√5); b ~ U(±1/√fan_in)", draw,
+        draw);
   });
 }
 

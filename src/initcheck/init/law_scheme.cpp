@@ -14,9 +14,7 @@ namespace {
 
 void fill_span(const Draw& draw, std::span<float> out, rng::Engine& engine) {
   switch (draw.shape) {
-    case Shape::normal:
-      rng::fill_normal(engine, out, draw.mean, draw.scale);
-      break;
+    case Shape::normal: rng::fill_normal(engine, out, draw.mean, draw.scale); break;
     case Shape::uniform:
       rng::fill_uniform(engine, out, draw.mean - draw.scale, draw.mean + draw.scale);
       break;
@@ -36,17 +34,14 @@ void fill_span(const Draw& draw, std::span<float> out, rng::Engine& engine) {
 
 WeightLaw law_of(const Draw& draw) {
   switch (draw.shape) {
-    case Shape::normal:
-      return normal_law(draw.mean, draw.scale);
-    case Shape::uniform:
-      return uniform_law(draw.mean, draw.scale);
+    case Shape::normal: return normal_law(draw.mean, draw.scale);
+    case Shape::uniform: return uniform_law(draw.mean, draw.scale);
     case Shape::truncated_normal: {
       WeightLaw law = truncated_normal_law(draw.scale, draw.cut);
       law.mean = draw.mean;
       return law;
     }
-    case Shape::constant:
-      break;
+    case Shape::constant: break;
   }
   // A point mass: variance 0, support 0; kurtosis is 0/0, reported as 1 (its minimum) so that
   // Var(s²) = σ⁴(κ − 1)/n = 0 stays well defined.
@@ -72,9 +67,9 @@ void check_fan(const FanInfo& fan) {
                      ", groups=" + std::to_string(fan.groups) + " (all must be ≥ 1)");
   }
   if (fan.in_units % fan.groups != 0 || fan.out_units % fan.groups != 0) {
-    throw InputError("groups=" + std::to_string(fan.groups) + " must divide in_units=" +
-                     std::to_string(fan.in_units) + " and out_units=" +
-                     std::to_string(fan.out_units));
+    throw InputError("groups=" + std::to_string(fan.groups) +
+                     " must divide in_units=" + std::to_string(fan.in_units) +
+                     " and out_units=" + std::to_string(fan.out_units));
   }
 }
 

@@ -38,8 +38,8 @@ const Expr& SchemeArgs::number(std::string_view key) const {
   for (const Value& v : values_) {
     if (v.key == key && !v.is_word) return v.number;
   }
-  throw std::out_of_range("scheme '" + scheme_ + "' has no number parameter '" +
-                          std::string(key) + "'");
+  throw std::out_of_range("scheme '" + scheme_ + "' has no number parameter '" + std::string(key) +
+                          "'");
 }
 
 std::string SchemeArgs::canonical() const {

@@ -26,9 +26,9 @@ struct ParamSpec {
 
 /// What the registry lists for a scheme (`initcheck schemes`).
 struct SchemeInfo {
-  std::string name;                ///< identifier: [A-Za-z_][A-Za-z0-9_]*
-  std::vector<ParamSpec> params;   ///< in canonical order
-  std::string formula;             ///< variance formula, e.g. `Var = gain²/fan`
+  std::string name;               ///< identifier: [A-Za-z_][A-Za-z0-9_]*
+  std::vector<ParamSpec> params;  ///< in canonical order
+  std::string formula;            ///< variance formula, e.g. `Var = gain²/fan`
 };
 
 /// The parameters of one parsed spec, every declared parameter present (defaults filled in).

@@ -8,9 +8,15 @@
 namespace initcheck::init {
 namespace {
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-bool is_ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+bool is_ident_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
+bool is_ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -88,8 +94,8 @@ class SpecReader {
         try {
           args.add_number(p.name, Expr::parse(text, context_));
         } catch (const ExprError& e) {
-          fail_at(where + e.position(), "bad expression '" + text + "' for parameter '" + p.name + "'",
-                  e.what());
+          fail_at(where + e.position(),
+                  "bad expression '" + text + "' for parameter '" + p.name + "'", e.what());
         }
       }
     }

@@ -10,9 +10,8 @@ namespace initcheck::init {
 
 const std::vector<std::string>& torch_gain_nonlinearities() {
   static const std::vector<std::string> kNames = {
-      "linear",           "conv1d",           "conv2d",  "conv3d", "conv_transpose1d",
-      "conv_transpose2d", "conv_transpose3d", "sigmoid", "tanh",   "relu",
-      "leaky_relu",       "selu"};
+      "linear",           "conv1d",  "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+      "conv_transpose3d", "sigmoid", "tanh",   "relu",   "leaky_relu",       "selu"};
   return kNames;
 }
 

@@ -15,7 +15,9 @@ double boundary_term(double cut) {
 
 }  // namespace
 
-double truncated_normal_variance_factor(double cut) { return 1.0 - cut * boundary_term(cut); }
+double truncated_normal_variance_factor(double cut) {
+  return 1.0 - cut * boundary_term(cut);
+}
 
 double truncated_normal_kurtosis(double cut) {
   // E[z⁴ | |z| ≤ c] = 3·E[z² | |z| ≤ c] − 2c³φ(c)/(2Φ(c) − 1) (integration by parts).

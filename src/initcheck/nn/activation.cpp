@@ -51,11 +51,17 @@ double sigmoid(double x) {
   return e / (1.0 + e);
 }
 
-double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
+double softplus(double x) {
+  return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x)));
+}
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+}
 
-double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
+double normal_pdf(double x) {
+  return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi);
+}
 
 std::string format_param(double p) {
   char buf[32];
@@ -114,8 +120,8 @@ Activation Activation::parse(std::string_view text) {
     act.param = value;
     return act;
   }
-  throw InputError("unknown activation '" + std::string(original) + "'; expected one of: " +
-                   expected_list());
+  throw InputError("unknown activation '" + std::string(original) +
+                   "'; expected one of: " + expected_list());
 }
 
 std::string_view Activation::base_name() const {

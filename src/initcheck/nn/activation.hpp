@@ -7,7 +7,19 @@
 
 namespace initcheck::nn {
 
-enum class ActivationKind { relu, leaky_relu, tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, linear };
+enum class ActivationKind {
+  relu,
+  leaky_relu,
+  tanh,
+  sigmoid,
+  gelu,
+  silu,
+  selu,
+  elu,
+  softplus,
+  mish,
+  linear
+};
 
 /// SELU constants (Klambauer et al. 2017).
 inline constexpr double kSeluAlpha = 1.6732632423543772848;

@@ -25,10 +25,18 @@ constexpr float kInvSqrt2Pi =
 constexpr float kLambda = static_cast<float>(kSeluLambda);
 constexpr float kLambdaAlpha = static_cast<float>(kSeluLambda * kSeluAlpha);
 
-inline P set(float v) { return ei::pset1<P>(v); }
-inline P lt(const P& a, const P& b) { return ei::pcmp_lt(a, b); }
-inline P select(const P& mask, const P& a, const P& b) { return ei::pselect(mask, a, b); }
-inline P negative(const P& x) { return lt(x, set(0.0f)); }
+inline P set(float v) {
+  return ei::pset1<P>(v);
+}
+inline P lt(const P& a, const P& b) {
+  return ei::pcmp_lt(a, b);
+}
+inline P select(const P& mask, const P& a, const P& b) {
+  return ei::pselect(mask, a, b);
+}
+inline P negative(const P& x) {
+  return lt(x, set(0.0f));
+}
 
 /// e^{−a} for a ≥ 0, exactly 0 once it would be subnormal: Eigen's pexp clamps its argument and
 /// returns ≈ 1e-38 instead of 0 for very negative inputs, which must not meet a huge factor.
@@ -163,12 +171,15 @@ inline P derivative(const P& x, float param) {
     mish_parts(x, n, m, d);
     const P tsp = ei::pdiv(n, d);
     const P omt = ei::pdiv(m, d);
-    return ei::padd(tsp, ei::pmul(ei::pmul(x, sigmoid(x)), ei::pmul(omt, ei::padd(set(1.0f), tsp))));
+    return ei::padd(tsp,
+                    ei::pmul(ei::pmul(x, sigmoid(x)), ei::pmul(omt, ei::padd(set(1.0f), tsp))));
   }
 }
 
 /// NaN in → NaN out.
-inline P keep_nan(const P& x, const P& r) { return select(ei::pcmp_eq(x, x), r, x); }
+inline P keep_nan(const P& x, const P& r) {
+  return select(ei::pcmp_eq(x, x), r, x);
+}
 
 template <ActivationKind kKind>
 void forward_span(const float* in, float* out, Index n, float param) {
@@ -191,7 +202,8 @@ void backward_span(const float* in, const float* grad_in, float* out, Index n, f
   Index i = 0;
   for (; i + kWidth <= n; i += kWidth) {
     const P x = ei::ploadu<P>(in + i);
-    ei::pstoreu(out + i, ei::pmul(ei::ploadu<P>(grad_in + i), keep_nan(x, derivative<kKind>(x, param))));
+    ei::pstoreu(out + i,
+                ei::pmul(ei::ploadu<P>(grad_in + i), keep_nan(x, derivative<kKind>(x, param))));
   }
   if (i < n) {
     alignas(64) float xb[kWidth] = {};

@@ -25,8 +25,8 @@ struct Geometry {
 };
 
 Geometry geometry(const Conv2dShape& s) {
-  if (s.in_channels < 1 || s.out_channels < 1 || s.kernel < 1 || s.stride < 1 ||
-      s.padding < 0 || s.groups < 1 || s.height < 1 || s.width < 1 || s.batch < 1) {
+  if (s.in_channels < 1 || s.out_channels < 1 || s.kernel < 1 || s.stride < 1 || s.padding < 0 ||
+      s.groups < 1 || s.height < 1 || s.width < 1 || s.batch < 1) {
     throw InputError("conv2d: channels, kernel, stride, groups, size and batch must be positive");
   }
   if (s.in_channels % s.groups != 0 || s.out_channels % s.groups != 0) {
@@ -75,7 +75,8 @@ void im2col(const Conv2dShape& s, const Geometry& g, const ConstMatRef& x, Index
               if (iy < 0 || iy >= s.height || ix < 0 || ix >= s.width) {
                 std::fill_n(d, g.cin_g, 0.0f);
               } else {
-                const float* src = x.data() + ((b * s.height + iy) * s.width + ix) * ldx + grp * g.cin_g;
+                const float* src =
+                    x.data() + ((b * s.height + iy) * s.width + ix) * ldx + grp * g.cin_g;
                 std::copy_n(src, g.cin_g, d);
               }
             }
@@ -106,7 +107,8 @@ void col2im(const Conv2dShape& s, const Geometry& g, const float* col, Index b0,
               const int ix = ox * s.stride - s.padding + kx;
               if (ix < 0 || ix >= s.width) continue;
               const float* src = src_col + grp * g.k_g + (ky * s.kernel + kx) * g.cin_g;
-              float* dst = grad_x.data() + ((b * s.height + iy) * s.width + ix) * ldx + grp * g.cin_g;
+              float* dst =
+                  grad_x.data() + ((b * s.height + iy) * s.width + ix) * ldx + grp * g.cin_g;
               for (Index c = 0; c < g.cin_g; ++c) dst[c] += src[c];
             }
           }
@@ -117,8 +119,12 @@ void col2im(const Conv2dShape& s, const Geometry& g, const float* col, Index b0,
 }
 
 /// Column index of OIHW weight (c, ky, kx) and of its permuted (ky, kx, c) position.
-Index oihw_col(const Geometry& g, Index c, Index tap) { return c * g.taps + tap; }
-Index tap_major_col(const Geometry& g, Index c, Index tap) { return tap * g.cin_g + c; }
+Index oihw_col(const Geometry& g, Index c, Index tap) {
+  return c * g.taps + tap;
+}
+Index tap_major_col(const Geometry& g, Index c, Index tap) {
+  return tap * g.cin_g + c;
+}
 
 }  // namespace
 
@@ -149,7 +155,8 @@ void conv2d_forward(const Conv2dShape& shape, const ConstMatRef& weights, const 
   } else {
     MatMap wp(workspace.data(), shape.out_channels, g.k_g);
     for (Index c = 0; c < g.cin_g; ++c) {
-      for (Index tap = 0; tap < g.taps; ++tap) wp.col(tap_major_col(g, c, tap)) = weights.col(oihw_col(g, c, tap));
+      for (Index tap = 0; tap < g.taps; ++tap)
+        wp.col(tap_major_col(g, c, tap)) = weights.col(oihw_col(g, c, tap));
     }
     float* col_data = workspace.data() + 2 * shape.out_channels * g.k_g;
     for (Index b0 = 0; b0 < shape.batch; b0 += g.chunk) {
@@ -158,8 +165,9 @@ void conv2d_forward(const Conv2dShape& shape, const ConstMatRef& weights, const 
       im2col(shape, g, x, b0, nb, col_data);
       const MatMap col(col_data, g.k_total, ncols);
       for (Index grp = 0; grp < shape.groups; ++grp) {
-        gemm(1.0f, wp.middleRows(grp * g.cout_g, g.cout_g), false, col.middleRows(grp * g.k_g, g.k_g),
-             false, 0.0f, z.block(grp * g.cout_g, b0 * g.out_pixels, g.cout_g, ncols));
+        gemm(1.0f, wp.middleRows(grp * g.cout_g, g.cout_g), false,
+             col.middleRows(grp * g.k_g, g.k_g), false, 0.0f,
+             z.block(grp * g.cout_g, b0 * g.out_pixels, g.cout_g, ncols));
       }
     }
   }
@@ -208,7 +216,8 @@ void conv2d_backward(const Conv2dShape& shape, const ConstMatRef& weights, const
   float* col_data = workspace.data() + 2 * shape.out_channels * g.k_g;
   if (want_x) {
     for (Index c = 0; c < g.cin_g; ++c) {
-      for (Index tap = 0; tap < g.taps; ++tap) wp.col(tap_major_col(g, c, tap)) = weights.col(oihw_col(g, c, tap));
+      for (Index tap = 0; tap < g.taps; ++tap)
+        wp.col(tap_major_col(g, c, tap)) = weights.col(oihw_col(g, c, tap));
     }
   }
   for (Index b0 = 0; b0 < shape.batch; b0 += g.chunk) {
@@ -231,7 +240,8 @@ void conv2d_backward(const Conv2dShape& shape, const ConstMatRef& weights, const
   }
   if (want_w) {
     for (Index c = 0; c < g.cin_g; ++c) {
-      for (Index tap = 0; tap < g.taps; ++tap) grad_w.col(oihw_col(g, c, tap)) = gwp.col(tap_major_col(g, c, tap));
+      for (Index tap = 0; tap < g.taps; ++tap)
+        grad_w.col(oihw_col(g, c, tap)) = gwp.col(tap_major_col(g, c, tap));
     }
   }
 }

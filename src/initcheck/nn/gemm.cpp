@@ -34,18 +34,20 @@ class ArenaBlocking : public Eigen::internal::level3_blocking<float, float> {
 };
 
 template <int LhsOrder, int RhsOrder>
-void run(Index m, Index n, Index k, const float* a, Index lda, const float* b, Index ldb,
-         float* c, Index ldc, float alpha) {
+void run(Index m, Index n, Index k, const float* a, Index lda, const float* b, Index ldb, float* c,
+         Index ldc, float alpha) {
   ArenaBlocking blocking(m, n, k);
   Eigen::internal::general_matrix_matrix_product<Index, float, LhsOrder, false, float, RhsOrder,
-                                                 false, Eigen::ColMajor, 1>::run(m, n, k, a, lda,
-                                                                                 b, ldb, c, 1, ldc,
+                                                 false, Eigen::ColMajor, 1>::run(m, n, k, a, lda, b,
+                                                                                 ldb, c, 1, ldc,
                                                                                  alpha, blocking);
 }
 
 }  // namespace
 
-Index gemm_arena_size() { return arena().size(); }
+Index gemm_arena_size() {
+  return arena().size();
+}
 
 void gemm(float alpha, const Eigen::Ref<const Eigen::MatrixXf>& a, bool trans_a,
           const Eigen::Ref<const Eigen::MatrixXf>& b, bool trans_b, float beta,

@@ -10,7 +10,8 @@ Format parse_format(std::string_view text) {
   if (text == "fp32") return Format::fp32;
   if (text == "bf16") return Format::bf16;
   if (text == "fp16") return Format::fp16;
-  throw InputError("unknown precision '" + std::string(text) + "'; expected one of: fp32, bf16, fp16");
+  throw InputError("unknown precision '" + std::string(text) +
+                   "'; expected one of: fp32, bf16, fp16");
 }
 
 std::string_view format_name(Format format) {

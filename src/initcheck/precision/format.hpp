@@ -15,10 +15,10 @@ std::string_view format_name(Format format);
 
 /// Magnitudes that characterize a format (all exactly representable as float).
 struct FormatLimits {
-  float max = 0;            ///< largest finite value (fp16 65504, bf16 3.3895314e38)
-  float min_normal = 0;     ///< smallest positive normal (fp16 2⁻¹⁴, bf16/fp32 2⁻¹²⁶)
+  float max = 0;         ///< largest finite value (fp16 65504, bf16 3.3895314e38)
+  float min_normal = 0;  ///< smallest positive normal (fp16 2⁻¹⁴, bf16/fp32 2⁻¹²⁶)
   float min_subnormal = 0;  ///< smallest positive subnormal (fp16 2⁻²⁴, bf16 2⁻¹³³, fp32 2⁻¹⁴⁹)
-  float epsilon = 0;        ///< distance from 1 to the next value (fp16 2⁻¹⁰, bf16 2⁻⁷, fp32 2⁻²³)
+  float epsilon = 0;  ///< distance from 1 to the next value (fp16 2⁻¹⁰, bf16 2⁻⁷, fp32 2⁻²³)
 };
 
 /// The limits of `format`.

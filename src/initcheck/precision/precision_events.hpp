@@ -8,12 +8,13 @@ namespace initcheck::precision {
 /// Event counts for one rounding call (or, summed with +=, for a layer or a run).
 /// Each count refers to the values *after* rounding, compared with the value before.
 struct PrecisionEvents {
-  std::int64_t total = 0;            ///< values seen
-  std::int64_t flushed_to_zero = 0;  ///< non-zero finite input that became ±0 (an exact 0 input is not counted)
-  std::int64_t subnormal = 0;        ///< non-zero result in the format's subnormal range
-  std::int64_t overflow = 0;         ///< finite input that became ±inf
-  std::int64_t infinite = 0;         ///< ±inf results (overflows plus inputs that already were ±inf)
-  std::int64_t nan = 0;              ///< NaN values (NaN in, NaN out)
+  std::int64_t total = 0;  ///< values seen
+  std::int64_t flushed_to_zero =
+      0;  ///< non-zero finite input that became ±0 (an exact 0 input is not counted)
+  std::int64_t subnormal = 0;  ///< non-zero result in the format's subnormal range
+  std::int64_t overflow = 0;   ///< finite input that became ±inf
+  std::int64_t infinite = 0;   ///< ±inf results (overflows plus inputs that already were ±inf)
+  std::int64_t nan = 0;        ///< NaN values (NaN in, NaN out)
 
   /// Underflows in DESIGN.md's sense: non-zero values that became 0 or subnormal.
   [[nodiscard]] std::int64_t underflow() const { return flushed_to_zero + subnormal; }

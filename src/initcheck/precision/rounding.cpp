@@ -27,8 +27,11 @@ constexpr std::uint32_t kFp16MinNormal = 0x3880'0000u;  // 2⁻¹⁴
 constexpr std::uint32_t kFp16Max = 0x477f'e000u;        // 65504
 
 // All-ones if `c`, else 0: branch-free selects keep the loops vectorizable.
-[[gnu::always_inline]] inline std::uint32_t mask_if(bool c) { return 0u - static_cast<std::uint32_t>(c); }
-[[gnu::always_inline]] inline std::uint32_t select(std::uint32_t m, std::uint32_t a, std::uint32_t b) {
+[[gnu::always_inline]] inline std::uint32_t mask_if(bool c) {
+  return 0u - static_cast<std::uint32_t>(c);
+}
+[[gnu::always_inline]] inline std::uint32_t select(std::uint32_t m, std::uint32_t a,
+                                                   std::uint32_t b) {
   return (a & m) | (b & ~m);
 }
 
@@ -58,13 +61,15 @@ constexpr std::uint32_t kFp16Max = 0x477f'e000u;        // 65504
 
   const std::uint32_t e = a >> 23;
   const std::uint32_t m = (a & 0x7f'ffffu) | (mask_if(e != 0) & 0x80'0000u);
-  const std::uint32_t es = e < 1u ? 1u : (e > 112u ? 112u : e);  // clamp keeps unused lanes in range
+  const std::uint32_t es =
+      e < 1u ? 1u : (e > 112u ? 112u : e);  // clamp keeps unused lanes in range
   const std::uint32_t s = 126u - es < 25u ? 126u - es : 25u;
-  const auto p = static_cast<std::uint32_t>(static_cast<std::int32_t>(std::bit_cast<float>((s + 127u) << 23)));
+  const auto p =
+      static_cast<std::uint32_t>(static_cast<std::int32_t>(std::bit_cast<float>((s + 127u) << 23)));
   const std::uint32_t r = (m + (p >> 1) - 1u + static_cast<std::uint32_t>((m & p) != 0)) & (0u - p);
   const float scale = std::bit_cast<float>((es + 1u) << 23);  // 2^(es−126)
-  const std::uint32_t sub =
-      std::bit_cast<std::uint32_t>(static_cast<float>(static_cast<std::int32_t>(r)) * scale * 0x1p-24f);
+  const std::uint32_t sub = std::bit_cast<std::uint32_t>(
+      static_cast<float>(static_cast<std::int32_t>(r)) * scale * 0x1p-24f);
 
   const std::uint32_t nan = (a | kQuiet) & ~0x1fffu;
   const std::uint32_t magnitude =
@@ -108,7 +113,8 @@ template <Format F>
 [[gnu::always_inline]] inline void tally(std::uint32_t u, std::uint32_t r, std::uint32_t& flushed,
                                          std::uint32_t& subnormal, std::uint32_t& overflow,
                                          std::uint32_t& infinite, std::uint32_t& nan) {
-  constexpr auto kMinNormal = static_cast<std::int32_t>(F == Format::fp16 ? kFp16MinNormal : kFp32MinNormal);
+  constexpr auto kMinNormal =
+      static_cast<std::int32_t>(F == Format::fp16 ? kFp16MinNormal : kFp32MinNormal);
   constexpr auto kInfI = static_cast<std::int32_t>(kInf);
   const auto in = static_cast<std::int32_t>(u & kAbs);
   const auto out = static_cast<std::int32_t>(r & kAbs);
@@ -140,11 +146,12 @@ template <Format F>
 
 // Counts the events of an already rounded block: before[i] → after[i], n ≤ kChunk.
 template <Format F>
-[[gnu::always_inline]] inline ChunkCounts count_block(const float* before, const float* after, std::size_t n) {
+[[gnu::always_inline]] inline ChunkCounts count_block(const float* before, const float* after,
+                                                      std::size_t n) {
   std::uint32_t flushed = 0, subnormal = 0, overflow = 0, infinite = 0, nan = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    tally<F>(std::bit_cast<std::uint32_t>(before[i]), std::bit_cast<std::uint32_t>(after[i]), flushed, subnormal,
-             overflow, infinite, nan);
+    tally<F>(std::bit_cast<std::uint32_t>(before[i]), std::bit_cast<std::uint32_t>(after[i]),
+             flushed, subnormal, overflow, infinite, nan);
   }
   return {flushed, subnormal, overflow, infinite, nan};
 }
@@ -160,23 +167,27 @@ template <Format F>
 
 using Kernel = PrecisionEvents (*)(Format, float*, std::size_t);
 
-PrecisionEvents kernel_generic(Format format, float* data, std::size_t n) { return round_any(format, data, n); }
+PrecisionEvents kernel_generic(Format format, float* data, std::size_t n) {
+  return round_any(format, data, n);
+}
 
 #if INITCHECK_PRECISION_X86_KERNELS
 [[gnu::target("avx2")]] PrecisionEvents kernel_avx2(Format format, float* data, std::size_t n) {
   return round_any(format, data, n);
 }
-[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl")]] PrecisionEvents kernel_avx512(Format format, float* data,
-                                                                                  std::size_t n) {
+[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl")]] PrecisionEvents kernel_avx512(Format format,
+                                                                                    float* data,
+                                                                                    std::size_t n) {
   return round_any(format, data, n);
 }
 
 // fp16 through the F16C conversion instructions (vcvtps2ph with RNE from imm8, then vcvtph2ps);
 // proven bit-identical to round_bits_fp16 on all 2³² floats (tests/precision, exhaustive test),
-// with default MXCSR; setting FTZ/DAZ did not change its results on the (Zen 5) dev CPU. Blocks of 1024 values: the originals are kept in a stack
-// buffer for counting. bf16 and fp32 use the integer kernels.
-[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,f16c")]] PrecisionEvents kernel_f16c(Format format, float* data,
-                                                                                     std::size_t n) {
+// with default MXCSR; setting FTZ/DAZ did not change its results on the (Zen 5) dev CPU. Blocks of
+// 1024 values: the originals are kept in a stack buffer for counting. bf16 and fp32 use the integer
+// kernels.
+[[gnu::target("avx512f,avx512bw,avx512dq,avx512vl,f16c")]] PrecisionEvents kernel_f16c(
+    Format format, float* data, std::size_t n) {
   if (format != Format::fp16) return round_any(format, data, n);
   constexpr std::size_t kBlock = 1024;
   alignas(64) float before[kBlock];
@@ -189,10 +200,12 @@ PrecisionEvents kernel_generic(Format format, float* data, std::size_t n) { retu
     std::size_t i = 0;
     for (; i + 16 <= len; i += 16) {
       // maskz forms: the unmasked intrinsics trip GCC 12's -Wmaybe-uninitialized in its headers.
-      const __m256i half = _mm512_maskz_cvtps_ph(0xffff, _mm512_loadu_ps(block + i), _MM_FROUND_TO_NEAREST_INT);
+      const __m256i half =
+          _mm512_maskz_cvtps_ph(0xffff, _mm512_loadu_ps(block + i), _MM_FROUND_TO_NEAREST_INT);
       _mm512_storeu_ps(block + i, _mm512_maskz_cvtph_ps(0xffff, half));
     }
-    for (; i < len; ++i) block[i] = std::bit_cast<float>(round_bits_fp16(std::bit_cast<std::uint32_t>(block[i])));
+    for (; i < len; ++i)
+      block[i] = std::bit_cast<float>(round_bits_fp16(std::bit_cast<std::uint32_t>(block[i])));
     add_chunk(events, count_block<Format::fp16>(before, block, len));
   }
   return events;
@@ -212,9 +225,12 @@ Kernel kernel_for(detail::KernelIsa isa) {
 
 Kernel best_kernel() {
   static const Kernel kernel = [] {
-    if (detail::kernel_isa_available(detail::KernelIsa::avx512_f16c)) return kernel_for(detail::KernelIsa::avx512_f16c);
-    if (detail::kernel_isa_available(detail::KernelIsa::avx512)) return kernel_for(detail::KernelIsa::avx512);
-    if (detail::kernel_isa_available(detail::KernelIsa::avx2)) return kernel_for(detail::KernelIsa::avx2);
+    if (detail::kernel_isa_available(detail::KernelIsa::avx512_f16c))
+      return kernel_for(detail::KernelIsa::avx512_f16c);
+    if (detail::kernel_isa_available(detail::KernelIsa::avx512))
+      return kernel_for(detail::KernelIsa::avx512);
+    if (detail::kernel_isa_available(detail::KernelIsa::avx2))
+      return kernel_for(detail::KernelIsa::avx2);
     return kernel_for(detail::KernelIsa::generic);
   }();
   return kernel;
@@ -233,7 +249,8 @@ bool kernel_isa_available(KernelIsa isa) {
       __builtin_cpu_init();
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    case KernelIsa::avx512_f16c: return kernel_isa_available(KernelIsa::avx512) && __builtin_cpu_supports("f16c");
+    case KernelIsa::avx512_f16c:
+      return kernel_isa_available(KernelIsa::avx512) && __builtin_cpu_supports("f16c");
 #endif
     default: return false;
   }
@@ -261,11 +278,13 @@ PrecisionEvents round_to_format(Format format, std::span<float> data) {
 
 PrecisionEvents round_to_format(Format format, Eigen::Ref<Eigen::MatrixXf> data) {
   if (data.outerStride() == data.rows()) {
-    return round_to_format(format, std::span<float>(data.data(), static_cast<std::size_t>(data.size())));
+    return round_to_format(format,
+                           std::span<float>(data.data(), static_cast<std::size_t>(data.size())));
   }
   PrecisionEvents events;
   for (Eigen::Index j = 0; j < data.cols(); ++j) {
-    events += round_to_format(format, std::span<float>(data.col(j).data(), static_cast<std::size_t>(data.rows())));
+    events += round_to_format(
+        format, std::span<float>(data.col(j).data(), static_cast<std::size_t>(data.rows())));
   }
   return events;
 }

@@ -9,9 +9,8 @@
 /// counts. The implementation is pure integer bit manipulation (plus exact power-of-two
 /// scalings), independent of the FPU rounding mode and of FTZ/DAZ.
 
-#include <span>
-
 #include <Eigen/Core>
+#include <span>
 
 #include "initcheck/precision/format.hpp"
 #include "initcheck/precision/precision_events.hpp"

@@ -10,14 +10,25 @@
 namespace initcheck::report {
 namespace {
 
-std::string cell(double x) { return std::isnan(x) ? "—" : format_number(x); }
+std::string cell(double x) {
+  return std::isnan(x) ? "—" : format_number(x);
+}
 
 }  // namespace
 
 std::vector<GainRow> gain_rows() {
-  const std::vector<std::string> names = {"relu", "leaky_relu(0.01)", "leaky_relu(0.2)", "tanh",
-                                          "sigmoid", "gelu", "silu", "selu", "elu", "softplus",
-                                          "mish", "linear"};
+  const std::vector<std::string> names = {"relu",
+                                          "leaky_relu(0.01)",
+                                          "leaky_relu(0.2)",
+                                          "tanh",
+                                          "sigmoid",
+                                          "gelu",
+                                          "silu",
+                                          "selu",
+                                          "elu",
+                                          "softplus",
+                                          "mish",
+                                          "linear"};
   std::vector<GainRow> rows;
   for (const std::string& name : names) {
     const nn::Activation act = nn::Activation::parse(name);

@@ -76,9 +76,9 @@ std::string_view method_text(ClaimId id) {
 }
 
 std::string shell_word(const std::string& text) {
-  const bool safe = !text.empty() &&
-                    text.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                           "0123456789_.,=/+-:") == std::string::npos;
+  const bool safe = !text.empty() && text.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_.,=/+-:") == std::string::npos;
   if (safe) return text;
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -115,7 +115,9 @@ std::string configurations(std::size_t n) {
   return std::to_string(n) + (n == 1 ? " configuration" : " configurations");
 }
 
-std::string format_layer(int layer) { return layer < 0 ? "all" : std::to_string(layer); }
+std::string format_layer(int layer) {
+  return layer < 0 ? "all" : std::to_string(layer);
+}
 
 std::string format_verdict(stats::Verdict v) {
   const std::string text(stats::to_string(v));
@@ -204,8 +206,8 @@ void write_header(std::ostream& out, const sweep::SweepResults& results) {
   const sweep::SweepInfo& info = results.info;
   out << kGeneratedMarker << "\n# initcheck stability report\n\n";
   const std::string file = info.file.empty() ? "(unnamed)" : info.file;
-  out << "Sweep " << code_span(file, false) << ", master seed " << info.seed << ", "
-      << info.cells << " configurations (fingerprint " << code_span(info.fingerprint, false)
+  out << "Sweep " << code_span(file, false) << ", master seed " << info.seed << ", " << info.cells
+      << " configurations (fingerprint " << code_span(info.fingerprint, false)
       << "). Regenerate this report with "
       << code_span("initcheck report --sweep " + shell_word(file) + " --seed " +
                        std::to_string(info.seed),
@@ -238,12 +240,13 @@ void write_summary(std::ostream& out, const sweep::SweepResults& results) {
     }
   }
   out << "## Summary\n\n"
-      << results.cells.size() << " configurations: " << violating
-      << " violate at least one claim, " << inconclusive
-      << " have an inconclusive claim and no violation, "
-      << results.cells.size() - invalid - violating - inconclusive << " satisfy every claim checked";
+      << results.cells.size() << " configurations: " << violating << " violate at least one claim, "
+      << inconclusive << " have an inconclusive claim and no violation, "
+      << results.cells.size() - invalid - violating - inconclusive
+      << " satisfy every claim checked";
   if (invalid > 0) {
-    out << ", " << invalid << " could not be built (see [Invalid configurations](#invalid-configurations))";
+    out << ", " << invalid
+        << " could not be built (see [Invalid configurations](#invalid-configurations))";
   }
   out << ".\n\n";
 
@@ -369,7 +372,8 @@ void write_errors(std::ostream& out, const sweep::SweepResults& results) {
   for (const CellResult& cell : results.cells) {
     if (cell.ok()) continue;
     table.add_row({std::to_string(cell.index), configuration_cell(cell.request),
-                   escape_markdown(cell.error), code_span(claims::reproduce_command(cell.request))});
+                   escape_markdown(cell.error),
+                   code_span(claims::reproduce_command(cell.request))});
   }
   if (table.empty()) return;
   out << "## Invalid configurations\n\n"
@@ -414,7 +418,8 @@ std::string describe_configuration(const claims::CheckRequest& r) {
 }
 
 void write_markdown_report(std::ostream& out, const sweep::SweepResults& results,
-                           const std::vector<NamedFigure>& plots, const std::vector<GainRow>& gains) {
+                           const std::vector<NamedFigure>& plots,
+                           const std::vector<GainRow>& gains) {
   write_header(out, results);
   write_summary(out, results);
   for (ClaimId id : claims::kAllClaims) write_claim_section(out, results, id);

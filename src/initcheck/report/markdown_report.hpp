@@ -17,7 +17,8 @@ namespace initcheck::report {
 /// section per claim, the plots (linked by their relative file names) and the gain table.
 /// Deterministic: a pure function of its arguments.
 void write_markdown_report(std::ostream& out, const sweep::SweepResults& results,
-                           const std::vector<NamedFigure>& plots, const std::vector<GainRow>& gains);
+                           const std::vector<NamedFigure>& plots,
+                           const std::vector<GainRow>& gains);
 
 /// A short human description of a configuration, e.g. "mlp 50×256, relu, fp16, batchnorm"
 /// (settings equal to the defaults are left out; the init spec is shown separately).

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -92,8 +92,8 @@ std::vector<const CellResult*> select(const sweep::SweepResults& results,
 std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, Curve curve,
                                       const std::string& file, const std::string& what,
                                       const std::string& y_label, bool tolerance_lines) {
-  const std::vector<const CellResult*> family = largest_shape_family(
-      select(results, [curve](const CellResult& c) {
+  const std::vector<const CellResult*> family =
+      largest_shape_family(select(results, [curve](const CellResult& c) {
         return plain_mlp(c) && c.request.precision == "fp32" && !(c.result.curves.*curve).empty();
       }));
   if (family.empty()) return std::nullopt;
@@ -107,7 +107,8 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, Curve 
   named.figure.comment = std::string(kGeneratedMarkerText);
   std::vector<std::string> activations;
   for (const CellResult* c : family) {
-    if (std::find(activations.begin(), activations.end(), c->request.activation) == activations.end()) {
+    if (std::find(activations.begin(), activations.end(), c->request.activation) ==
+        activations.end()) {
       activations.push_back(c->request.activation);
     }
   }
@@ -126,7 +127,8 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, Curve 
     named.figure.panels.push_back(std::move(panel));
   }
   named.alt = what + ", one panel per activation, one line per init scheme";
-  named.caption = "Cells: " + describe_shape(key) + ". One panel per activation, one line per "
+  named.caption = "Cells: " + describe_shape(key) +
+                  ". One panel per activation, one line per "
                   "init scheme (log scale)" +
                   (tolerance_lines ? "; grey dashed lines: the tolerance 1/K and K (K = " +
                                          format_number(key.tolerance) + ")."
@@ -138,7 +140,8 @@ std::optional<NamedFigure> precision_figure(const sweep::SweepResults& results) 
   std::vector<const CellResult*> family;
   for (const char* format : {"fp16", "bf16"}) {
     family = largest_shape_family(select(results, [format](const CellResult& c) {
-      return plain_mlp(c) && c.request.precision == format && !c.result.curves.flushed_fraction.empty();
+      return plain_mlp(c) && c.request.precision == format &&
+             !c.result.curves.flushed_fraction.empty();
     }));
     if (!family.empty()) break;
   }
@@ -158,10 +161,11 @@ std::optional<NamedFigure> precision_figure(const sweep::SweepResults& results) 
       {"rounded to ±inf (overflow)", &claims::LayerCurves::overflow_fraction}};
   std::vector<std::string> never;  // event kinds no cell of the family ever shows
   for (const auto& [title, curve] : kinds) {
-    const bool any = std::any_of(family.begin(), family.end(), [curve = curve](const CellResult* c) {
-      const std::vector<double>& y = c->result.curves.*curve;
-      return std::any_of(y.begin(), y.end(), [](double v) { return v > 0; });
-    });
+    const bool any =
+        std::any_of(family.begin(), family.end(), [curve = curve](const CellResult* c) {
+          const std::vector<double>& y = c->result.curves.*curve;
+          return std::any_of(y.begin(), y.end(), [](double v) { return v > 0; });
+        });
     if (!any) {
       never.push_back(title);
       continue;
@@ -182,8 +186,10 @@ std::optional<NamedFigure> precision_figure(const sweep::SweepResults& results) 
   }
   if (named.figure.panels.empty()) return std::nullopt;
   named.alt = key.precision + " flush-to-zero, subnormal and overflow fractions per layer";
-  named.caption = "Cells: " + describe_shape(key) + ". One line per init scheme · activation; "
-                  "grey dashed line: the allowed fraction ε = " + format_number(epsilon) +
+  named.caption = "Cells: " + describe_shape(key) +
+                  ". One line per init scheme · activation; "
+                  "grey dashed line: the allowed fraction ε = " +
+                  format_number(epsilon) +
                   ". A fraction of exactly 0 is not drawn on the log scale.";
   for (std::size_t i = 0; i < never.size(); ++i) {
     named.caption += (i == 0 ? " No value was " : " or ") + never[i];
@@ -234,12 +240,14 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
     }
     const claims::LayerCurves& curves = c->result.curves;
     Panel panel;
-    panel.title = "depth " + std::to_string(c->request.depth) + ", width " +
-                  std::to_string(c->request.width);
+    panel.title =
+        "depth " + std::to_string(c->request.depth) + ", width " + std::to_string(c->request.width);
     panel.x_label = "layer (0 = network input)";
     panel.y_label = "std_l / std_0";
-    const std::vector<double> x = layer_axis(std::min(curves.drift_lower.size(), curves.drift_upper.size()));
-    panel.bands.push_back({"measured 5–95 % of networks", x, curves.drift_lower, curves.drift_upper});
+    const std::vector<double> x =
+        layer_axis(std::min(curves.drift_lower.size(), curves.drift_upper.size()));
+    panel.bands.push_back(
+        {"measured 5–95 % of networks", x, curves.drift_lower, curves.drift_upper});
     const std::string predicted = "Hanin–Rolnick 5–95 % prediction";
     if (!curves.predicted_drift_lower.empty()) {
       panel.series.push_back({predicted, layer_axis(curves.predicted_drift_lower.size()),
@@ -252,14 +260,18 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
     panel.reference_lines = {1.0 / tolerance, tolerance};
     named.figure.panels.push_back(std::move(panel));
   }
-  named.alt = "measured drift band of std_l/std_0 vs the Hanin–Rolnick prediction, one panel per "
-              "depth and width";
+  named.alt =
+      "measured drift band of std_l/std_0 vs the Hanin–Rolnick prediction, one panel per "
+      "depth and width";
   named.caption = "Cells: " + init + ", " + activation + ", mlp, batch " + std::to_string(batch) +
                   ", fp32, no normalization. Shaded: the 5 %–95 % range of std_l/std_0 over "
                   "independent networks; dashed: the finite-width (Hanin–Rolnick) prediction; "
-                  "grey dashed lines: 1/K and K (K = " + format_number(tolerance) + ")." +
-                  (skipped > 0 ? " " + std::to_string(skipped) + " further depth/width "
-                                 "combinations are not drawn." : "");
+                  "grey dashed lines: 1/K and K (K = " +
+                  format_number(tolerance) + ")." +
+                  (skipped > 0 ? " " + std::to_string(skipped) +
+                                     " further depth/width "
+                                     "combinations are not drawn."
+                               : "");
   return named;
 }
 

@@ -68,7 +68,8 @@ void check_overwrite(const fs::path& dir, const std::vector<std::string>& names,
     std::error_code ec;
     if (!fs::exists(path, ec)) continue;
     if (!fs::is_regular_file(path, ec)) {
-      throw InputError("'" + path.string() + "' exists and is not a regular file; not replacing it");
+      throw InputError("'" + path.string() +
+                       "' exists and is not a regular file; not replacing it");
     }
     if (!force && !may_overwrite(path)) {
       throw InputError("refusing to overwrite '" + path.string() +

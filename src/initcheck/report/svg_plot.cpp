@@ -24,9 +24,9 @@ constexpr double kLegendRow = 20;
 constexpr double kLegendEntryWidth = 250;
 
 // Tableau 10: distinguishable and colour-blind friendly enough for ≤ 10 lines.
-constexpr std::array<std::string_view, 10> kPalette = {
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+constexpr std::array<std::string_view, 10> kPalette = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
+                                                       "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                                                       "#9c755f", "#bab0ac"};
 
 using std::string;
 
@@ -47,9 +47,13 @@ double text_width(const std::string& text, double glyph_width) {
   return n * glyph_width;
 }
 
-bool plottable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
+bool plottable(double v, bool log) {
+  return std::isfinite(v) && (!log || v > 0);
+}
 
-double transform(double v, bool log) { return log ? std::log10(v) : v; }
+double transform(double v, bool log) {
+  return log ? std::log10(v) : v;
+}
 
 /// Tick positions in transformed units: whole decades on a log axis, 1-2-5 steps otherwise.
 std::vector<double> ticks(const Range& r, bool log) {
@@ -165,11 +169,10 @@ class PanelWriter {
     const double left = x0_ + kMarginLeft;
     for (double t : ticks(xr_, false)) {
       out_ << "<line x1=\"" << format_coordinate(px(t)) << "\" y1=\"" << format_coordinate(bottom)
-           << "\" x2=\"" << format_coordinate(px(t)) << "\" y2=\""
-           << format_coordinate(bottom + 5) << "\" stroke=\"#333\"/>\n<text x=\""
-           << format_coordinate(px(t)) << "\" y=\"" << format_coordinate(bottom + 18)
-           << "\" text-anchor=\"middle\" font-size=\"11\">" << tick_label(t, false)
-           << "</text>\n";
+           << "\" x2=\"" << format_coordinate(px(t)) << "\" y2=\"" << format_coordinate(bottom + 5)
+           << "\" stroke=\"#333\"/>\n<text x=\"" << format_coordinate(px(t)) << "\" y=\""
+           << format_coordinate(bottom + 18) << "\" text-anchor=\"middle\" font-size=\"11\">"
+           << tick_label(t, false) << "</text>\n";
     }
     for (double t : ticks(yr_, panel_.log_y)) {
       out_ << "<line x1=\"" << format_coordinate(left) << "\" y1=\"" << format_coordinate(py(t))
@@ -280,13 +283,14 @@ void write_svg(std::ostream& out, const Figure& figure) {
     for (const Series& s : p.series) add_label(s.label, s.dashed);
     for (const Band& b : p.bands) add_label(b.label, false);
   }
-  const int columns = std::max(1, std::min<int>(figure.columns, static_cast<int>(figure.panels.size())));
+  const int columns =
+      std::max(1, std::min<int>(figure.columns, static_cast<int>(figure.panels.size())));
   const int rows = (static_cast<int>(figure.panels.size()) + columns - 1) / columns;
   // Wide enough for the panels, the legend and the (sub)title (estimated glyph widths).
   const double title_height = kTitleHeight + (figure.subtitle.empty() ? 0.0 : kSubtitleRow);
-  const double width = std::max({kPanelWidth * columns, kLegendEntryWidth,
-                                  text_width(figure.title, 15 * 0.62) + 24,
-                                  text_width(figure.subtitle, 12 * 0.56) + 24});
+  const double width =
+      std::max({kPanelWidth * columns, kLegendEntryWidth, text_width(figure.title, 15 * 0.62) + 24,
+                text_width(figure.subtitle, 12 * 0.56) + 24});
   const int per_row = std::max(1, static_cast<int>(width / kLegendEntryWidth));
   const int legend_rows = (static_cast<int>(labels.size()) + per_row - 1) / per_row;
   const double height = title_height + kPanelHeight * rows + kLegendRow * legend_rows + 10;
@@ -309,24 +313,25 @@ void write_svg(std::ostream& out, const Figure& figure) {
       << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">"
       << xml_escape(figure.title) << "</text>\n";
   if (!figure.subtitle.empty()) {
-    out << "<text x=\"" << format_coordinate(width / 2) << "\" y=\"" << format_coordinate(22 + kSubtitleRow)
-        << "\" text-anchor=\"middle\" font-size=\"12\" fill=\"#444\">" << xml_escape(figure.subtitle)
-        << "</text>\n";
+    out << "<text x=\"" << format_coordinate(width / 2) << "\" y=\""
+        << format_coordinate(22 + kSubtitleRow)
+        << "\" text-anchor=\"middle\" font-size=\"12\" fill=\"#444\">"
+        << xml_escape(figure.subtitle) << "</text>\n";
   }
   for (std::size_t i = 0; i < figure.panels.size(); ++i) {
     const auto col = static_cast<double>(static_cast<int>(i) % columns);
     const auto row = static_cast<double>(static_cast<int>(i) / columns);
-    PanelWriter(out, figure.panels[i], col * kPanelWidth, title_height + row * kPanelHeight,
-                colors)
+    PanelWriter(out, figure.panels[i], col * kPanelWidth, title_height + row * kPanelHeight, colors)
         .write();
   }
   const double legend_top = title_height + kPanelHeight * rows;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double x = 16 + kLegendEntryWidth * static_cast<double>(static_cast<int>(i) % per_row);
-    const double y = legend_top + kLegendRow * static_cast<double>(static_cast<int>(i) / per_row) + 12;
-    out << "<line x1=\"" << format_coordinate(x) << "\" y1=\"" << format_coordinate(y)
-        << "\" x2=\"" << format_coordinate(x + 24) << "\" y2=\"" << format_coordinate(y)
-        << "\" stroke=\"" << colors[labels[i]] << "\" stroke-width=\"3\""
+    const double y =
+        legend_top + kLegendRow * static_cast<double>(static_cast<int>(i) / per_row) + 12;
+    out << "<line x1=\"" << format_coordinate(x) << "\" y1=\"" << format_coordinate(y) << "\" x2=\""
+        << format_coordinate(x + 24) << "\" y2=\"" << format_coordinate(y) << "\" stroke=\""
+        << colors[labels[i]] << "\" stroke-width=\"3\""
         << (dashed[labels[i]] ? " stroke-dasharray=\"6,4\"" : "") << "/>\n<text x=\""
         << format_coordinate(x + 30) << "\" y=\"" << format_coordinate(y + 4)
         << "\" font-size=\"12\">" << xml_escape(labels[i]) << "</text>\n";

@@ -38,7 +38,7 @@ struct Figure {
   std::string title;
   std::vector<Panel> panels;
   int columns = 3;
-  std::string comment;  ///< written as an XML comment after the declaration when non-empty
+  std::string comment;   ///< written as an XML comment after the declaration when non-empty
   std::string subtitle;  ///< optional second title line (smaller), e.g. which cells are drawn
 };
 

@@ -9,7 +9,9 @@ namespace initcheck::rng {
 namespace {
 
 /// Uniform on (0, 1]: safe for log.
-double uniform_open_closed(Engine& engine) { return 1.0 - uniform01(engine); }
+double uniform_open_closed(Engine& engine) {
+  return 1.0 - uniform01(engine);
+}
 
 /// One Box–Muller pair.
 void normal_pair(Engine& engine, double& z0, double& z1) {

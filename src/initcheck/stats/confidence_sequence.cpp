@@ -1,10 +1,9 @@
 #include "initcheck/stats/confidence_sequence.hpp"
 
 #include <algorithm>
+#include <boost/math/special_functions/lambert_w.hpp>
 #include <cmath>
 #include <numbers>
-
-#include <boost/math/special_functions/lambert_w.hpp>
 
 #include "initcheck/stats/detail/boost_policy.hpp"
 #include "initcheck/stats/detail/check.hpp"
@@ -21,18 +20,22 @@ double normal_mixture_optimal_rho(double target_intrinsic_time, double alpha) {
   return target_intrinsic_time / (x - 1.0);
 }
 
-NormalMixtureSequence::NormalMixtureSequence(double sigma, double alpha, double target_n, double support_lo,
-                                             double support_hi)
+NormalMixtureSequence::NormalMixtureSequence(double sigma, double alpha, double target_n,
+                                             double support_lo, double support_hi)
     : sigma_(sigma), alpha_(alpha), rho_(0.0), support_lo_(support_lo), support_hi_(support_hi) {
-  detail::require(std::isfinite(sigma) && sigma > 0.0, "NormalMixtureSequence: sigma must be positive");
-  detail::require(std::isfinite(target_n) && target_n >= 1.0, "NormalMixtureSequence: target_n must be >= 1");
+  detail::require(std::isfinite(sigma) && sigma > 0.0,
+                  "NormalMixtureSequence: sigma must be positive");
+  detail::require(std::isfinite(target_n) && target_n >= 1.0,
+                  "NormalMixtureSequence: target_n must be >= 1");
   detail::require(!std::isnan(support_lo) && !std::isnan(support_hi) && support_lo < support_hi,
                   "NormalMixtureSequence: support must satisfy lo < hi");
   rho_ = normal_mixture_optimal_rho(sigma * sigma * target_n, alpha);
 }
 
-NormalMixtureSequence NormalMixtureSequence::bounded(double lo, double hi, double alpha, double target_n) {
-  detail::require(std::isfinite(lo) && std::isfinite(hi) && lo < hi, "NormalMixtureSequence::bounded: need lo < hi");
+NormalMixtureSequence NormalMixtureSequence::bounded(double lo, double hi, double alpha,
+                                                     double target_n) {
+  detail::require(std::isfinite(lo) && std::isfinite(hi) && lo < hi,
+                  "NormalMixtureSequence::bounded: need lo < hi");
   return {0.5 * (hi - lo), alpha, target_n, lo, hi};
 }
 
@@ -49,7 +52,8 @@ ConfidenceInterval NormalMixtureSequence::interval(double sum, std::size_t n) co
   const auto t = static_cast<double>(n);
   const double mean = sum / t;
   const double half = boundary(sigma_ * sigma_ * t) / t;
-  return {std::max(support_lo_, mean - half), std::min(support_hi_, mean + half), mean, 1.0 - alpha_, n};
+  return {std::max(support_lo_, mean - half), std::min(support_hi_, mean + half), mean,
+          1.0 - alpha_, n};
 }
 
 }  // namespace initcheck::stats

@@ -16,7 +16,8 @@ ErrorBudget ErrorBudget::split(std::size_t parts) const {
 }
 
 ErrorBudget ErrorBudget::share(double fraction) const {
-  detail::require(fraction > 0.0 && fraction <= 1.0, "ErrorBudget::share: fraction must lie in (0, 1]");
+  detail::require(fraction > 0.0 && fraction <= 1.0,
+                  "ErrorBudget::share: fraction must lie in (0, 1]");
   return ErrorBudget(alpha_ * fraction);
 }
 
@@ -24,7 +25,8 @@ std::vector<ErrorBudget> ErrorBudget::split(std::span<const double> weights) con
   detail::require(!weights.empty(), "ErrorBudget::split: need at least one weight");
   double total = 0.0;
   for (double w : weights) {
-    detail::require(std::isfinite(w) && w > 0.0, "ErrorBudget::split: weights must be positive and finite");
+    detail::require(std::isfinite(w) && w > 0.0,
+                    "ErrorBudget::split: weights must be positive and finite");
     total += w;
   }
   std::vector<ErrorBudget> parts;

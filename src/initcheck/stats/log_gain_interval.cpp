@@ -1,11 +1,10 @@
 #include "initcheck/stats/log_gain_interval.hpp"
 
-#include <cmath>
-#include <numbers>
-
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/polygamma.hpp>
 #include <boost/math/special_functions/trigamma.hpp>
+#include <cmath>
+#include <numbers>
 
 #include "initcheck/stats/detail/boost_policy.hpp"
 #include "initcheck/stats/detail/check.hpp"
@@ -22,8 +21,8 @@ void exact_log_interval(double g, double k, double tail, double& lower, double& 
 
 }  // namespace
 
-ConfidenceInterval log_gain_sum_interval(std::span<const double> gain_estimates, std::span<const double> dofs,
-                                         double level) {
+ConfidenceInterval log_gain_sum_interval(std::span<const double> gain_estimates,
+                                         std::span<const double> dofs, double level) {
   detail::require(!gain_estimates.empty() && gain_estimates.size() == dofs.size(),
                   "log_gain_sum_interval: need one dof per layer (at least one layer)");
   detail::require_level(level);
@@ -35,11 +34,13 @@ ConfidenceInterval log_gain_sum_interval(std::span<const double> gain_estimates,
   for (std::size_t l = 0; l < layers; ++l) {
     const double g = gain_estimates[l];
     const double k = dofs[l];
-    detail::require(std::isfinite(g) && g > 0.0, "log_gain_sum_interval: gain estimates must be > 0");
+    detail::require(std::isfinite(g) && g > 0.0,
+                    "log_gain_sum_interval: gain estimates must be > 0");
     detail::require(std::isfinite(k) && k > 0.0, "log_gain_sum_interval: dofs must be > 0");
     const double half_k = 0.5 * k;
     // E[log(χ²_k/k)] = ψ(k/2) + log 2 − log k.
-    estimate += std::log(g) - (boost::math::digamma(half_k, policy) + std::numbers::ln2 - std::log(k));
+    estimate +=
+        std::log(g) - (boost::math::digamma(half_k, policy) + std::numbers::ln2 - std::log(k));
     variance += boost::math::trigamma(half_k, policy);
     third_cumulant += boost::math::polygamma(2, half_k, policy);
   }

@@ -24,7 +24,7 @@ namespace initcheck::stats {
 /// union: the sum of the exact per-layer χ² intervals on log g_l at level 1 − α/L each. One layer
 /// → the exact χ² interval. estimate = Ŝ; n = number of layers. Throws std::invalid_argument
 /// for non-positive ĝ_l or k_l or mismatched sizes.
-ConfidenceInterval log_gain_sum_interval(std::span<const double> gain_estimates, std::span<const double> dofs,
-                                         double level);
+ConfidenceInterval log_gain_sum_interval(std::span<const double> gain_estimates,
+                                         std::span<const double> dofs, double level);
 
 }  // namespace initcheck::stats

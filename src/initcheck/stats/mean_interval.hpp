@@ -12,6 +12,7 @@ namespace initcheck::stats {
 ConfidenceInterval mean_interval(double mean, double sample_variance, std::size_t n, double level);
 
 /// Mean of n ≥ 1 iid N(μ, σ²) samples with known σ: x̄ ± z_{1−α/2}·σ/√n (exact).
-ConfidenceInterval mean_interval_known_sigma(double mean, double sigma, std::size_t n, double level);
+ConfidenceInterval mean_interval_known_sigma(double mean, double sigma, std::size_t n,
+                                             double level);
 
 }  // namespace initcheck::stats

@@ -15,13 +15,16 @@ void require_p_values(std::span<const double> p_values) {
   }
 }
 
-void require_alpha(double alpha) { detail::require_level(alpha, "multiple testing: alpha must lie in (0, 1)"); }
+void require_alpha(double alpha) {
+  detail::require_level(alpha, "multiple testing: alpha must lie in (0, 1)");
+}
 
 /// Indices of p_values sorted by ascending p (stable, so ties keep input order).
 std::vector<std::size_t> ascending_order(std::span<const double> p_values) {
   std::vector<std::size_t> order(p_values.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
   return order;
 }
 
@@ -64,15 +67,18 @@ std::vector<double> holm_adjust(std::span<const double> p_values) {
   std::vector<double> adjusted(m);
   double running_max = 0.0;
   for (std::size_t i = 0; i < m; ++i) {
-    running_max = std::max(running_max, std::min(1.0, static_cast<double>(m - i) * p_values[order[i]]));
+    running_max =
+        std::max(running_max, std::min(1.0, static_cast<double>(m - i) * p_values[order[i]]));
     adjusted[order[i]] = running_max;
   }
   return adjusted;
 }
 
-std::vector<bool> union_bound_reject(std::span<const double> p_values, std::span<const double> alphas) {
+std::vector<bool> union_bound_reject(std::span<const double> p_values,
+                                     std::span<const double> alphas) {
   require_p_values(p_values);
-  detail::require(p_values.size() == alphas.size(), "union_bound_reject: need one alpha per p-value");
+  detail::require(p_values.size() == alphas.size(),
+                  "union_bound_reject: need one alpha per p-value");
   double total = 0.0;
   for (double a : alphas) {
     detail::require(a >= 0.0 && a < 1.0, "union_bound_reject: alphas must lie in [0, 1)");

@@ -22,6 +22,7 @@ std::vector<double> holm_adjust(std::span<const double> p_values);
 
 /// Weighted Bonferroni over per-test alphas: FWER ≤ Σ alphas. Rejects H_i iff p_i ≤ alphas_i.
 /// (A plain union bound; use ErrorBudget to build the alphas.)
-std::vector<bool> union_bound_reject(std::span<const double> p_values, std::span<const double> alphas);
+std::vector<bool> union_bound_reject(std::span<const double> p_values,
+                                     std::span<const double> alphas);
 
 }  // namespace initcheck::stats

@@ -16,21 +16,24 @@ void require_counts(std::size_t successes, std::size_t trials) {
 
 }  // namespace
 
-ConfidenceInterval clopper_pearson_interval(std::size_t successes, std::size_t trials, double level) {
+ConfidenceInterval clopper_pearson_interval(std::size_t successes, std::size_t trials,
+                                            double level) {
   require_counts(successes, trials);
   detail::require_level(level);
   const double tail = (1.0 - level) / 2.0;
   const auto n = static_cast<double>(trials);
   const auto x = static_cast<double>(successes);
   const double lower = detail::Binomial::find_lower_bound_on_p(n, x, tail);
-  const double upper = successes == trials ? 1.0 : detail::Binomial::find_upper_bound_on_p(n, x, tail);
+  const double upper =
+      successes == trials ? 1.0 : detail::Binomial::find_upper_bound_on_p(n, x, tail);
   return {lower, upper, x / n, level, trials};
 }
 
 ConfidenceInterval wilson_interval(std::size_t successes, std::size_t trials, double level) {
   require_counts(successes, trials);
   detail::require_level(level);
-  const double z = boost::math::quantile(boost::math::complement(detail::Normal(), (1.0 - level) / 2.0));
+  const double z =
+      boost::math::quantile(boost::math::complement(detail::Normal(), (1.0 - level) / 2.0));
   const auto n = static_cast<double>(trials);
   const double p_hat = static_cast<double>(successes) / n;
   const double z2 = z * z;

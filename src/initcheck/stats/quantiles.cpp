@@ -8,10 +8,13 @@
 namespace initcheck::stats {
 namespace {
 
-void require_probability(double p) { detail::require_level(p, "probability must lie in (0, 1)"); }
+void require_probability(double p) {
+  detail::require_level(p, "probability must lie in (0, 1)");
+}
 
 void require_dof(double dof) {
-  detail::require(std::isfinite(dof) && dof > 0.0, "degrees of freedom must be positive and finite");
+  detail::require(std::isfinite(dof) && dof > 0.0,
+                  "degrees of freedom must be positive and finite");
 }
 
 }  // namespace
@@ -54,7 +57,8 @@ double fisher_f_quantile(double dof1, double dof2, double p) {
 }
 
 double binomial_cdf(double trials, double p, double k) {
-  detail::require(trials >= 0.0 && std::floor(trials) == trials, "binomial_cdf: trials must be a non-negative integer");
+  detail::require(trials >= 0.0 && std::floor(trials) == trials,
+                  "binomial_cdf: trials must be a non-negative integer");
   detail::require(p >= 0.0 && p <= 1.0, "binomial_cdf: p must lie in [0, 1]");
   if (k < 0.0) return 0.0;
   if (k >= trials) return 1.0;

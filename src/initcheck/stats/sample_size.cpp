@@ -22,7 +22,8 @@ double chi_survival(const detail::ChiSquared& chi, double x) {
   return boost::math::cdf(boost::math::complement(chi, x));
 }
 
-double correct_verdict_probability(double dof, double ratio, const ToleranceBand& band, double alpha, bool inside) {
+double correct_verdict_probability(double dof, double ratio, const ToleranceBand& band,
+                                   double alpha, bool inside) {
   const VerdictProbabilities p = variance_verdict_probabilities(dof, ratio, band, alpha);
   return inside ? p.holds : p.violated;
 }
@@ -35,39 +36,46 @@ double cp_upper(double x, double n, double alpha) {
 
 }  // namespace
 
-VerdictProbabilities variance_verdict_probabilities(double dof, double true_ratio, const ToleranceBand& band,
-                                                    double alpha) {
-  detail::require(std::isfinite(dof) && dof > 0.0, "variance_verdict_probabilities: dof must be positive");
-  detail::require(std::isfinite(true_ratio) && true_ratio > 0.0, "variance_verdict_probabilities: ratio must be > 0");
-  detail::require(band.lo >= 0.0 && band.lo < band.hi, "variance_verdict_probabilities: band must satisfy 0 <= lo < hi");
+VerdictProbabilities variance_verdict_probabilities(double dof, double true_ratio,
+                                                    const ToleranceBand& band, double alpha) {
+  detail::require(std::isfinite(dof) && dof > 0.0,
+                  "variance_verdict_probabilities: dof must be positive");
+  detail::require(std::isfinite(true_ratio) && true_ratio > 0.0,
+                  "variance_verdict_probabilities: ratio must be > 0");
+  detail::require(band.lo >= 0.0 && band.lo < band.hi,
+                  "variance_verdict_probabilities: band must satisfy 0 <= lo < hi");
   detail::require_level(alpha, "variance_verdict_probabilities: alpha must lie in (0, 1)");
   const detail::ChiSquared chi(dof);
   const double q_lo = boost::math::quantile(chi, alpha / 2.0);
   const double q_hi = boost::math::quantile(boost::math::complement(chi, alpha / 2.0));
   VerdictProbabilities p;
-  p.holds = std::max(0.0, chi_cdf(chi, band.hi * q_lo / true_ratio) - chi_cdf(chi, band.lo * q_hi / true_ratio));
-  p.violated = chi_cdf(chi, band.lo * q_lo / true_ratio) + chi_survival(chi, band.hi * q_hi / true_ratio);
+  p.holds = std::max(
+      0.0, chi_cdf(chi, band.hi * q_lo / true_ratio) - chi_cdf(chi, band.lo * q_hi / true_ratio));
+  p.violated =
+      chi_cdf(chi, band.lo * q_lo / true_ratio) + chi_survival(chi, band.hi * q_hi / true_ratio);
   p.violated = std::min(1.0, p.violated);
   p.inconclusive = std::max(0.0, 1.0 - p.holds - p.violated);
   return p;
 }
 
-std::size_t variance_check_dof(double true_ratio, const ToleranceBand& band, double alpha, double beta,
-                               std::size_t max_dof) {
+std::size_t variance_check_dof(double true_ratio, const ToleranceBand& band, double alpha,
+                               double beta, std::size_t max_dof) {
   detail::require(true_ratio != band.lo && true_ratio != band.hi,
                   "variance_check_dof: the true ratio must not lie on the band boundary");
   detail::require_level(beta, "variance_check_dof: beta must lie in (0, 1)");
   const bool inside = band.lo < true_ratio && true_ratio < band.hi;
   const double target = 1.0 - beta;
   const auto enough = [&](std::size_t dof) {
-    return correct_verdict_probability(static_cast<double>(dof), true_ratio, band, alpha, inside) >= target;
+    return correct_verdict_probability(static_cast<double>(dof), true_ratio, band, alpha, inside) >=
+           target;
   };
   if (enough(1)) return 1;
   std::size_t bad = 1;
   std::size_t good = 2;
   while (!enough(good)) {
     bad = good;
-    detail::require(good <= max_dof / 2, "variance_check_dof: more than max_dof degrees of freedom needed");
+    detail::require(good <= max_dof / 2,
+                    "variance_check_dof: more than max_dof degrees of freedom needed");
     good *= 2;
   }
   while (good - bad > 1) {  // invariant: !enough(bad), enough(good)
@@ -79,8 +87,10 @@ std::size_t variance_check_dof(double true_ratio, const ToleranceBand& band, dou
 
 double proportion_holds_probability(std::size_t trials, double true_p, double delta, double alpha) {
   detail::require(trials >= 1, "proportion_holds_probability: trials must be >= 1");
-  detail::require(true_p >= 0.0 && true_p <= 1.0, "proportion_holds_probability: p must lie in [0, 1]");
-  detail::require(delta > 0.0 && delta < 1.0, "proportion_holds_probability: delta must lie in (0, 1)");
+  detail::require(true_p >= 0.0 && true_p <= 1.0,
+                  "proportion_holds_probability: p must lie in [0, 1]");
+  detail::require(delta > 0.0 && delta < 1.0,
+                  "proportion_holds_probability: delta must lie in (0, 1)");
   detail::require_level(alpha, "proportion_holds_probability: alpha must lie in (0, 1)");
   const auto n = static_cast<double>(trials);
   // Largest x with upper(x) ≤ δ (the upper bound increases with x): bisection on x.
@@ -94,7 +104,8 @@ double proportion_holds_probability(std::size_t trials, double true_p, double de
   return boost::math::cdf(detail::Binomial(n, true_p), good);
 }
 
-std::size_t proportion_check_trials(double true_p, double delta, double alpha, double beta, std::size_t max_trials) {
+std::size_t proportion_check_trials(double true_p, double delta, double alpha, double beta,
+                                    std::size_t max_trials) {
   detail::require(true_p >= 0.0 && true_p < delta && delta < 1.0,
                   "proportion_check_trials: need 0 <= p < delta < 1");
   detail::require_level(alpha, "proportion_check_trials: alpha must lie in (0, 1)");

@@ -17,9 +17,10 @@ struct VerdictProbabilities {
 
 /// Verdict distribution of decide(chi_squared_scale_interval(T, dof, 1 − α), band) when
 /// T ~ ρ·χ²_dof (ρ the true ratio, e.g. σ²/σ₀², gain). With q_p = χ²_{dof,p}:
-/// P(holds) = F(hi·q_{α/2}/ρ) − F(lo·q_{1−α/2}/ρ), P(violated) = F(lo·q_{α/2}/ρ) + 1 − F(hi·q_{1−α/2}/ρ).
-VerdictProbabilities variance_verdict_probabilities(double dof, double true_ratio, const ToleranceBand& band,
-                                                    double alpha);
+/// P(holds) = F(hi·q_{α/2}/ρ) − F(lo·q_{1−α/2}/ρ), P(violated) = F(lo·q_{α/2}/ρ) + 1 −
+/// F(hi·q_{1−α/2}/ρ).
+VerdictProbabilities variance_verdict_probabilities(double dof, double true_ratio,
+                                                    const ToleranceBand& band, double alpha);
 
 /// Degrees of freedom (= samples for second_moment_interval, units for a layer gain; add 1 for
 /// variance_interval) a χ² check needs so that the correct verdict (holds if ρ is strictly
@@ -28,8 +29,8 @@ VerdictProbabilities variance_verdict_probabilities(double dof, double true_rati
 /// P(correct; r − 1) < 1 − β (r is the smallest such dof when the power is monotone in dof,
 /// which holds for the χ² family in practice). Throws std::invalid_argument if ρ is on the band
 /// boundary, α, β ∉ (0, 1), or more than `max_dof` would be needed.
-std::size_t variance_check_dof(double true_ratio, const ToleranceBand& band, double alpha, double beta,
-                               std::size_t max_dof = 1'000'000'000);
+std::size_t variance_check_dof(double true_ratio, const ToleranceBand& band, double alpha,
+                               double beta, std::size_t max_dof = 1'000'000'000);
 
 /// P(the two-sided level 1 − α Clopper–Pearson upper bound from X ~ Binomial(trials, p) is
 /// ≤ δ), i.e. the probability that a claim "p ≤ δ" is verdicted holds with band [0, δ].

@@ -17,16 +17,15 @@ Verdict decide(const ConfidenceInterval& ci, const ToleranceBand& band) {
   return Verdict::inconclusive;
 }
 
-Verdict combine(Verdict a, Verdict b) { return std::max(a, b); }
+Verdict combine(Verdict a, Verdict b) {
+  return std::max(a, b);
+}
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::holds:
-      return "holds";
-    case Verdict::violated:
-      return "violated";
-    case Verdict::inconclusive:
-      return "inconclusive";
+    case Verdict::holds: return "holds";
+    case Verdict::violated: return "violated";
+    case Verdict::inconclusive: return "inconclusive";
   }
   return "inconclusive";
 }

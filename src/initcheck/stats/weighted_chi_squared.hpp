@@ -22,7 +22,8 @@ struct WeightedChiSquared {
 
 /// weights.size() == dofs.size() ≥ 1, w_i ≥ 0 (at least one > 0), k_i > 0; otherwise throws
 /// std::invalid_argument.
-WeightedChiSquared weighted_chi_squared(std::span<const double> weights, std::span<const double> dofs);
+WeightedChiSquared weighted_chi_squared(std::span<const double> weights,
+                                        std::span<const double> dofs);
 
 /// Approximate p-quantile of Q: c·χ²_{ν, p}.
 double weighted_chi_squared_quantile(const WeightedChiSquared& q, double p);

@@ -1,11 +1,10 @@
 #include "initcheck/sweep/results_json.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/core/error.hpp"
@@ -33,63 +32,55 @@ ojson encode_doubles(const std::vector<double>& xs) {
 }
 
 ojson encode_request(const claims::CheckRequest& r) {
-  return ojson{{"init", r.init},
-              {"activation", r.activation},
-              {"arch", r.arch},
-              {"depth", r.depth},
-              {"width", r.width},
-              {"widths", r.widths},
-              {"batch", r.batch},
-              {"kernel", r.kernel},
-              {"spatial", r.spatial},
-              {"branch_scale", r.branch_scale},
-              {"norm", r.norm},
-              {"precision", r.precision},
-              {"input", r.input},
-              {"tolerance", encode_double(r.tolerance)},
-              {"claims", r.claims},
-              {"seed", r.seed}};
+  return ojson{{"init", r.init},       {"activation", r.activation},
+               {"arch", r.arch},       {"depth", r.depth},
+               {"width", r.width},     {"widths", r.widths},
+               {"batch", r.batch},     {"kernel", r.kernel},
+               {"spatial", r.spatial}, {"branch_scale", r.branch_scale},
+               {"norm", r.norm},       {"precision", r.precision},
+               {"input", r.input},     {"tolerance", encode_double(r.tolerance)},
+               {"claims", r.claims},   {"seed", r.seed}};
 }
 
 ojson encode_claim(const claims::ClaimResult& c) {
   return ojson{{"id", std::string(claims::claim_name(c.id))},
-              {"applicable", c.applicable},
-              {"not_applicable_reason", c.not_applicable_reason},
-              {"verdict", std::string(stats::to_string(c.verdict))},
-              {"quantity", c.quantity},
-              {"measured", encode_double(c.measured)},
-              {"ci",
-               {{"lower", encode_double(c.ci.lower)},
-                {"upper", encode_double(c.ci.upper)},
-                {"estimate", encode_double(c.ci.estimate)},
-                {"level", encode_double(c.ci.level)},
-                {"n", c.ci.n}}},
-              {"predicted", encode_double(c.predicted)},
-              {"band", {{"lo", encode_double(c.band.lo)}, {"hi", encode_double(c.band.hi)}}},
-              {"layer", c.layer},
-              {"severity", encode_double(c.severity)},
-              {"advice", c.advice}};
+               {"applicable", c.applicable},
+               {"not_applicable_reason", c.not_applicable_reason},
+               {"verdict", std::string(stats::to_string(c.verdict))},
+               {"quantity", c.quantity},
+               {"measured", encode_double(c.measured)},
+               {"ci",
+                {{"lower", encode_double(c.ci.lower)},
+                 {"upper", encode_double(c.ci.upper)},
+                 {"estimate", encode_double(c.ci.estimate)},
+                 {"level", encode_double(c.ci.level)},
+                 {"n", c.ci.n}}},
+               {"predicted", encode_double(c.predicted)},
+               {"band", {{"lo", encode_double(c.band.lo)}, {"hi", encode_double(c.band.hi)}}},
+               {"layer", c.layer},
+               {"severity", encode_double(c.severity)},
+               {"advice", c.advice}};
 }
 
 ojson encode_curves(const claims::LayerCurves& c) {
   return ojson{{"forward_std", encode_doubles(c.forward_std)},
-              {"predicted_forward_std", encode_doubles(c.predicted_forward_std)},
-              {"gradient_std", encode_doubles(c.gradient_std)},
-              {"predicted_gradient_std", encode_doubles(c.predicted_gradient_std)},
-              {"flushed_fraction", encode_doubles(c.flushed_fraction)},
-              {"subnormal_fraction", encode_doubles(c.subnormal_fraction)},
-              {"overflow_fraction", encode_doubles(c.overflow_fraction)},
-              {"drift_lower", encode_doubles(c.drift_lower)},
-              {"drift_upper", encode_doubles(c.drift_upper)},
-              {"predicted_drift_lower", encode_doubles(c.predicted_drift_lower)},
-              {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)}};
+               {"predicted_forward_std", encode_doubles(c.predicted_forward_std)},
+               {"gradient_std", encode_doubles(c.gradient_std)},
+               {"predicted_gradient_std", encode_doubles(c.predicted_gradient_std)},
+               {"flushed_fraction", encode_doubles(c.flushed_fraction)},
+               {"subnormal_fraction", encode_doubles(c.subnormal_fraction)},
+               {"overflow_fraction", encode_doubles(c.overflow_fraction)},
+               {"drift_lower", encode_doubles(c.drift_lower)},
+               {"drift_upper", encode_doubles(c.drift_upper)},
+               {"predicted_drift_lower", encode_doubles(c.predicted_drift_lower)},
+               {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)}};
 }
 
 ojson encode_info(const SweepInfo& info) {
   return ojson{{"file", info.file},
-              {"seed", info.seed},
-              {"cells", info.cells},
-              {"fingerprint", info.fingerprint}};
+               {"seed", info.seed},
+               {"cells", info.cells},
+               {"fingerprint", info.fingerprint}};
 }
 
 // ---------------------------------------------------------------- decoding
@@ -97,7 +88,8 @@ ojson encode_info(const SweepInfo& info) {
 /// Reads typed values out of one line, naming `source:line` and the key path on errors.
 class Reader {
  public:
-  Reader(const std::string& source, std::size_t line) : where_(source + ":" + std::to_string(line)) {}
+  Reader(const std::string& source, std::size_t line)
+      : where_(source + ":" + std::to_string(line)) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& message) const {
     throw InputError(where_ + ": key '" + key + "' " + message);
@@ -159,7 +151,8 @@ class Reader {
     return number_value(at(obj, key, path), join(path, key));
   }
 
-  std::vector<double> numbers(const json& obj, const std::string& key, const std::string& path) const {
+  std::vector<double> numbers(const json& obj, const std::string& key,
+                              const std::string& path) const {
     const json& v = at(obj, key, path);
     if (!v.is_array()) fail(join(path, key), "must be a list of numbers");
     std::vector<double> out;
@@ -169,7 +162,8 @@ class Reader {
   }
 
   template <typename Int>
-  std::vector<Int> integers(const json& obj, const std::string& key, const std::string& path) const {
+  std::vector<Int> integers(const json& obj, const std::string& key,
+                            const std::string& path) const {
     const json& v = at(obj, key, path);
     if (!v.is_array()) fail(join(path, key), "must be a list of integers");
     std::vector<Int> out;
@@ -177,7 +171,8 @@ class Reader {
     return out;
   }
 
-  std::vector<std::string> strings(const json& obj, const std::string& key, const std::string& path) const {
+  std::vector<std::string> strings(const json& obj, const std::string& key,
+                                   const std::string& path) const {
     const json& v = at(obj, key, path);
     if (!v.is_array()) fail(join(path, key), "must be a list of strings");
     std::vector<std::string> out;
@@ -199,7 +194,8 @@ class Reader {
 };
 
 stats::Verdict parse_verdict(const Reader& r, const std::string& text) {
-  for (stats::Verdict v : {stats::Verdict::holds, stats::Verdict::inconclusive, stats::Verdict::violated}) {
+  for (stats::Verdict v :
+       {stats::Verdict::holds, stats::Verdict::inconclusive, stats::Verdict::violated}) {
     if (stats::to_string(v) == text) return v;
   }
   r.fail("verdict", "must be holds, inconclusive or violated (got '" + text + "')");
@@ -294,11 +290,11 @@ std::string describe(const SweepInfo& info) {
 
 std::string cell_to_json(const SweepInfo& info, const CellResult& cell) {
   ojson j{{"format", kResultsFormat},
-         {"sweep", encode_info(info)},
-         {"index", cell.index},
-         {"block", cell.block},
-         {"request", encode_request(cell.request)},
-         {"command", claims::reproduce_command(cell.request)}};
+          {"sweep", encode_info(info)},
+          {"index", cell.index},
+          {"block", cell.block},
+          {"request", encode_request(cell.request)},
+          {"command", claims::reproduce_command(cell.request)}};
   if (!cell.ok()) j["error"] = cell.error;
   j["overall"] = std::string(stats::to_string(cell.result.overall));
   ojson claim_list = ojson::array();
@@ -330,7 +326,8 @@ SweepResults parse_results_jsonl(std::istream& in, const std::string& source) {
     }
     if (!line.is_object()) throw InputError(r.where() + ": not a JSON object");
     if (r.str(line, "format") != kResultsFormat) {
-      r.fail("format", std::string("must be \"") + kResultsFormat + "\" (not an initcheck results file?)");
+      r.fail("format",
+             std::string("must be \"") + kResultsFormat + "\" (not an initcheck results file?)");
     }
     const SweepInfo info = decode_info(r, line);
     if (first) {

@@ -100,7 +100,8 @@ SweepResults run_sweep(const SweepSpec& spec, const SweepInfo& info, const Check
   results.cells.resize(indices.size());
   std::vector<std::exception_ptr> failures(indices.size());
 
-  int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
+  int jobs =
+      options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
   jobs = std::clamp(jobs, 1, std::max(1, static_cast<int>(indices.size())));
 
   ProgressBar progress(options.progress, indices.size());

@@ -15,10 +15,10 @@ namespace initcheck::sweep {
 /// Identifies the sweep a result row belongs to; every row of one run carries the same value,
 /// so shards of different sweeps (or seeds) are never merged.
 struct SweepInfo {
-  std::string file;          ///< the sweep file as given on the command line
-  std::uint64_t seed = 1;    ///< master seed
-  std::size_t cells = 0;     ///< number of cells of the whole sweep (all shards)
-  std::string fingerprint;   ///< hash of every cell's block and command (16 hex digits)
+  std::string file;         ///< the sweep file as given on the command line
+  std::uint64_t seed = 1;   ///< master seed
+  std::size_t cells = 0;    ///< number of cells of the whole sweep (all shards)
+  std::string fingerprint;  ///< hash of every cell's block and command (16 hex digits)
 
   friend bool operator==(const SweepInfo&, const SweepInfo&) = default;
 };
@@ -26,10 +26,10 @@ struct SweepInfo {
 /// One cell's outcome. Exactly one of `error` (the configuration is invalid) and `result`
 /// is meaningful.
 struct CellResult {
-  std::size_t index = 0;            ///< 0-based position of the cell in the sweep
+  std::size_t index = 0;  ///< 0-based position of the cell in the sweep
   std::string block;
-  claims::CheckRequest request;     ///< request.seed is the cell's seed
-  std::string error;                ///< InputError message; empty when the check ran
+  claims::CheckRequest request;  ///< request.seed is the cell's seed
+  std::string error;             ///< InputError message; empty when the check ran
   claims::CheckResult result;
 
   [[nodiscard]] bool ok() const { return error.empty(); }

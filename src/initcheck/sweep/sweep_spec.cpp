@@ -18,8 +18,8 @@ namespace {
 using claims::CheckRequest;
 
 const std::vector<std::string> kGridKeys = {
-    "init",    "activation", "arch",         "depth", "width",     "widths", "batch",
-    "kernel",  "spatial",    "branch_scale", "norm",  "precision", "input",  "tolerance"};
+    "init",   "activation", "arch",         "depth", "width",     "widths", "batch",
+    "kernel", "spatial",    "branch_scale", "norm",  "precision", "input",  "tolerance"};
 const std::set<std::string> kBlockKeys = [] {
   std::set<std::string> keys(kGridKeys.begin(), kGridKeys.end());
   keys.insert("claims");
@@ -56,24 +56,39 @@ class Parser {
 
   /// Applies one grid value to a request.
   void apply(CheckRequest& r, const std::string& key, const YAML::Node& v) const {
-    if (key == "init") r.init = scalar<std::string>(v, key, "an init spec string");
-    else if (key == "activation") r.activation = scalar<std::string>(v, key, "an activation name");
-    else if (key == "arch") r.arch = scalar<std::string>(v, key, "mlp, conv or resnet");
-    else if (key == "depth") r.depth = scalar<int>(v, key, "an integer");
-    else if (key == "width") r.width = scalar<std::int64_t>(v, key, "an integer");
-    else if (key == "widths") r.widths = int_list(v, key);
-    else if (key == "batch") r.batch = scalar<std::int64_t>(v, key, "an integer");
-    else if (key == "kernel") r.kernel = scalar<int>(v, key, "an integer");
-    else if (key == "spatial") r.spatial = scalar<int>(v, key, "an integer");
-    else if (key == "branch_scale") r.branch_scale = scalar<std::string>(v, key, "an expression");
-    else if (key == "norm") r.norm = scalar<std::string>(v, key, "none, batchnorm or layernorm");
-    else if (key == "precision") r.precision = scalar<std::string>(v, key, "fp32, bf16 or fp16");
-    else if (key == "input") r.input = scalar<std::string>(v, key, "an input kind");
-    else if (key == "tolerance") r.tolerance = scalar<double>(v, key, "a number");
+    if (key == "init")
+      r.init = scalar<std::string>(v, key, "an init spec string");
+    else if (key == "activation")
+      r.activation = scalar<std::string>(v, key, "an activation name");
+    else if (key == "arch")
+      r.arch = scalar<std::string>(v, key, "mlp, conv or resnet");
+    else if (key == "depth")
+      r.depth = scalar<int>(v, key, "an integer");
+    else if (key == "width")
+      r.width = scalar<std::int64_t>(v, key, "an integer");
+    else if (key == "widths")
+      r.widths = int_list(v, key);
+    else if (key == "batch")
+      r.batch = scalar<std::int64_t>(v, key, "an integer");
+    else if (key == "kernel")
+      r.kernel = scalar<int>(v, key, "an integer");
+    else if (key == "spatial")
+      r.spatial = scalar<int>(v, key, "an integer");
+    else if (key == "branch_scale")
+      r.branch_scale = scalar<std::string>(v, key, "an expression");
+    else if (key == "norm")
+      r.norm = scalar<std::string>(v, key, "none, batchnorm or layernorm");
+    else if (key == "precision")
+      r.precision = scalar<std::string>(v, key, "fp32, bf16 or fp16");
+    else if (key == "input")
+      r.input = scalar<std::string>(v, key, "an input kind");
+    else if (key == "tolerance")
+      r.tolerance = scalar<double>(v, key, "a number");
   }
 
   std::vector<std::int64_t> int_list(const YAML::Node& v, const std::string& key) const {
-    if (!v.IsSequence() || v.size() == 0) fail(v, "key '" + key + "' must be a non-empty list of integers");
+    if (!v.IsSequence() || v.size() == 0)
+      fail(v, "key '" + key + "' must be a non-empty list of integers");
     std::vector<std::int64_t> out;
     for (const YAML::Node& item : v) out.push_back(scalar<std::int64_t>(item, key, "an integer"));
     return out;
@@ -108,16 +123,19 @@ class Parser {
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (key != "seed" && key != "defaults" && key != "blocks") {
-        fail(kv.first, "unknown top-level key '" + key + "'; expected one of: seed, defaults, blocks");
+        fail(kv.first,
+             "unknown top-level key '" + key + "'; expected one of: seed, defaults, blocks");
       }
     }
     SweepSpec spec;
-    if (root["seed"]) spec.seed = scalar<std::uint64_t>(root["seed"], "seed", "a non-negative integer");
+    if (root["seed"])
+      spec.seed = scalar<std::uint64_t>(root["seed"], "seed", "a non-negative integer");
     const YAML::Node defaults = root["defaults"];
     if (defaults) check_keys(defaults, "defaults");
     const YAML::Node blocks = root["blocks"];
     if (!blocks) fail(root, "missing key 'blocks'");
-    if (!blocks.IsSequence() || blocks.size() == 0) fail(blocks, "'blocks' must be a non-empty list");
+    if (!blocks.IsSequence() || blocks.size() == 0)
+      fail(blocks, "'blocks' must be a non-empty list");
 
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       const YAML::Node block = blocks[b];
@@ -136,7 +154,8 @@ class Parser {
       if (merged.count("claims") != 0U) {
         const YAML::Node c = merged["claims"];
         if (c.IsSequence()) {
-          for (const YAML::Node& item : c) base.claims.push_back(scalar<std::string>(item, "claims", "a claim id"));
+          for (const YAML::Node& item : c)
+            base.claims.push_back(scalar<std::string>(item, "claims", "a claim id"));
         } else {
           base.claims.push_back(scalar<std::string>(c, "claims", "a claim id or a list of them"));
         }
@@ -191,7 +210,8 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source) {
   try {
     root = YAML::Load(in);
   } catch (const YAML::ParserException& e) {
-    throw InputError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+    throw InputError(source + ":" + std::to_string(e.mark.line + 1) +
+                     ": YAML syntax error: " + e.msg);
   }
   return Parser(source).parse(root);
 }

@@ -27,8 +27,8 @@ namespace initcheck::sweep {
 
 /// One configuration of the sweep, with the block it came from.
 struct SweepCell {
-  std::string block;              ///< the block's name (or "block N")
-  claims::CheckRequest request;   ///< request.seed is already the cell's own seed
+  std::string block;             ///< the block's name (or "block N")
+  claims::CheckRequest request;  ///< request.seed is already the cell's own seed
 };
 
 struct SweepSpec {

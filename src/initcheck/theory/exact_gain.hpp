@@ -22,13 +22,13 @@ std::optional<double> torch_gain(const nn::Activation& act);
 /// One activation's gains side by side.
 struct GainReport {
   nn::Activation activation;
-  double bias_variance = 0.0;      ///< σ_b² the fixed-point gain was computed for
-  double second_moment = 0.0;      ///< E[φ(Z)²]
-  double exact_gain = 0.0;         ///< fixed_point_gain(act, σ_b²) (= 1/√E[φ²] without bias)
-  double slope = 0.0;              ///< q-map slope at q* = 1 with σ_w = exact_gain
-  double chi1 = 0.0;               ///< σ_w²E[φ′(Z)²] at q = 1 with σ_w = exact_gain
-  std::optional<double> torch;     ///< PyTorch's calculate_gain
-  std::optional<double> ratio;     ///< exact_gain / torch
+  double bias_variance = 0.0;   ///< σ_b² the fixed-point gain was computed for
+  double second_moment = 0.0;   ///< E[φ(Z)²]
+  double exact_gain = 0.0;      ///< fixed_point_gain(act, σ_b²) (= 1/√E[φ²] without bias)
+  double slope = 0.0;           ///< q-map slope at q* = 1 with σ_w = exact_gain
+  double chi1 = 0.0;            ///< σ_w²E[φ′(Z)²] at q = 1 with σ_w = exact_gain
+  std::optional<double> torch;  ///< PyTorch's calculate_gain
+  std::optional<double> ratio;  ///< exact_gain / torch
   std::optional<double> torch_q_star;  ///< q* reached from q = 1 with σ_w = torch gain
   std::optional<double> torch_slope;   ///< q-map slope at that q*
 };

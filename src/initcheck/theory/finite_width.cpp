@@ -23,7 +23,9 @@ double negative_slope(const nn::Activation& act) {
   }
 }
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+}
 
 }  // namespace
 
@@ -61,8 +63,8 @@ FiniteWidthPrediction predict_finite_width(std::span<const std::int64_t> widths,
     const auto n_in = static_cast<double>(widths[l - 1]);
     const auto n_out = static_cast<double>(widths[l]);
     const double excess = kurtosis[l - 1] - 3.0;
-    const double a_next = a_prev * (1.0 + (3.0 * r4 - 1.0) / n_out) +
-                          r4 * excess * b_prev / (n_out * n_in);
+    const double a_next =
+        a_prev * (1.0 + (3.0 * r4 - 1.0) / n_out) + r4 * excess * b_prev / (n_out * n_in);
     const double b_next = r4 * (3.0 * a_prev + excess * b_prev / n_in);
     p.moment_ratio.push_back(a_next);
     p.mean_gain *= c2 * weight_variance[l - 1] * n_in;
@@ -105,8 +107,7 @@ FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config) 
     const double s4 = (std::pow(r, 4) - std::pow(r, -4)) / (8.0 * log_r);
     input_kurtosis = 3.0 * s4 / (s2 * s2);
   }
-  return predict_finite_width(config.widths, config.activation, variance, kurtosis,
-                              input_kurtosis);
+  return predict_finite_width(config.widths, config.activation, variance, kurtosis, input_kurtosis);
 }
 
 double drift_probability(double log_variance, double mean_gain, double tolerance_k) {

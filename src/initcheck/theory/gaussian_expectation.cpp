@@ -115,8 +115,8 @@ double correlated_product_expectation(const ScalarFunction& f, const ScalarFunct
   const auto outer = [&](double u1) -> double {
     const double fu = f(u1);
     if (fu == 0.0) return 0.0;
-    return fu * expectation_with_tolerance(g, rho * s2 * u1 / s1, cond_variance, g_kinks,
-                                           k2dTolerance);
+    return fu *
+           expectation_with_tolerance(g, rho * s2 * u1 / s1, cond_variance, g_kinks, k2dTolerance);
   };
   // The conditional expectation of g is (nearly) kinked where its mean crosses a kink of g.
   std::vector<double> outer_kinks(f_kinks.begin(), f_kinks.end());
@@ -175,12 +175,10 @@ double truncated_normal_variance_by_quadrature(double cut) {
     throw std::invalid_argument("truncated_normal_variance_by_quadrature: cut must be > 0");
   }
   const double cuts[] = {-cut, cut};
-  const double mass =
-      gaussian_expectation([cut](double z) { return std::abs(z) <= cut ? 1.0 : 0.0; }, 0.0, 1.0,
-                           cuts);
-  const double second =
-      gaussian_expectation([cut](double z) { return std::abs(z) <= cut ? z * z : 0.0; }, 0.0,
-                           1.0, cuts);
+  const double mass = gaussian_expectation(
+      [cut](double z) { return std::abs(z) <= cut ? 1.0 : 0.0; }, 0.0, 1.0, cuts);
+  const double second = gaussian_expectation(
+      [cut](double z) { return std::abs(z) <= cut ? z * z : 0.0; }, 0.0, 1.0, cuts);
   return second / mass;
 }
 

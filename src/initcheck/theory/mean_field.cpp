@@ -43,7 +43,9 @@ void check_q(double q) {
 
 /// Split points for the quadratures: 0 for every activation (a true kink for relu-like φ, and
 /// where smooth φ such as gelu bend sharply when q is large; harmless otherwise).
-std::vector<double> kinks(const nn::Activation& /*act*/) { return {0.0}; }
+std::vector<double> kinks(const nn::Activation& /*act*/) {
+  return {0.0};
+}
 
 /// Slope of the c-map at c = 1 for pre-activations of length q: χ₁(q)·q/q-map(q) (= χ₁ when q
 /// is the fixed point).
@@ -71,7 +73,9 @@ double finite_limit_q(const QFixedPoint& fp, double q0) {
 
 }  // namespace
 
-bool QFixedPoint::finite() const { return std::isfinite(q_star) && q_star > 0.0; }
+bool QFixedPoint::finite() const {
+  return std::isfinite(q_star) && q_star > 0.0;
+}
 
 double q_map(const nn::Activation& act, const MeanFieldParams& p, double q) {
   check_params(p);
@@ -220,8 +224,8 @@ PhaseReport analyze_phase(const nn::Activation& act, const MeanFieldParams& p, d
   }
   r.c_star = c_fixed_point(act, p, q);
   const double next_q = q_map(act, p, q);
-  r.chi_c = r.c_star == 1.0 ? c_map_slope_at_one(act, p, q)
-                            : chi_c(act, p, q, r.c_star) * q / next_q;
+  r.chi_c =
+      r.c_star == 1.0 ? c_map_slope_at_one(act, p, q) : chi_c(act, p, q, r.c_star) * q / next_q;
   const auto depth_scale = [](double slope) {
     if (slope >= 1.0) return kInf;
     if (slope <= 0.0) return 0.0;

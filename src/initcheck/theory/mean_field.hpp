@@ -62,8 +62,8 @@ struct PhaseReport {
   double chi1 = 0.0;     ///< σ_w²E[φ′(√q* Z)²]
   double c_star = 1.0;   ///< stable c-map fixed point
   double chi_c = 0.0;    ///< c-map slope at c* (= σ_w²E[φ′(u₁)φ′(u₂)] at a finite q*)
-  double xi_q = 0.0;     ///< −1/log(q_slope): depth over which q approaches q* (inf if slope ≥ 1)
-  double xi_c = 0.0;     ///< −1/log(χ_c): depth over which correlations approach c* (inf at χ_c ≥ 1)
+  double xi_q = 0.0;  ///< −1/log(q_slope): depth over which q approaches q* (inf if slope ≥ 1)
+  double xi_c = 0.0;  ///< −1/log(χ_c): depth over which correlations approach c* (inf at χ_c ≥ 1)
 };
 
 /// Phase and depth scales (Schoenholz et al. 2017, eqs. 4–9). Critical when |χ₁ − 1| ≤

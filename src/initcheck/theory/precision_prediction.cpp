@@ -75,8 +75,7 @@ FormatThresholds format_thresholds(precision::Format format) {
   return t;
 }
 
-EventProbabilities gaussian_event_probabilities(precision::Format format, double mean,
-                                                double std) {
+EventProbabilities gaussian_event_probabilities(precision::Format format, double mean, double std) {
   if (!(std > 0.0) || !std::isfinite(std) || !std::isfinite(mean)) {
     throw std::invalid_argument("gaussian_event_probabilities: need finite mean and std > 0");
   }

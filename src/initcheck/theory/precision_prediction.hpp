@@ -18,9 +18,9 @@ namespace initcheck::theory {
 
 /// The |x| thresholds of one format (see the header comment).
 struct FormatThresholds {
-  double flush = 0.0;           ///< |x| ≤ flush rounds to 0
-  double subnormal_below = 0.0; ///< flush < |x| < subnormal_below rounds to a subnormal
-  double overflow = 0.0;        ///< |x| ≥ overflow rounds to ±inf
+  double flush = 0.0;            ///< |x| ≤ flush rounds to 0
+  double subnormal_below = 0.0;  ///< flush < |x| < subnormal_below rounds to a subnormal
+  double overflow = 0.0;         ///< |x| ≥ overflow rounds to ±inf
   double min_subnormal = 0.0;
   double min_normal = 0.0;
   double max_finite = 0.0;

@@ -19,7 +19,9 @@ struct Map {
   std::vector<double> second;
 
   Map(int h, int w, double m, double s)
-      : height(h), width(w), mean(static_cast<std::size_t>(h) * w, m),
+      : height(h),
+        width(w),
+        mean(static_cast<std::size_t>(h) * w, m),
         second(static_cast<std::size_t>(h) * w, s) {}
   [[nodiscard]] std::size_t size() const { return mean.size(); }
 };
@@ -118,8 +120,8 @@ struct LayerResult {
 LayerResult forward_layer(const engine::NetworkConfig& config, const FanInfo& fan,
                           const Geometry& geo, const Map& in, bool activated, MomentCache& cache) {
   const init::WeightLaw w = config.init->weight_law(fan);
-  const init::WeightLaw b = config.init->has_bias() ? config.init->bias_law(fan)
-                                                    : init::WeightLaw{0.0, 0.0, 3.0};
+  const init::WeightLaw b =
+      config.init->has_bias() ? config.init->bias_law(fan) : init::WeightLaw{0.0, 0.0, 3.0};
   const std::size_t out_size = static_cast<std::size_t>(geo.out_height()) * geo.out_width();
   std::vector<double> sum_mean(out_size, 0.0);
   std::vector<double> sum_second(out_size, 0.0);
@@ -250,8 +252,10 @@ FanInfo layer_fan(const engine::NetworkConfig& config, int index) {
     case engine::Architecture::conv:
       return FanInfo{config.widths.at(static_cast<std::size_t>(index)),
                      config.widths.at(static_cast<std::size_t>(index) + 1),
-                     static_cast<std::int64_t>(config.kernel) * config.kernel, config.groups,
-                     index, depth};
+                     static_cast<std::int64_t>(config.kernel) * config.kernel,
+                     config.groups,
+                     index,
+                     depth};
     case engine::Architecture::resnet:
       return dense_fan(config.widths.at(0), config.widths.at(0), index,
                        depth * config.block_layers);
@@ -291,8 +295,8 @@ PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
       bp.index = blk;
       bp.branch_second_moment = h.second[0];
       const double previous = stream.second[0];
-      stream.second[0] = previous + alpha2 * h.second[0] +
-                         2.0 * config.branch_scale * stream.mean[0] * h.mean[0];
+      stream.second[0] =
+          previous + alpha2 * h.second[0] + 2.0 * config.branch_scale * stream.mean[0] * h.mean[0];
       stream.mean[0] += config.branch_scale * h.mean[0];
       bp.stream_second_moment = stream.second[0];
       bp.stream_mean = stream.mean[0];

@@ -38,7 +38,7 @@ struct LayerPrediction {
   std::int64_t fan_in = 0;
   double weight_variance = 0.0;  ///< Var(W) from the scheme's weight_law
   double weight_mean = 0.0;
-  double bias_variance = 0.0;    ///< Var(b) (0 without bias)
+  double bias_variance = 0.0;  ///< Var(b) (0 without bias)
 
   double input_second_moment = 0.0;  ///< E[h_in²]
   double pre_mean = 0.0;             ///< E[z]
@@ -48,10 +48,10 @@ struct LayerPrediction {
   double post_second_moment = 0.0;   ///< E[h²]
   double gain = 0.0;                 ///< g_l = post_second_moment / input_second_moment
 
-  double grad_post_sq = 0.0;    ///< E[(∂L/∂h)²]
-  double grad_pre_sq = 0.0;     ///< E[(∂L/∂z)²]
-  double grad_input_sq = 0.0;   ///< E[(∂L/∂h_in)²] through W only
-  double backward_gain = 0.0;   ///< grad_input_sq / grad_post_sq
+  double grad_post_sq = 0.0;   ///< E[(∂L/∂h)²]
+  double grad_pre_sq = 0.0;    ///< E[(∂L/∂z)²]
+  double grad_input_sq = 0.0;  ///< E[(∂L/∂h_in)²] through W only
+  double backward_gain = 0.0;  ///< grad_input_sq / grad_post_sq
 };
 
 /// Prediction for one residual block.
@@ -60,9 +60,9 @@ struct BlockPrediction {
   double branch_second_moment = 0.0;  ///< E[F(x)²]
   double stream_second_moment = 0.0;  ///< E[x_b²]
   double stream_mean = 0.0;
-  double gain = 0.0;                  ///< E[x_b²]/E[x_{b−1}²] = 1 + α²·E[F²]/E[x_{b−1}²]
-  double grad_stream_sq = 0.0;        ///< E[(∂L/∂x_b)²]
-  double backward_gain = 0.0;         ///< E[(∂L/∂x_{b−1})²]/E[(∂L/∂x_b)²]
+  double gain = 0.0;            ///< E[x_b²]/E[x_{b−1}²] = 1 + α²·E[F²]/E[x_{b−1}²]
+  double grad_stream_sq = 0.0;  ///< E[(∂L/∂x_b)²]
+  double backward_gain = 0.0;   ///< E[(∂L/∂x_{b−1})²]/E[(∂L/∂x_b)²]
 };
 
 /// The predicted trajectory of one configuration.

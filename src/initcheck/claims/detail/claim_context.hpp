@@ -22,7 +22,7 @@ struct ClaimContext {
   std::span<const engine::Trace> traces;  ///< iid network replicates (forward + backward)
   /// Replicates for `drift`: `traces` plus extra forward-only networks (see SamplePlan).
   std::span<const engine::Trace> drift_traces;
-  const std::optional<theory::PredictedTrajectory>& trajectory;  ///< mean-field oracle
+  const std::optional<theory::PredictedTrajectory>& trajectory;      ///< mean-field oracle
   const std::optional<theory::FiniteWidthPrediction>& finite_width;  ///< Hanin–Rolnick
   double alpha = 1e-7;  ///< this claim's share of the configuration's error budget
 };
@@ -65,12 +65,14 @@ ClaimResult check_gradient(const ClaimContext&);
 int depth_units(const engine::NetworkConfig& config);
 /// Per-unit second moment of the activations entering depth unit l+1, l = 0..D (index 0 = the
 /// network input; l ≥ 1 = the output of layer/block l: post-activation, or the residual stream).
-std::vector<double> forward_moments(const engine::Trace& trace, const engine::NetworkConfig& config);
+std::vector<double> forward_moments(const engine::Trace& trace,
+                                    const engine::NetworkConfig& config);
 /// The same from the mean-field oracle.
 std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory& t,
                                               const engine::NetworkConfig& config);
 /// Per-unit gradient second moment E[(∂L/∂h_l)²], l = 0..D (index D = the upstream gradient).
-std::vector<double> backward_moments(const engine::Trace& trace, const engine::NetworkConfig& config);
+std::vector<double> backward_moments(const engine::Trace& trace,
+                                     const engine::NetworkConfig& config);
 /// The same from the oracle (relative to E[r²] = 1 at index D).
 std::vector<double> predicted_backward_moments(const theory::PredictedTrajectory& t,
                                                const engine::NetworkConfig& config);
@@ -87,9 +89,9 @@ std::string short_number(double x);
 /// with the worst margin), the first violated depth, and the interval in ratio units.
 struct SeriesCheck {
   stats::Verdict verdict = stats::Verdict::holds;
-  int depth = -1;                 ///< 1-based depth reported: worst violation or least certain
-  int first_violated = 0;         ///< first violated depth (0 = none)
-  stats::ConfidenceInterval ci;   ///< exp of the t interval at `depth`
+  int depth = -1;                      ///< 1-based depth reported: worst violation or least certain
+  int first_violated = 0;              ///< first violated depth (0 = none)
+  stats::ConfidenceInterval ci;        ///< exp of the t interval at `depth`
   std::vector<double> geometric_mean;  ///< exp(mean log) per depth (index 0..D)
 };
 /// `logs[r][l]` for replicates r and depths l = 0..D (index 0 ignored: always the reference);
@@ -116,7 +118,7 @@ namespace initcheck::claims::detail {
 
 /// Interval for a layer's mean event fraction (underflow + overflow) over replicates, rows as
 /// independent [0, 1] units (precision_claim.cpp). `pre_only`: count only z's events.
-stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> traces, std::size_t layer,
-                                               bool pre_only, double level);
+stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> traces,
+                                               std::size_t layer, bool pre_only, double level);
 
 }  // namespace initcheck::claims::detail

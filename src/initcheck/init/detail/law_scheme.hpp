@@ -43,7 +43,9 @@ class LawScheme final : public InitScheme {
   using DrawFn = std::function<Draw(const FanInfo&)>;
 
   LawScheme(std::string name, std::string formula, DrawFn weights, DrawFn bias = {})
-      : name_(std::move(name)), formula_(std::move(formula)), weights_(std::move(weights)),
+      : name_(std::move(name)),
+        formula_(std::move(formula)),
+        weights_(std::move(weights)),
         bias_(std::move(bias)) {}
 
   [[nodiscard]] std::string name() const override { return name_; }
