@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
+#include <vector>
 
 namespace initcheck::rng {
 namespace {
@@ -23,6 +25,57 @@ TEST(Philox, KnownAnswerPi) {
   const auto out =
       philox4x32_10({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0});
   EXPECT_EQ(out, (std::array<std::uint32_t, 4>{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}));
+}
+
+// The vectorized batch is the scalar block function, block by block, including the carry of the
+// counter's low word into its high word (first = 2³² − 3).
+TEST(Philox, BatchMatchesScalarBlocks) {
+  for (const std::uint64_t first :
+       {std::uint64_t{0}, std::uint64_t{0xFFFFFFFD}, ~std::uint64_t{0} - 200}) {
+    const std::uint64_t seed = 0x243f6a8885a308d3ULL;
+    const std::uint64_t stream = 0x13198a2e03707344ULL;
+    BlockBatch batch;
+    philox4x32_10_batch(seed, stream, first, BlockBatch::kBlocks, batch);
+    for (std::size_t j = 0; j < BlockBatch::kBlocks; ++j) {
+      const std::uint64_t pos = first + j;
+      const auto expected = philox4x32_10(
+          {static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(pos >> 32U),
+           static_cast<std::uint32_t>(stream), static_cast<std::uint32_t>(stream >> 32U)},
+          {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32U)});
+      for (std::size_t w = 0; w < 4; ++w) ASSERT_EQ(batch.words[w][j], expected[w]) << j;
+    }
+  }
+}
+
+TEST(Philox, BatchKnownAnswer) {
+  // Random123's "pi" vector as the single block of a batch: counter (0x85a308d3243f6a88,
+  // 0x0370734413198a2e), key 0x299f31d0a4093822.
+  BlockBatch batch;
+  philox4x32_10_batch(0x299f31d0a4093822ULL, 0x0370734413198a2eULL, 0x85a308d3243f6a88ULL, 1,
+                      batch);
+  const std::array<std::uint32_t, 4> expected{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1};
+  for (std::size_t w = 0; w < 4; ++w) EXPECT_EQ(batch.words[w][0], expected[w]);
+}
+
+TEST(Engine, BlockCallsFollowTheWordStream) {
+  // next_block/next_blocks hand out the same blocks next_u32 would, after skipping the unread
+  // words of a partly consumed block.
+  Engine words(11, 5);
+  std::vector<std::uint32_t> stream(std::size_t{4} * 300);
+  for (auto& w : stream) w = words.next_u32();
+
+  Engine blocks(11, 5);
+  EXPECT_EQ(blocks.next_u32(), stream[0]);  // block 0 partly consumed; the rest is skipped
+  const auto b1 = blocks.next_block();
+  for (std::size_t w = 0; w < 4; ++w) EXPECT_EQ(b1[w], stream[4 + w]);
+  BlockBatch batch;
+  blocks.next_blocks(batch, BlockBatch::kBlocks);  // blocks 2 … 129
+  blocks.next_blocks(batch, 7);                    // blocks 130 … 136
+  for (std::size_t j = 0; j < 7; ++j) {
+    for (std::size_t w = 0; w < 4; ++w) ASSERT_EQ(batch.words[w][j], stream[4 * (130 + j) + w]);
+  }
+  EXPECT_EQ(blocks.next_u32(), stream[std::size_t{4} * 137]);
+  EXPECT_THROW(blocks.next_blocks(batch, BlockBatch::kBlocks + 1), std::invalid_argument);
 }
 
 TEST(Engine, SameSeedSameStream) {

@@ -1,53 +1,196 @@
 #include "initcheck/rng/distributions.hpp"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/rng/portable_math.hpp"
+
+// This file is compiled with -ffp-contract=off (src/initcheck/rng/CMakeLists.txt): every fused
+// multiply-add below is an explicit std::fma, so scalar and vectorized code, and every platform,
+// round identically. -fno-math-errno lets the loops vectorize std::sqrt (always of x ≥ 0 here).
 
 namespace initcheck::rng {
 namespace {
 
-/// Uniform on (0, 1]: safe for log.
-double uniform_open_closed(Engine& engine) {
-  return 1.0 - uniform01(engine);
+constexpr std::size_t kBlocks = BlockBatch::kBlocks;
+constexpr std::uint64_t kOneBits = 0x3FF0000000000000ULL;       // 1.0
+constexpr std::uint64_t kTwo52Bits = 0x4330000000000000ULL;     // 2⁵²
+constexpr std::uint64_t kSqrtHalfBits = 0x3FE6A09E667F3BCDULL;  // √½ rounded down
+constexpr std::uint64_t kSignBit = 0x8000000000000000ULL;
+constexpr double kTwo52 = 0x1p52;
+// fdlibm's split of ln 2: kLn2Hi has 32 trailing zero bits, so e·kLn2Hi is exact for |e| < 2²⁰.
+constexpr double kLn2Hi = 6.93147180369123816490e-01;
+constexpr double kLn2Lo = 1.90821492927058770002e-10;
+constexpr double kHalfPi = std::numbers::pi / 2.0;
+
+/// Exact double of an integer n < 2³² (the 2⁵² trick: no int→double conversion instruction,
+/// which AVX2 lacks for unsigned / 64-bit integers).
+inline double small_to_double(std::uint64_t n) {
+  return std::bit_cast<double>(kTwo52Bits | n) - kTwo52;
 }
 
-/// One Box–Muller pair.
-void normal_pair(Engine& engine, double& z0, double& z1) {
-  const double radius = std::sqrt(-2.0 * std::log(uniform_open_closed(engine)));
-  const double angle = 2.0 * std::numbers::pi * uniform01(engine);
-  z0 = radius * std::cos(angle);
-  z1 = radius * std::sin(angle);
+/// (K + 1)·2⁻⁵³ ∈ [2⁻⁵³, 1] for K the top 53 bits of hi:lo; exact.
+inline double uniform53_open_closed(std::uint32_t hi, std::uint32_t lo) {
+  const std::uint64_t k = ((std::uint64_t{hi} << 21U) | (lo >> 11U)) + 1U;  // [1, 2⁵³]
+  return (small_to_double(k >> 32U) * 0x1p32 + small_to_double(k & 0xFFFFFFFFU)) * 0x1p-53;
+}
+
+/// K·2⁻⁵³ ∈ [0, 1) for K the top 53 bits of hi:lo; exact.
+inline double uniform53(std::uint32_t hi, std::uint32_t lo) {
+  const std::uint64_t k = (std::uint64_t{hi} << 21U) | (lo >> 11U);  // [0, 2⁵³)
+  return (small_to_double(k >> 32U) * 0x1p32 + small_to_double(k & 0xFFFFFFFFU)) * 0x1p-53;
+}
+
+inline double log_kernel(double x) {
+  // x = 2ᵉ·m, m ∈ [√½, √2): adding 1.0 − √½ to the bits carries into the exponent field exactly
+  // when the mantissa reaches √½ (unsigned arithmetic only: no 64-bit arithmetic shift in AVX2).
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  const std::uint64_t biased = (bits + (kOneBits - kSqrtHalfBits)) >> 52U;  // e + 1023
+  const double m = std::bit_cast<double>(bits - ((biased - 1023U) << 52U));
+  const double e = small_to_double(biased) - 1023.0;
+  const double f = m - 1.0;  // exact (Sterbenz)
+  const double s = f / (m + 1.0);
+  const double s2 = s * s;
+  // 2·atanh(s)/s − 2 = Σ_{k≥1} 2s²ᵏ/(2k+1), through k = 9.
+  double p = 2.0 / 19.0;
+  p = std::fma(p, s2, 2.0 / 17.0);
+  p = std::fma(p, s2, 2.0 / 15.0);
+  p = std::fma(p, s2, 2.0 / 13.0);
+  p = std::fma(p, s2, 2.0 / 11.0);
+  p = std::fma(p, s2, 2.0 / 9.0);
+  p = std::fma(p, s2, 2.0 / 7.0);
+  p = std::fma(p, s2, 2.0 / 5.0);
+  p = std::fma(p, s2, 2.0 / 3.0);
+  const double log_m = std::fma(s * s2, p, 2.0 * s);
+  return std::fma(e, kLn2Hi, std::fma(e, kLn2Lo, log_m));
+}
+
+inline detail::SinCos sincos_kernel(double t) {
+  const double t2 = t * t;
+  double ps = -1.0 / 1307674368000.0;  // −1/15!
+  ps = std::fma(ps, t2, 1.0 / 6227020800.0);
+  ps = std::fma(ps, t2, -1.0 / 39916800.0);
+  ps = std::fma(ps, t2, 1.0 / 362880.0);
+  ps = std::fma(ps, t2, -1.0 / 5040.0);
+  ps = std::fma(ps, t2, 1.0 / 120.0);
+  ps = std::fma(ps, t2, -1.0 / 6.0);
+  double pc = 1.0 / 20922789888000.0;  // 1/16!
+  pc = std::fma(pc, t2, -1.0 / 87178291200.0);
+  pc = std::fma(pc, t2, 1.0 / 479001600.0);
+  pc = std::fma(pc, t2, -1.0 / 3628800.0);
+  pc = std::fma(pc, t2, 1.0 / 40320.0);
+  pc = std::fma(pc, t2, -1.0 / 720.0);
+  pc = std::fma(pc, t2, 1.0 / 24.0);
+  pc = std::fma(pc, t2, -0.5);
+  return {std::fma(t * t2, ps, t), std::fma(t2, pc, 1.0)};
+}
+
+inline detail::NormalPair pair_kernel(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2,
+                                      std::uint32_t w3) {
+  const double r = std::sqrt(-2.0 * log_kernel(uniform53_open_closed(w0, w1)));
+  const std::uint32_t q = w2 >> 30U;
+  const std::uint64_t f = (std::uint64_t{w2 & 0x3FFFFFFFU} << 22U) | (w3 >> 10U);  // 52 bits
+  const double t = (std::bit_cast<double>(kOneBits | f) - 1.5) * kHalfPi;  // [−π/4, π/4)
+  const detail::SinCos sc = sincos_kernel(t);
+  // θ = q·π/2 + t: cos θ = (cos t, −sin t, −cos t, sin t)[q], sin θ = (sin t, cos t, −sin t,
+  // −cos t)[q].
+  const bool odd = (q & 1U) != 0U;
+  const double c = odd ? sc.sin : sc.cos;
+  const double s = odd ? sc.cos : sc.sin;
+  const std::uint64_t cos_sign = static_cast<std::uint64_t>(((q + 1U) >> 1U) & 1U) << 63U;
+  const std::uint64_t sin_sign = static_cast<std::uint64_t>(q >> 1U) << 63U;
+  return {r * std::bit_cast<double>(std::bit_cast<std::uint64_t>(c) ^ cos_sign),
+          r * std::bit_cast<double>(std::bit_cast<std::uint64_t>(s) ^ sin_sign)};
+}
+
+/// Standard normals of the next `count` ≤ kBlocks blocks: z[2j], z[2j + 1] = pair of block j.
+void normal_batch(Engine& engine, std::size_t count, std::array<double, 2 * kBlocks>& z) {
+  BlockBatch batch;
+  engine.next_blocks(batch, count);
+  const auto& w = batch.words;
+  for (std::size_t j = 0; j < count; ++j) {
+    const detail::NormalPair p = pair_kernel(w[0][j], w[1][j], w[2][j], w[3][j]);
+    z[2 * j] = p.z0;
+    z[2 * j + 1] = p.z1;
+  }
 }
 
 template <typename T>
 void fill_normal_impl(Engine& engine, std::span<T> out, double mean, double std) {
-  std::size_t i = 0;
-  double z0 = 0.0;
-  double z1 = 0.0;
-  for (; i + 1 < out.size(); i += 2) {
-    normal_pair(engine, z0, z1);
-    out[i] = static_cast<T>(mean + std * z0);
-    out[i + 1] = static_cast<T>(mean + std * z1);
+  std::array<double, 2 * kBlocks> z{};
+  for (std::size_t i = 0; i < out.size();) {
+    const std::size_t left = out.size() - i;
+    const std::size_t pairs = std::min(kBlocks, (left + 1) / 2);
+    normal_batch(engine, pairs, z);
+    const std::size_t m = std::min(2 * pairs, left);
+    T* dst = out.data() + i;
+    for (std::size_t k = 0; k < m; ++k) dst[k] = static_cast<T>(mean + std * z[k]);
+    i += m;
   }
-  if (i < out.size()) {
-    normal_pair(engine, z0, z1);
-    out[i] = static_cast<T>(mean + std * z0);
+}
+
+/// Rejection from N(0, 1) proposals; a block of proposals at a time, accepted ones in order.
+void truncated_by_normal(Engine& engine, std::span<float> out, double std, double cut) {
+  std::array<double, 2 * kBlocks> z{};
+  for (std::size_t i = 0; i < out.size();) {
+    const std::size_t pairs = std::min(kBlocks, (out.size() - i + 1) / 2);
+    normal_batch(engine, pairs, z);
+    for (std::size_t k = 0; k < 2 * pairs && i < out.size(); ++k) {
+      if (std::abs(z[k]) <= cut) out[i++] = static_cast<float>(std * z[k]);
+    }
+  }
+}
+
+/// Rejection from U(−c, c) proposals z, accepted when u ≤ exp(−z²/2) ⇔ z² ≤ −2·ln u (portable
+/// log, no exp); proposal j uses block j: z from words 0–1, u from words 2–3 (53 bits each).
+void truncated_by_uniform(Engine& engine, std::span<float> out, double std, double cut) {
+  BlockBatch batch;
+  std::array<double, kBlocks> z{};
+  std::array<double, kBlocks> accept{};
+  const auto& w = batch.words;
+  for (std::size_t i = 0; i < out.size();) {
+    const std::size_t count = std::min(kBlocks, out.size() - i);
+    engine.next_blocks(batch, count);
+    for (std::size_t j = 0; j < count; ++j) {
+      const double x = cut * std::fma(2.0, uniform53(w[0][j], w[1][j]), -1.0);
+      z[j] = x;
+      accept[j] = x * x <= -2.0 * log_kernel(uniform53_open_closed(w[2][j], w[3][j])) ? 1.0 : 0.0;
+    }
+    for (std::size_t j = 0; j < count && i < out.size(); ++j) {
+      if (accept[j] != 0.0) out[i++] = static_cast<float>(std * z[j]);
+    }
   }
 }
 
 }  // namespace
+
+namespace detail {
+
+double log_portable(double x) {
+  return log_kernel(x);
+}
+
+SinCos sincos_reduced(double t) {
+  return sincos_kernel(t);
+}
+
+NormalPair normal_pair(const std::array<std::uint32_t, 4>& block) {
+  return pair_kernel(block[0], block[1], block[2], block[3]);
+}
+
+}  // namespace detail
 
 double uniform01(Engine& engine) {
   return static_cast<double>(engine.next_u64() >> 11U) * 0x1.0p-53;
 }
 
 double standard_normal(Engine& engine) {
-  double z0 = 0.0;
-  double z1 = 0.0;
-  normal_pair(engine, z0, z1);
-  return z0;
+  return detail::normal_pair(engine.next_block()).z0;
 }
 
 void fill_normal(Engine& engine, std::span<float> out, double mean, double std) {
@@ -59,28 +202,35 @@ void fill_normal(Engine& engine, std::span<double> out, double mean, double std)
 }
 
 void fill_uniform(Engine& engine, std::span<float> out, double low, double high) {
-  for (float& x : out) x = static_cast<float>(low + (high - low) * uniform01(engine));
+  BlockBatch batch;
+  std::array<double, 4 * kBlocks> u{};
+  const double width = high - low;
+  const auto& w = batch.words;
+  for (std::size_t i = 0; i < out.size();) {
+    const std::size_t left = out.size() - i;
+    const std::size_t count = std::min(kBlocks, (left + 3) / 4);
+    engine.next_blocks(batch, count);
+    for (std::size_t j = 0; j < count; ++j) {
+      for (std::size_t v = 0; v < 4; ++v) u[4 * j + v] = small_to_double(w[v][j]) * 0x1p-32;
+    }
+    const std::size_t m = std::min(4 * count, left);
+    float* dst = out.data() + i;
+    for (std::size_t k = 0; k < m; ++k) dst[k] = static_cast<float>(low + width * u[k]);
+    i += m;
+  }
 }
 
 void fill_truncated_normal(Engine& engine, std::span<float> out, double std, double cut) {
   if (!(cut > 0.0) || !std::isfinite(cut)) {
     throw InputError("truncated normal cut must be a positive finite number");
   }
-  // Normal proposals accept with probability 2Φ(c) − 1 (≥ 0.38 for c ≥ 0.5); for narrower cuts
-  // a uniform proposal on [−c, c] accepted with probability exp(−x²/2) ≥ exp(−1/8) is faster.
-  const bool normal_proposal = cut >= 0.5;
-  for (float& x : out) {
-    double z = 0.0;
-    if (normal_proposal) {
-      do {
-        z = standard_normal(engine);
-      } while (std::abs(z) > cut);
-    } else {
-      do {
-        z = cut * (2.0 * uniform01(engine) - 1.0);
-      } while (uniform01(engine) > std::exp(-0.5 * z * z));
-    }
-    x = static_cast<float>(std * z);
+  // Normal proposals accept with probability 2Φ(c) − 1 (≥ 0.38 for c ≥ 0.5) at half a block
+  // each; for narrower cuts a uniform proposal on [−c, c] (one block each) accepted with
+  // probability exp(−x²/2) ≥ exp(−1/8) is cheaper.
+  if (cut >= 0.5) {
+    truncated_by_normal(engine, out, std, cut);
+  } else {
+    truncated_by_uniform(engine, out, std, cut);
   }
 }
 
