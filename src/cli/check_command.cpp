@@ -190,6 +190,9 @@ Subcommand add_check_command(CLI::App& app) {
   sub->add_option("--input", r.input, "standard_normal | dataset_normalized | unnormalized")
       ->capture_default_str();
   sub->add_option("--tolerance", r.tolerance, "K: std within [1/K, K]")->capture_default_str();
+  sub->add_option("--alpha", r.alpha,
+                  "family-wise level: P(a true configuration is reported violated) <= alpha")
+      ->capture_default_str();
   sub->add_option("--claims", flags->claims, "comma-separated claim ids (default: all applicable)");
   sub->add_option("--seed", r.seed, "random seed")->capture_default_str();
   sub->add_flag("--json", flags->json, "print the result as JSON");
@@ -201,6 +204,7 @@ Subcommand add_check_command(CLI::App& app) {
             const engine::NetworkConfig config = claims::make_network_config(request);
             claims::CheckOptions options;
             options.tolerance = request.tolerance;
+            options.alpha = request.alpha;
             options.seed = request.seed;
             for (const std::string& c : request.claims)
               options.claims.push_back(claims::parse_claim(c));

@@ -10,8 +10,7 @@
 // Suite-level budget (a full ctest run, target ≤ 1e-6):
 //   tests/claims: ≈ 30 configurations asserting holds / not violated at α = 1e-9  ≤ 3e-8
 //                 + 4 calibration checks of the statistics at α = 1e-9 each         ≤ 4e-9
-//   tests/cli:    2 "exit 0" configurations at α = 1e-6 whose true gain sits ≥ 2 interval
-//                 half-widths inside the band (P(violated) < 1e-12 each)            ≤ 2e-12
+//   tests/cli:    9 "exit 0" configurations (matched pairs, JSON) at --alpha 1e-9   ≤ 9e-9
 //   properties/claims_properties.cpp: 5 scheme suites × 10 properties × 6 cases at
 //                 α_case = 1e-9                                                     ≤ 3e-7
 //   examples/new_scheme: 10 properties × 6 cases at 1e-9                            ≤ 6e-8

@@ -14,8 +14,8 @@ struct CheckRequest {
   std::string init = "kaiming_normal";  ///< init spec (DESIGN.md §4 grammar)
   std::string activation = "relu";
   std::string arch = "mlp";          ///< mlp | conv | resnet
-  int depth = 20;                    ///< weight layers (mlp, conv) or residual blocks (resnet)
-  std::int64_t width = 256;          ///< every layer's width (channels for conv)
+  int depth = 10;                    ///< weight layers (mlp, conv) or residual blocks (resnet)
+  std::int64_t width = 512;          ///< every layer's width (channels for conv)
   std::vector<std::int64_t> widths;  ///< n0..nL; overrides width/depth when non-empty
   std::int64_t batch = 128;
   int kernel = 3;
@@ -25,7 +25,10 @@ struct CheckRequest {
   std::string precision = "fp32";         ///< fp32 | bf16 | fp16
   std::string input = "standard_normal";  ///< standard_normal | dataset_normalized | unnormalized
   double tolerance = 2.0;                 ///< K: std must stay within [1/K, K]
-  std::vector<std::string> claims;        ///< claim ids; empty = every applicable claim
+  /// Family-wise probability that a configuration on which every claim is true is reported
+  /// violated (split over claims and layers; CheckOptions::alpha).
+  double alpha = 1e-6;
+  std::vector<std::string> claims;  ///< claim ids; empty = every applicable claim
   std::uint64_t seed = 0;
 };
 

@@ -155,6 +155,15 @@ std::string gain_advice(const engine::NetworkConfig& config, double per_layer_ga
   std::string text = "second moment ×" + short_number(per_layer_gain) + " per " +
                      (config.arch == engine::Architecture::resnet ? "block" : "layer") + "; ";
   if (config.arch == engine::Architecture::resnet) {
+    // Per block the stream's second moment grows by 1 + α²·c, c the branch's own gain (the
+    // branch is uncorrelated with the stream at init); α = 1/√(c·depth) bounds the total by e.
+    const double a2 = config.branch_scale * config.branch_scale;
+    if (per_layer_gain > 1.0 && a2 > 0.0) {
+      const std::string c = short_number((per_layer_gain - 1.0) / a2);
+      return text + "each branch multiplies the second moment by c ≈ " + c +
+             " (the stream grows ×(1 + α²c) per block); use --branch-scale '1/sqrt(" + c +
+             "*depth)' so the total stays below e, or make the branch preserve the second moment";
+    }
     return text + "scale residual branches by 1/√depth (--branch-scale '1/sqrt(depth)') and use " +
            scheme;
   }

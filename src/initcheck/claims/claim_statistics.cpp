@@ -129,6 +129,26 @@ double normal_two_sided_exceedance(double mu, double sigma, double c) {
   return stats::normal_cdf((-c - mu) / sigma) + stats::normal_cdf((mu - c) / sigma);
 }
 
+double drift_normal_bound(double mean, double sd, std::size_t n, double tolerance_k, double alpha) {
+  const double c = std::log(tolerance_k);
+  if (n < 3) return 1.0;
+  if (!(sd > 0.0)) return std::abs(mean) > c ? 1.0 : 0.0;
+  const double var = sd * sd;
+  const stats::ConfidenceInterval mu = stats::mean_interval(mean, var, n, 1.0 - alpha / 4.0);
+  const stats::ConfidenceInterval s2 =
+      stats::variance_interval(var * static_cast<double>(n - 1), n, 1.0 - alpha / 4.0);
+  // For fixed s, P(|X| > c) increases with |μ|; for |μ| < c it increases with s too, and for
+  // |μ| ≥ c it is ≥ ½ anyway. The maximum over the box is at an end of μ's interval and
+  // s = s_hi (checked with s_lo as well for safety); interior μ never exceed the ends.
+  double worst = 0.0;
+  for (double m : {mu.lower, mu.upper}) {
+    for (double s : {std::sqrt(s2.upper), std::sqrt(s2.lower)}) {
+      worst = std::max(worst, normal_two_sided_exceedance(m, s, c));
+    }
+  }
+  return worst;
+}
+
 DriftTest drift_test(std::span<const double> log_std_ratios, double tolerance_k, double alpha) {
   DriftTest out;
   const double c = std::log(tolerance_k);
@@ -143,33 +163,16 @@ DriftTest drift_test(std::span<const double> log_std_ratios, double tolerance_k,
 
   // Normal model: x ~ N(μ, s²); box from a t interval for μ and a χ² interval for s².
   out.normal_upper = 1.0;
-  bool all_finite = std::all_of(log_std_ratios.begin(), log_std_ratios.end(),
-                                [](double x) { return std::isfinite(x); });
+  const bool all_finite = std::all_of(log_std_ratios.begin(), log_std_ratios.end(),
+                                      [](double x) { return std::isfinite(x); });
   if (all_finite && out.trials >= 3) {
-    const stats::ConfidenceInterval mu = replicate_mean_interval(log_std_ratios, 1.0 - alpha / 4.0);
     double mean = 0.0;
     for (double x : log_std_ratios) mean += x;
     mean /= static_cast<double>(out.trials);
     double ss = 0.0;
     for (double x : log_std_ratios) ss += (x - mean) * (x - mean);
-    if (ss > 0.0) {
-      const stats::ConfidenceInterval var =
-          stats::variance_interval(ss, out.trials, 1.0 - alpha / 4.0);
-      const double s_hi = std::sqrt(var.upper);
-      double worst = 0.0;
-      // For fixed s, P(|X| > c) increases with |μ|; for |μ| < c it increases with s too, and
-      // for |μ| ≥ c it is ≥ ½ anyway. The maximum over the box is at an end of μ's interval
-      // and s = s_hi (checked with s_lo as well for safety).
-      for (double m : {mu.lower, mu.upper}) {
-        for (double s : {s_hi, std::sqrt(var.lower)}) {
-          worst = std::max(worst, normal_two_sided_exceedance(m, s, c));
-        }
-      }
-      // μ's interval may straddle 0; the ends dominate any interior μ.
-      out.normal_upper = worst;
-    } else {
-      out.normal_upper = std::abs(mean) > c ? 1.0 : 0.0;
-    }
+    const double sd = std::sqrt(ss / static_cast<double>(out.trials - 1));
+    out.normal_upper = drift_normal_bound(mean, sd, out.trials, tolerance_k, alpha);
   }
   // A normal-model bound below the exact lower bound means the model does not fit: drop it.
   const double upper =

@@ -60,6 +60,11 @@ struct DriftTest {
   double normal_upper = 1.0;  ///< the normal-model upper bound alone
 };
 
+/// The drift test's normal-model upper bound on P(|x| > log K) from n values with sample mean
+/// `mean` and standard deviation `sd`: the largest N(μ, s²) exceedance over the box of a t
+/// interval for μ (level 1 − α/4) and a χ² interval for s (level 1 − α/4). 1 when n < 3.
+double drift_normal_bound(double mean, double sd, std::size_t n, double tolerance_k, double alpha);
+
 /// Runs the drift test at family level 1 − α. Needs n ≥ 2.
 DriftTest drift_test(std::span<const double> log_std_ratios, double tolerance_k, double alpha);
 

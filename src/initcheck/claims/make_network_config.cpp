@@ -102,6 +102,9 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   }
   config.kernel = r.kernel;
   config.spatial = r.spatial;
+  if (!(r.alpha > 0.0 && r.alpha < 1.0)) {
+    throw InputError("--alpha must be a number in (0, 1) (family-wise false-violation level)");
+  }
   if (!(std::isfinite(r.tolerance) && r.tolerance > 1.0)) {
     throw InputError("--tolerance must be a finite number > 1 (std band [1/K, K])");
   }

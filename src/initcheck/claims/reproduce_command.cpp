@@ -1,3 +1,5 @@
+#include <array>
+#include <charconv>
 #include <string>
 
 #include "initcheck/claims/check_request.hpp"
@@ -22,11 +24,11 @@ std::string join(const std::vector<std::int64_t>& values) {
   return out;
 }
 
+/// Shortest text that reads back as exactly `x` (1e-09, 2.5, 0.001).
 std::string format_double(double x) {
-  std::string s = std::to_string(x);
-  s.erase(s.find_last_not_of('0') + 1);
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
+  std::array<char, 32> buf{};
+  const std::to_chars_result r = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+  return {buf.data(), r.ptr};
 }
 
 }  // namespace
@@ -55,6 +57,7 @@ std::string reproduce_command(const CheckRequest& r) {
   if (r.precision != defaults.precision) flag("precision", r.precision);
   if (r.input != defaults.input) flag("input", r.input);
   if (r.tolerance != defaults.tolerance) flag("tolerance", format_double(r.tolerance));
+  if (r.alpha != defaults.alpha) flag("alpha", format_double(r.alpha));
   if (!r.claims.empty()) {
     std::string list;
     for (const std::string& c : r.claims) list += (list.empty() ? "" : ",") + c;

@@ -15,8 +15,9 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
                         const std::optional<theory::FiniteWidthPrediction>& finite_width,
                         std::size_t claims, bool backward) {
   SamplePlan plan;
-  // Cost: 2·fan_in·n_out flops per output column forward (×3 with backward) plus ≈ 1000 flops
-  // per weight drawn (Box–Muller normals cost ≈ 10 ns each, 4× a 256-wide GEMM column; perf).
+  // Cost: 2·fan_in·n_out flops per output column forward (×3 with backward) plus
+  // kFlopsPerWeightDrawn per weight drawn (vectorized Philox + Box–Muller: ≈ 200 M normals/s
+  // per core, i.e. ≈ 5 ns, the time of ≈ 300–500 GEMM flops; rng_bench).
   const int layers = config.arch == engine::Architecture::resnet
                          ? config.depth() * config.block_layers
                          : config.depth();
@@ -27,11 +28,19 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
     double columns = static_cast<double>(config.batch);
     if (config.arch == engine::Architecture::conv)
       columns *= static_cast<double>(config.spatial) * config.spatial;
-    cost += 2.0 * weights * columns * (backward ? 3.0 : 1.0) + 1000.0 * weights;
+    double draw = kFlopsPerWeightDrawn * weights;
+    if (!config.init->weight_law(fan).independent_entries) {
+      // Orthogonal-type schemes factorize a Gaussian matrix: Householder QR of n_max × n_min,
+      // ≈ 25 ms for 512 × 512 on one core, i.e. ≈ 20·n_max·n_min² GEMM-flop equivalents.
+      const auto lo = static_cast<double>(std::min(fan.fan_in(), fan.out_units));
+      const auto hi = static_cast<double>(std::max(fan.fan_in(), fan.out_units));
+      draw += kFlopsPerQrFlop * hi * lo * lo;
+    }
+    cost += 2.0 * weights * columns * (backward ? 3.0 : 1.0) + draw;
     const double drift_columns = config.norm == engine::Norm::batchnorm
                                      ? columns
                                      : columns / static_cast<double>(config.batch);
-    plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + 1000.0 * weights;
+    plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + draw;
   }
   plan.cost_per_replicate = cost;
   const int affordable = std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)),
@@ -66,31 +75,58 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
   plan.replicates = std::min(std::max(need, 24), affordable);
   plan.replicates = std::max(plan.replicates, kMinReplicates);
 
-  // Drift: when violation is predicted (p ≥ 1.5δ), find n whose expected failure count 0.8·n·p
-  // gives a Clopper–Pearson lower bound above δ at the claim's level.
+  // Drift: the Hanin–Rolnick log-normal model (theory/finite_width.hpp) predicts
+  // log(std_L/std_0) ~ N(μ, s²) and the drift probability p; where it does not apply, the
+  // Σ 5/n_l spread around the mean-field gain stands in (an over-estimate for smooth
+  // activations and residual streams: it only makes the plan run more networks).
   plan.drift_replicates = plan.replicates;
-  if (finite_width) {
-    const double p = theory::drift_probability(finite_width->log_variance, finite_width->mean_gain,
-                                               options.tolerance);
-    const double delta = options.drift_delta;
-    if (p >= 1.5 * delta && p < 1.0) {
-      const double level =
-          1.0 - options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) / 2.0;
-      const double drift_cost = std::max(plan.cost_per_replicate_forward_batch1, 1.0);
-      const int affordable_drift =
-          std::clamp(plan.replicates + static_cast<int>(kDriftFlopBudget / drift_cost),
-                     plan.replicates, kMaxDriftReplicates);
-      // Only worth running when the budget reaches such an n; otherwise drift stays with the
-      // main replicates (and is reported inconclusive unless the data say otherwise).
-      for (int n = plan.replicates; n <= affordable_drift; n += 4) {
-        const auto failures = static_cast<std::size_t>(std::floor(0.8 * p * n));
-        if (stats::clopper_pearson_interval(failures, static_cast<std::size_t>(n), level).lower >
-            delta) {
-          plan.drift_replicates = n;
-          break;
-        }
+  const double delta = options.drift_delta;
+  const double drift_alpha = options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1));
+  const double drift_cost = std::max(plan.cost_per_replicate_forward_batch1, 1.0);
+  const int affordable_drift =
+      std::clamp(plan.replicates + static_cast<int>(kDriftFlopBudget / drift_cost), plan.replicates,
+                 kMaxDriftReplicates);
+  const double mean_log_gain = finite_width ? std::log(finite_width->mean_gain) : log_gain;
+  const double mu = 0.5 * (mean_log_gain - 0.5 * s2);
+  const double s = 0.5 * std::sqrt(s2);
+  const double p = finite_width
+                       ? theory::drift_probability(finite_width->log_variance,
+                                                   finite_width->mean_gain, options.tolerance)
+                       : normal_two_sided_exceedance(mu, s, std::log(options.tolerance));
+  if (p >= 1.5 * delta && p < 1.0) {
+    // Violation predicted: the n whose expected failure count 0.8·n·p gives a Clopper–Pearson
+    // lower bound above δ at the claim's level.
+    const double level = 1.0 - drift_alpha / 2.0;
+    for (int n = plan.replicates; n <= affordable_drift; n += 4) {
+      const auto failures = static_cast<std::size_t>(std::floor(0.8 * p * n));
+      if (stats::clopper_pearson_interval(failures, static_cast<std::size_t>(n), level).lower >
+          delta) {
+        plan.drift_replicates = n;
+        break;
       }
     }
+  } else if (p <= 0.5 * delta) {
+    // Holding predicted: the n for which drift_test's normal-model bound, at the predicted
+    // (μ, s), falls to δ/2 (slack for the sample's own s), else the most affordable n if that
+    // reaches δ. Otherwise drift stays with the main replicates (inconclusive unless the data
+    // decide).
+    auto bound = [&](int n) {
+      return drift_normal_bound(mu, s, static_cast<std::size_t>(n), options.tolerance, drift_alpha);
+    };
+    for (int n = plan.replicates; n <= affordable_drift; n += 4) {
+      if (bound(n) <= 0.5 * delta) {
+        plan.drift_replicates = n;
+        break;
+      }
+    }
+    if (plan.drift_replicates == plan.replicates && bound(affordable_drift) <= delta) {
+      plan.drift_replicates = affordable_drift;
+    }
+  }
+  // Without a model for this architecture or activation the prediction above is rough: run
+  // eight times the networks (within budget) and let the data decide.
+  if (!finite_width && plan.drift_replicates == plan.replicates) {
+    plan.drift_replicates = std::min(affordable_drift, 8 * plan.replicates);
   }
   return plan;
 }

@@ -13,9 +13,10 @@ namespace initcheck::claims::detail {
 
 struct SamplePlan {
   int replicates = 16;
-  /// Networks for `drift` (≥ replicates): when the Hanin–Rolnick prediction says the drift
-  /// probability exceeds δ, enough networks for the Clopper–Pearson lower bound to exceed δ
-  /// (expected count), run forward-only (batch 1 unless BatchNorm) beyond `replicates`.
+  /// Networks for `drift` (≥ replicates), run forward-only (batch 1 unless BatchNorm) beyond
+  /// `replicates`: where the Hanin–Rolnick model predicts the drift probability p, enough for
+  /// the Clopper–Pearson lower bound to exceed δ when p ≥ 1.5δ (at the expected count), or for
+  /// the normal-model upper bound to reach 0.8δ when p ≤ δ/2 — if the budget affords it.
   int drift_replicates = 16;
   double cost_per_replicate = 0.0;  ///< estimated flops (forward, backward, weight draws)
   double cost_per_replicate_forward_batch1 = 0.0;  ///< the same for one extra drift network
@@ -31,9 +32,15 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
                         std::size_t claims, bool backward);
 
 inline constexpr int kMinReplicates = 16;
-inline constexpr int kMaxDriftReplicates = 256;
-/// Flop-equivalents the extra drift networks may spend (weight draws dominate: ≈ 2.5 core-s).
-inline constexpr double kDriftFlopBudget = 2.0e11;
+/// GEMM-flop equivalent of drawing one weight (see plan_samples).
+inline constexpr double kFlopsPerWeightDrawn = 400.0;
+/// GEMM-flop equivalents per n_max·n_min² of an orthogonal scheme's QR (see plan_samples).
+inline constexpr double kFlopsPerQrFlop = 20.0;
+inline constexpr int kMaxDriftReplicates = 512;
+/// Flop-equivalents the extra drift networks may spend (weight draws dominate): 512 networks of
+/// the default depth-10 width-512 MLP, ≈ 1.3 G normals (≈ 6 core-seconds; fewer are planned
+/// unless the level is tiny: ≈ 150 at α = 1e-6).
+inline constexpr double kDriftFlopBudget = 5.4e11;
 inline constexpr int kMaxReplicates = 96;
 /// Flop-equivalents one check may spend: ≈ 32 replicates of the default depth-20 width-256 MLP
 /// with backward (≈ 0.8 core-seconds, ≈ 0.4 s on the 2-core development machine).
