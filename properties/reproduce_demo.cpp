@@ -18,8 +18,8 @@ TEST(ReproduceDemo, PlantedXavierReluFailsVariance) {
   // Depth 2 sits on the band edge (0.5² = 1/K²); from depth 3 on the case fails, so the first
   // failing case is a random one (RapidCheck's first cases are the small ones).
   const initcheck::properties::PropertyOptions options;
-  const bool ok = initcheck::properties::check_property(
-      initcheck::properties::Property::variance, scheme,
-      initcheck::nn::Activation::parse("relu"), options);
+  const bool ok =
+      initcheck::properties::check_property(initcheck::properties::Property::variance, scheme,
+                                            initcheck::nn::Activation::parse("relu"), options);
   EXPECT_FALSE(ok);  // the planted bug must be found (power); the script checks the replay
 }
