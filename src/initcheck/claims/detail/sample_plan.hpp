@@ -16,7 +16,8 @@ struct SamplePlan {
   /// Networks for `drift` (≥ replicates), run forward-only (batch 1 unless BatchNorm) beyond
   /// `replicates`: where the Hanin–Rolnick model predicts the drift probability p, enough for
   /// the Clopper–Pearson lower bound to exceed δ when p ≥ 1.5δ (at the expected count), or for
-  /// the normal-model upper bound to reach 0.8δ when p ≤ δ/2 — if the budget affords it.
+  /// the normal-model upper bound to reach δ/2 when p ≤ δ/2 — if the budget affords it; without
+  /// that model, eight times `replicates` (within budget).
   int drift_replicates = 16;
   double cost_per_replicate = 0.0;  ///< estimated flops (forward, backward, weight draws)
   double cost_per_replicate_forward_batch1 = 0.0;  ///< the same for one extra drift network
