@@ -84,6 +84,24 @@ TEST_P(EngineDeterminism, IntraNetworkThreadsDoNotChangeResults) {
   EXPECT_EQ(flatten(a), flatten(b));
 }
 
+// A dense shape where the one-thread path (one GEMM call for both slices) and the two-thread
+// path (one call per slice) go through Eigen's full blocking (dimensions ≥ 48), with uneven
+// slices (B = 77: 38 + 39 columns), rows that are not a multiple of the statistics tile, a bias,
+// and fp32 storage so nothing is rounded away: results must still be bit-identical.
+TEST(EngineDeterminismLarge, DenseOneThreadEqualsTwoThreads) {
+  NetworkConfig c =
+      testing::mlp_config(301, 3, 77, std::make_shared<testing::TorchUniformScheme>(true), "relu");
+  c.precision = precision::Format::fp32;
+  TraceOptions o1;
+  o1.backward = false;
+  TraceOptions o2 = o1;
+  o2.threads = 2;
+  const Trace a = run_network(c, o1, rng::Engine(11));
+  const Trace b = run_network(c, o2, rng::Engine(11));
+  EXPECT_EQ(flatten(a), flatten(b));
+  EXPECT_GT(a.layers[2].pre.second_moment, 0.0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Archs, EngineDeterminism,
                          ::testing::Values(std::pair{Architecture::mlp, Norm::none},
                                            std::pair{Architecture::mlp, Norm::batchnorm},

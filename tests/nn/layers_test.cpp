@@ -95,6 +95,36 @@ TEST(Gemm, MatchesDoubleProductForAllTransposesAndStrides) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// gemm_column_groups: one call for all groups and one call per group give bit-identical
+// columns (the engine's one- vs two-thread paths), and both match the double product. The shape
+// is large enough (≥ 48) for Eigen's blocking heuristic to apply, with uneven groups.
+TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
+  rng::Engine engine(12);
+  for (const Index width : {Index{50}, Index{300}, Index{1030}}) {
+    const MatrixXf a = normal(engine, width, width);
+    const MatrixXf b = normal(engine, width, 77);
+    const std::vector<Index> starts = {0, 38, 77};
+    MatrixXf together = MatrixXf::Constant(width, 77, std::nanf(""));
+    gemm_column_groups(a, b, together, starts, 0, 2);
+    MatrixXf apart = MatrixXf::Constant(width, 77, std::nanf(""));
+    gemm_column_groups(a, b, apart, starts, 0, 1);
+    gemm_column_groups(a, b, apart, starts, 1, 2);
+    EXPECT_TRUE((together.array() == apart.array()).all()) << width;
+    const MatrixXd ad = a.cast<double>();
+    const MatrixXd bd = b.cast<double>();
+    // Summation of `width` terms: |error| ≤ γ_width·Σ|a||b|.
+    const MatrixXd bound =
+        (static_cast<double>(width + 2) * kU * (ad.cwiseAbs() * bd.cwiseAbs()).array()).matrix();
+    EXPECT_TRUE(((together.cast<double>() - ad * bd).cwiseAbs().array() <= bound.array()).all())
+        << width;
+  }
+  MatrixXf c(3, 3);
+  const std::vector<Index> bad = {0, 4};
+  EXPECT_THROW(gemm_column_groups(MatrixXf(3, 3), MatrixXf(3, 3), c, bad, 0, 1),
+               std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------
 TEST(Dense, ForwardMatchesDoubleAndGradientsMatchCentralDifferences) {
   rng::Engine engine(1);
   const Index in = 16;

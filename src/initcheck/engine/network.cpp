@@ -53,6 +53,8 @@ class SliceRunner {
       generation_.notify_one();
     }
   }
+  /// True when slices run on two threads.
+  [[nodiscard]] bool parallel() const { return worker_.joinable(); }
   SliceRunner(const SliceRunner&) = delete;
   SliceRunner& operator=(const SliceRunner&) = delete;
   SliceRunner(SliceRunner&&) = delete;
@@ -477,7 +479,24 @@ struct Network::Impl {
     store_slice(s, 0, map(x0), is_conv ? x0.cols / batch : 1, norms_ptr(trace.input_sq_norms));
   }
 
-  void linear_slice(int l, int s, Trace& trace) {
+  /// z = W·h_in (+b) of dense layer l for slices first … last−1 in one GEMM call (the weight
+  /// panels are packed once for all of them); per-column results are the same for any split.
+  void dense_slices(int l, int first, int last) {
+    const auto ul = static_cast<std::size_t>(l);
+    const LayerInfo& li = layers[ul];
+    MapF z = map(li.z);
+    nn::gemm_column_groups(
+        weights[ul], map(li.in), z,
+        std::span<const Index>(slice_begin, static_cast<std::size_t>(slices) + 1), first, last);
+    if (biases[ul].size() != 0) {
+      for (int s = first; s < last; ++s) {
+        z.middleCols(col_begin(s, 1), col_count(s, 1)).colwise() += biases[ul];
+      }
+    }
+  }
+
+  /// Layer l on slice s: the linear step (unless `linear_done`), then norm/activation/stats.
+  void linear_slice(int l, int s, Trace& trace, bool linear_done = false) {
     const auto ul = static_cast<std::size_t>(l);
     const LayerInfo& li = layers[ul];
     MapF in = map(li.in);
@@ -487,8 +506,8 @@ struct Network::Impl {
     if (is_conv) {
       nn::conv2d_forward(li.conv_slice[s], weights[ul], biases[ul], in.middleCols(ic0, inc),
                          z.middleCols(oc0, onc), conv_ws[s]);
-    } else {
-      nn::dense_forward(weights[ul], biases[ul], in.middleCols(ic0, inc), z.middleCols(oc0, onc));
+    } else if (!linear_done) {
+      dense_slices(l, s, s + 1);
     }
     double* pre_norms = norms_ptr(trace.layers[ul].pre_sq_norms);
     if (!has_norm) {
@@ -531,8 +550,17 @@ struct Network::Impl {
     const Index c0 = col_begin(s, li.out_hw);
     const Index nc = col_count(s, li.out_hw);
     const Index step = chunk_cols(li.out_units);
+    // fp32 ReLU: one fused pass (stats of z, h = relu(z), stats of h); nothing is rounded.
+    const bool fused_relu = li.activated && cfg.precision == precision::Format::fp32 &&
+                            cfg.activation.kind == nn::ActivationKind::relu;
     for (Index c = c0; c < c0 + nc; c += step) {
       const Index n = std::min(step, c0 + nc - c);
+      if (fused_relu) {
+        detail::add_relu(acc[s][static_cast<std::size_t>(src_acc)],
+                         acc[s][static_cast<std::size_t>(li.post_acc)], src.data() + c * src.rows(),
+                         h.data() + c * h.rows(), n, src_norms, post_norms, c, li.out_hw);
+        continue;
+      }
       store_chunk(s, src_acc, src, c, n, src_norms, li.out_hw);
       if (li.activated) {
         nn::activation_forward(cfg.activation, src.middleCols(c, n), h.middleCols(c, n));
@@ -563,8 +591,8 @@ struct Network::Impl {
   }
 
   /// Everything of layer l (and the residual add after it) that slice s can do alone.
-  void layer_slice_pipeline(int l, int s, Trace& trace) {
-    linear_slice(l, s, trace);
+  void layer_slice_pipeline(int l, int s, Trace& trace, bool linear_done = false) {
+    linear_slice(l, s, trace, linear_done);
     const LayerInfo& li = layers[static_cast<std::size_t>(l)];
     if (li.last_in_block) stream_slice(li.block, s, trace);
   }
@@ -626,7 +654,14 @@ struct Network::Impl {
       for (auto& a : acc[s]) a.reset();
       std::fill(events[s].begin(), events[s].end(), PrecisionEvents{});
     }
-    if (!sync_mode) {
+    if (!sync_mode && !is_conv && !runner.parallel()) {
+      // One thread, dense: layer by layer, one GEMM call for all slices (packs W_l once).
+      for (int s = 0; s < slices; ++s) input_slice(s, trace);
+      for (int l = 0; l < num_layers; ++l) {
+        dense_slices(l, 0, slices);
+        for (int s = 0; s < slices; ++s) layer_slice_pipeline(l, s, trace, true);
+      }
+    } else if (!sync_mode) {
       auto all = [&](int s) {
         input_slice(s, trace);
         for (int l = 0; l < num_layers; ++l) layer_slice_pipeline(l, s, trace);

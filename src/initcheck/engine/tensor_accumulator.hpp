@@ -37,4 +37,11 @@ struct TensorAccumulator {
   [[nodiscard]] TensorStats stats() const;
 };
 
+/// Fused ReLU step: h = relu(z) (z < 0 → 0; NaN and −0 pass through, as nn::activation_forward)
+/// written to `h`, with z added to `pre` and h to `post` in the same pass (same sums as
+/// pre.add(z, …) followed by post.add(h, …)). Both accumulators have the same rows.
+void add_relu(TensorAccumulator& pre, TensorAccumulator& post, const float* z, float* h,
+              Eigen::Index cols, double* pre_sq_norms, double* post_sq_norms,
+              Eigen::Index first_column, Eigen::Index columns_per_sample);
+
 }  // namespace initcheck::engine::detail

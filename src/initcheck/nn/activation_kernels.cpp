@@ -4,6 +4,13 @@
 // scalar libm calls (≈ 10× slower). Formulas only exponentiate non-positive arguments, so no
 // finite input overflows; the last packet of a span is computed in a padded stack buffer.
 
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && defined(__AVX512F__)
+// GCC 12 bug 105593: its AVX-512 intrinsics (used by Eigen's pexp, plog1p, ...) read
+// self-initialized "undefined" vectors and warn about them; set before the first include.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <algorithm>
 #include <numbers>
 #include <stdexcept>

@@ -2,6 +2,7 @@
 /// Float GEMM with persistent per-thread packing buffers (no allocation after warm-up).
 
 #include <Eigen/Core>
+#include <span>
 
 namespace initcheck::nn {
 
@@ -14,6 +15,16 @@ namespace initcheck::nn {
 void gemm(float alpha, const Eigen::Ref<const Eigen::MatrixXf>& a, bool trans_a,
           const Eigen::Ref<const Eigen::MatrixXf>& b, bool trans_b, float beta,
           Eigen::Ref<Eigen::MatrixXf> c);
+
+/// c(:, g) = a·b(:, g) for the column groups g = first, …, last−1, where group g is columns
+/// [starts[g], starts[g+1]) (a: m×k, b: k×n, c: m×n, starts increasing from 0 to at most n).
+/// The blocking comes from the widest group of all of `starts`, and each group is computed by
+/// the same kernel calls whichever other groups share the call, so a column's result does not
+/// depend on how the groups are split between calls (threads); one call packs each block of a
+/// only once for all its groups. Same arena and allocation rules as gemm().
+void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                        const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
+                        std::span<const Eigen::Index> starts, int first, int last);
 
 /// Floats currently held by the calling thread's GEMM packing arena (for tests/diagnostics).
 [[nodiscard]] Eigen::Index gemm_arena_size();
