@@ -1,8 +1,9 @@
 /// `initcheck gain --activation ACT`: the exact variance-preserving gain next to PyTorch's
 /// calculate_gain, with the stability (q-map slope) of the fixed point each gain creates.
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,8 +18,10 @@ namespace {
 std::string number(double x) {
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.8g", x);
-  return buf;
+  // Exactly printf("%.8g"): std::to_chars with a precision follows printf's rules.
+  const auto printed =
+      std::to_chars(std::begin(buf), std::end(buf), x, std::chars_format::general, 8);
+  return {std::begin(buf), printed.ptr};
 }
 
 std::string stability(double slope, bool homogeneous) {

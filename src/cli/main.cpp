@@ -14,7 +14,7 @@ constexpr int kExitInternal = 4;
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   CLI::App app{
       "initcheck: verifies, with stated error rates, whether an initialization scheme keeps\n"
       "activations and gradients at mean 0 / std 1 through depth, and reports where it breaks.\n"
@@ -51,4 +51,7 @@ int main(int argc, char** argv) {
     return kExitInternal;
   }
   return kExitBadInput;
+} catch (...) {  // e.g. std::bad_alloc while building the command line: exit 4, never terminate
+  std::cerr << "initcheck: internal error: unexpected exception\n";
+  return kExitInternal;
 }

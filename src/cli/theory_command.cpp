@@ -1,9 +1,10 @@
 /// `initcheck theory --init SPEC --activation ACT --depth L --width N`: the mean-field
 /// oracle's layer-by-layer prediction and the order/chaos phase of the configuration.
+#include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,8 +37,10 @@ std::string number(double x) {
   if (std::isnan(x)) return "nan";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
+  // Exactly printf("%.6g"): std::to_chars with a precision follows printf's rules.
+  const auto printed =
+      std::to_chars(std::begin(buf), std::end(buf), x, std::chars_format::general, 6);
+  return {std::begin(buf), printed.ptr};
 }
 
 /// Left-aligned columns separated by two spaces.

@@ -28,7 +28,11 @@ inline ::testing::AssertionResult matches_law(const Eigen::Ref<const Eigen::Matr
     for (Eigen::Index i = 0; i < w.rows(); ++i) sum += w(i, j);
   }
   const double mean = sum / n;
-  double m2 = 0, m4 = 0, m6 = 0, m8 = 0, max_dev = 0;
+  double m2 = 0;
+  double m4 = 0;
+  double m6 = 0;
+  double m8 = 0;
+  double max_dev = 0;
   for (Eigen::Index j = 0; j < w.cols(); ++j) {
     for (Eigen::Index i = 0; i < w.rows(); ++i) {
       const double d = w(i, j) - mean;

@@ -35,9 +35,9 @@ constexpr double kFanIn = 800;
 constexpr double kFanOut = 1250;
 
 struct Case {
-  const char* spec;
-  double variance;  ///< derived by hand from the scheme's definition
-  double kurtosis;
+  const char* spec = nullptr;
+  double variance = 0.0;  ///< derived by hand from the scheme's definition
+  double kurtosis = 0.0;
   double mean = 0.0;
 };
 

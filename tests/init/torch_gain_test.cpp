@@ -83,7 +83,9 @@ TEST(TruncatedNormal, MomentsMatchQuadrature) {
   for (double c : {0.25, 1.0, 2.0, 3.0}) {
     constexpr int kIntervals = 20000;
     const double h = 2 * c / kIntervals;
-    double m0 = 0, m2 = 0, m4 = 0;
+    double m0 = 0;
+    double m2 = 0;
+    double m4 = 0;
     for (int i = 0; i <= kIntervals; ++i) {
       const double z = -c + i * h;
       const double w = (i == 0 || i == kIntervals) ? 1 : (i % 2 == 1 ? 4 : 2);

@@ -19,6 +19,9 @@
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #include <immintrin.h>
+#if defined(__clang__)
+#include <cpuid.h>
+#endif
 #define INITCHECK_TEST_X86 1
 #else
 #define INITCHECK_TEST_X86 0
@@ -150,7 +153,17 @@ TEST(RoundingReference, AllTiesAndNeighbours) {
 
 bool has_f16c() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+#if defined(__clang__)
+  // clang 14's __builtin_cpu_supports does not know "f16c": read CPUID leaf 1, ECX bit 29.
+  unsigned eax = 0;
+  unsigned ebx = 0;
+  unsigned ecx = 0;
+  unsigned edx = 0;
+  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+#else
+  const bool f16c = static_cast<bool>(__builtin_cpu_supports("f16c"));
+#endif
+  return f16c && static_cast<bool>(__builtin_cpu_supports("avx2"));
 }
 
 // The fastest integer kernel (the avx512_f16c kernel would compare the hardware with itself).
@@ -226,8 +239,9 @@ TEST(RoundingReference, DISABLED_Bf16MatchesAvx512Bf16Exhaustive) {
   std::int64_t mismatches = 0;
   std::int64_t skipped = 0;
   for (std::uint64_t base = 0; base < (std::uint64_t{1} << 32); base += kBlock) {
-    for (std::size_t i = 0; i < kBlock; ++i)
+    for (std::size_t i = 0; i < kBlock; ++i) {
       in[i] = from_bits(static_cast<std::uint32_t>(base + i));
+    }
     ours = in;
     detail::round_to_format_with(integer_kernel(), Format::bf16, std::span<float>(ours));
     hardware_bf16(in.data(), hw.data(), kBlock);

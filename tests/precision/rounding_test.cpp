@@ -14,20 +14,23 @@
 #include "initcheck/precision/detail/kernel_isa.hpp"
 #include "initcheck/rng/engine.hpp"
 
-// Counts global allocations so the hot path can be shown not to allocate.
+// Counts global allocations so the hot path can be shown not to allocate. A replacement global
+// operator new needs a mutable global counter and malloc/free, hence the NOLINTs.
 namespace {
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables)
 std::atomic<std::int64_t> g_allocations{0};
 }  // namespace
 [[gnu::noinline]] void* operator new(std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  // NOLINTNEXTLINE(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 [[gnu::noinline]] void operator delete(void* p) noexcept {
-  std::free(p);
+  std::free(p);  // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
 }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
+[[gnu::noinline]] void operator delete(void* p, std::size_t /*size*/) noexcept {
+  std::free(p);  // NOLINT(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory)
 }
 
 namespace initcheck::precision {
@@ -228,8 +231,9 @@ TEST(Rounding, VectorKernelsMatchScalarAndDefinitions) {
 TEST(Rounding, EigenOverloadHandlesStridedBlocks) {
   Eigen::MatrixXf m(7, 5);
   for (Eigen::Index j = 0; j < m.cols(); ++j) {
-    for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
       m(i, j) = 1.0f + static_cast<float>(i * 5 + j) * 1e-4f;
+    }
   }
   const Eigen::MatrixXf original = m;
   const PrecisionEvents ev = round_to_format(Format::fp16, m.block(1, 1, 4, 3));
@@ -246,7 +250,7 @@ TEST(Rounding, EigenOverloadHandlesStridedBlocks) {
 }
 
 TEST(Rounding, HotPathDoesNotAllocate) {
-  std::vector<float> data(1024 * 256, 0.3f);
+  std::vector<float> data(std::size_t{1024} * 256, 0.3f);
   Eigen::MatrixXf m = Eigen::MatrixXf::Constant(64, 32, 0.3f);
   const std::int64_t before = g_allocations.load();
   std::int64_t total = 0;

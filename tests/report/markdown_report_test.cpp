@@ -46,7 +46,7 @@ std::string run(const std::string& command, int* status) {
 }
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path dir =
+  fs::path dir =
       fs::temp_directory_path() / ("initcheck_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -56,8 +56,9 @@ fs::path temp_dir(const std::string& name) {
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (std::size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + 1))
+       pos = text.find(needle, pos + 1)) {
     ++n;
+  }
   return n;
 }
 

@@ -37,8 +37,9 @@ class ReportFilesTest : public ::testing::Test {
   /// Names of the files in the directory (temporary files included).
   [[nodiscard]] std::vector<std::string> listing() const {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_))
+    for (const auto& e : fs::directory_iterator(dir_)) {
       names.push_back(e.path().filename().string());
+    }
     std::sort(names.begin(), names.end());
     return names;
   }

@@ -3,8 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 #include <limits>
 #include <sstream>
 
@@ -33,13 +34,15 @@ const std::vector<double> kTricky = {0.1,
 
 bool same(double a, double b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  return std::memcmp(&a, &b, sizeof a) == 0;  // distinguishes -0.0 from 0.0
+  // Bitwise: distinguishes -0.0 from 0.0.
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
 }
 
 void expect_same(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
   ASSERT_EQ(a.size(), b.size()) << what;
-  for (std::size_t i = 0; i < a.size(); ++i)
+  for (std::size_t i = 0; i < a.size(); ++i) {
     EXPECT_TRUE(same(a[i], b[i])) << what << "[" << i << "]: " << a[i] << " vs " << b[i];
+  }
 }
 
 SweepResults tricky_results() {
@@ -51,6 +54,7 @@ SweepResults tricky_results() {
   a.block = "block ✓ with \"quotes\", \\ and\nnewline";
   a.request.init = "normal(std=0.01)";
   a.request.widths = {784, 512, 10};
+  a.request.depth = 20;  // explicit: NamesFileLineAndKeyOnBadInput edits "depth":20 in the JSON
   a.request.tolerance = 1.0 / 3.0;
   a.request.claims = {"variance", "bn-input"};
   a.request.seed = std::numeric_limits<std::uint64_t>::max() - 1;

@@ -97,8 +97,9 @@ std::vector<double> gaussian_kurtosis(std::size_t depth) {
 TEST(FiniteWidth, GaussianReluReducesToHaninRolnick) {
   const std::vector<std::int64_t> widths{10, 16, 32, 24, 8};
   std::vector<double> var;
-  for (std::size_t l = 0; l + 1 < widths.size(); ++l)
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
     var.push_back(2.0 / static_cast<double>(widths[l]));
+  }
   const FiniteWidthPrediction p =
       predict_finite_width(widths, nn::Activation::parse("relu"), var, gaussian_kurtosis(4));
   const double hr = (1 + 5.0 / 16) * (1 + 5.0 / 32) * (1 + 5.0 / 24) * (1 + 5.0 / 8);

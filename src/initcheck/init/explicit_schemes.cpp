@@ -14,8 +14,8 @@ void register_explicit_schemes(Registry& registry) {
                  "std²; N(mean, std²)"},
       [](const SchemeArgs& args) {
         const std::string canonical = args.canonical();
-        const Expr std_expr = args.number("std");
-        const Expr mean = args.number("mean");
+        const Expr& std_expr = args.number("std");
+        const Expr& mean = args.number("mean");
         auto draw = [=](const FanInfo& fan) {
           return Draw{Shape::normal, mean.evaluate(fan),
                       eval_positive(std_expr, fan, "std", canonical)};
@@ -31,7 +31,7 @@ void register_explicit_schemes(Registry& registry) {
       SchemeInfo{"uniform", {{"bound", ParamKind::number, "", {}}}, "bound²/3; U(±bound)"},
       [](const SchemeArgs& args) {
         const std::string canonical = args.canonical();
-        const Expr bound = args.number("bound");
+        const Expr& bound = args.number("bound");
         auto draw = [=](const FanInfo& fan) {
           return Draw{Shape::uniform, 0.0, eval_positive(bound, fan, "bound", canonical)};
         };
@@ -48,8 +48,8 @@ void register_explicit_schemes(Registry& registry) {
                  "correction"},
       [](const SchemeArgs& args) {
         const std::string canonical = args.canonical();
-        const Expr sigma = args.number("sigma");
-        const Expr cut = args.number("cut");
+        const Expr& sigma = args.number("sigma");
+        const Expr& cut = args.number("cut");
         auto draw = [=](const FanInfo& fan) {
           return Draw{Shape::truncated_normal, 0.0, eval_positive(sigma, fan, "sigma", canonical),
                       eval_positive(cut, fan, "cut", canonical)};

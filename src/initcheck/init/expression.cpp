@@ -106,8 +106,9 @@ Expr Expr::parse(std::string_view text, const SpecContext& context) {
     parser.SetExpr(std::string(body));
     int results = 0;
     parser.Eval(results);
-    if (results != 1)
+    if (results != 1) {
       throw ExprError("expected a single value, got " + std::to_string(results), lead);
+    }
     for (const auto& [name, ptr] : parser.GetUsedVar()) expr.variables_.push_back(name);
     if (expr.variables_.empty()) expr.constant_ = parser.Eval();
   } catch (const mu::Parser::exception_type& e) {

@@ -38,9 +38,9 @@ void register_kaiming(Registry& registry, bool uniform) {
                           : "gain²/fan; N(0, gain²/fan), gain = calculate_gain(nonlinearity, a)"};
   registry.add(std::move(info), [uniform](const SchemeArgs& args) {
     const std::string canonical = args.canonical();
-    const std::string mode = args.word("mode");
-    const std::string nonlinearity = args.word("nonlinearity");
-    const Expr a = args.number("a");
+    const std::string& mode = args.word("mode");
+    const std::string& nonlinearity = args.word("nonlinearity");
+    const Expr& a = args.number("a");
     const std::string formula = "Var(W) = gain²/" + mode + ", gain = calculate_gain(" +
                                 nonlinearity + ", a=" + a.text() + "); " +
                                 (uniform ? "W ~ U(±√3·gain/√" + mode + ")" : "W ~ N(0, Var)");
@@ -62,7 +62,7 @@ void register_xavier(Registry& registry, bool uniform) {
                           : "gain²·2/(fan_in+fan_out); normal"};
   registry.add(std::move(info), [uniform](const SchemeArgs& args) {
     const std::string canonical = args.canonical();
-    const Expr gain = args.number("gain");
+    const Expr& gain = args.number("gain");
     const std::string formula = "Var(W) = gain²·2/(fan_in+fan_out), gain = " + gain.text() +
                                 (uniform ? "; W ~ U(±√3·√Var)" : "; W ~ N(0, Var)");
     auto draw = [=](const FanInfo& fan) {
@@ -76,8 +76,9 @@ void register_xavier(Registry& registry, bool uniform) {
 }
 
 /// JAX/Keras variance_scaling; lecun_* are variance_scaling(1, fan_in, ...) as in JAX.
-LawScheme::DrawFn variance_scaling_draw(Expr scale, std::string mode, std::string distribution,
-                                        std::string canonical) {
+LawScheme::DrawFn variance_scaling_draw(const Expr& scale, const std::string& mode,
+                                        const std::string& distribution,
+                                        const std::string& canonical) {
   return [=](const FanInfo& fan) {
     const double s = eval_positive(scale, fan, "scale", canonical);
     const double variance = s / fan_by_mode(fan, mode);
@@ -101,9 +102,9 @@ void register_variance_scaling(Registry& registry) {
                   "scale/n (n = mode); truncated_normal: σ = √(scale/n)/0.87962566 cut at ±2σ"};
   registry.add(std::move(info), [](const SchemeArgs& args) {
     const std::string canonical = args.canonical();
-    const Expr scale = args.number("scale");
-    const std::string mode = args.word("mode");
-    const std::string distribution = args.word("distribution");
+    const Expr& scale = args.number("scale");
+    const std::string& mode = args.word("mode");
+    const std::string& distribution = args.word("distribution");
     const std::string formula = "Var(W) = scale/" + mode + ", scale = " + scale.text() + "; W ~ " +
                                 distribution + " (JAX/Keras semantics)";
     return validated(

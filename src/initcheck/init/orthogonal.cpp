@@ -72,7 +72,7 @@ void register_orthogonal(Registry& registry) {
                           {{"gain", ParamKind::number, "1", {}}},
                           "gain²/max(rows, cols); QR of a Gaussian matrix, sign(diag R) fixed"},
                [](const SchemeArgs& args) {
-                 const Expr gain = args.number("gain");
+                 const Expr& gain = args.number("gain");
                  return validated(std::make_shared<OrthogonalScheme>(args.canonical(), gain),
                                   gain.is_constant());
                });

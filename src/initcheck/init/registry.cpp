@@ -1,5 +1,6 @@
 #include "initcheck/init/registry.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -10,10 +11,8 @@ bool is_identifier(std::string_view s) {
   if (s.empty() || (std::isalpha(static_cast<unsigned char>(s[0])) == 0 && s[0] != '_')) {
     return false;
   }
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_') return false;
-  }
-  return true;
+  return std::ranges::all_of(
+      s, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; });
 }
 
 }  // namespace
@@ -72,7 +71,7 @@ void Registry::add(SchemeInfo info, SchemeFactory factory) {
 void Registry::add(std::shared_ptr<const InitScheme> scheme) {
   if (!scheme) throw std::invalid_argument("Registry::add: null scheme");
   SchemeInfo info{scheme->name(), {}, scheme->formula()};
-  add(std::move(info), [scheme](const SchemeArgs& /*args*/) { return scheme; });
+  add(std::move(info), [scheme = std::move(scheme)](const SchemeArgs& /*args*/) { return scheme; });
 }
 
 const SchemeInfo* Registry::find(std::string_view name) const {

@@ -10,6 +10,9 @@
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define INITCHECK_PRECISION_X86_KERNELS 1
 #include <immintrin.h>
+#if defined(__clang__)
+#include <cpuid.h>
+#endif
 #else
 #define INITCHECK_PRECISION_X86_KERNELS 0
 #endif
@@ -132,7 +135,11 @@ template <Format F>
   events.total = static_cast<std::int64_t>(n);
   for (std::size_t begin = 0; begin < n; begin += kChunk) {
     const std::size_t end = n - begin < kChunk ? n : begin + kChunk;
-    std::uint32_t flushed = 0, subnormal = 0, overflow = 0, infinite = 0, nan = 0;
+    std::uint32_t flushed = 0;
+    std::uint32_t subnormal = 0;
+    std::uint32_t overflow = 0;
+    std::uint32_t infinite = 0;
+    std::uint32_t nan = 0;
     for (std::size_t i = begin; i < end; ++i) {
       const auto u = std::bit_cast<std::uint32_t>(data[i]);
       const std::uint32_t r = round_bits<F>(u);
@@ -148,7 +155,11 @@ template <Format F>
 template <Format F>
 [[gnu::always_inline]] inline ChunkCounts count_block(const float* before, const float* after,
                                                       std::size_t n) {
-  std::uint32_t flushed = 0, subnormal = 0, overflow = 0, infinite = 0, nan = 0;
+  std::uint32_t flushed = 0;
+  std::uint32_t subnormal = 0;
+  std::uint32_t overflow = 0;
+  std::uint32_t infinite = 0;
+  std::uint32_t nan = 0;
   for (std::size_t i = 0; i < n; ++i) {
     tally<F>(std::bit_cast<std::uint32_t>(before[i]), std::bit_cast<std::uint32_t>(after[i]),
              flushed, subnormal, overflow, infinite, nan);
@@ -204,8 +215,9 @@ PrecisionEvents kernel_generic(Format format, float* data, std::size_t n) {
           _mm512_maskz_cvtps_ph(0xffff, _mm512_loadu_ps(block + i), _MM_FROUND_TO_NEAREST_INT);
       _mm512_storeu_ps(block + i, _mm512_maskz_cvtph_ps(0xffff, half));
     }
-    for (; i < len; ++i)
+    for (; i < len; ++i) {
       block[i] = std::bit_cast<float>(round_bits_fp16(std::bit_cast<std::uint32_t>(block[i])));
+    }
     add_chunk(events, count_block<Format::fp16>(before, block, len));
   }
   return events;
@@ -225,16 +237,36 @@ Kernel kernel_for(detail::KernelIsa isa) {
 
 Kernel best_kernel() {
   static const Kernel kernel = [] {
-    if (detail::kernel_isa_available(detail::KernelIsa::avx512_f16c))
+    if (detail::kernel_isa_available(detail::KernelIsa::avx512_f16c)) {
       return kernel_for(detail::KernelIsa::avx512_f16c);
-    if (detail::kernel_isa_available(detail::KernelIsa::avx512))
+    }
+    if (detail::kernel_isa_available(detail::KernelIsa::avx512)) {
       return kernel_for(detail::KernelIsa::avx512);
-    if (detail::kernel_isa_available(detail::KernelIsa::avx2))
+    }
+    if (detail::kernel_isa_available(detail::KernelIsa::avx2)) {
       return kernel_for(detail::KernelIsa::avx2);
+    }
     return kernel_for(detail::KernelIsa::generic);
   }();
   return kernel;
 }
+
+#if INITCHECK_PRECISION_X86_KERNELS
+// Whether the CPU has F16C (CPUID leaf 1, ECX bit 29). GCC's __builtin_cpu_supports knows "f16c";
+// clang 14's does not, so clang (and clang-tidy) reads CPUID directly.
+bool cpu_has_f16c() {
+#if defined(__clang__)
+  unsigned eax = 0;
+  unsigned ebx = 0;
+  unsigned ecx = 0;
+  unsigned edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+#else
+  __builtin_cpu_init();
+  return static_cast<bool>(__builtin_cpu_supports("f16c"));
+#endif
+}
+#endif
 
 }  // namespace
 
@@ -244,13 +276,16 @@ bool kernel_isa_available(KernelIsa isa) {
   switch (isa) {
     case KernelIsa::generic: return true;
 #if INITCHECK_PRECISION_X86_KERNELS
-    case KernelIsa::avx2: __builtin_cpu_init(); return __builtin_cpu_supports("avx2") != 0;
+    case KernelIsa::avx2:
+      __builtin_cpu_init();
+      return static_cast<bool>(__builtin_cpu_supports("avx2"));
     case KernelIsa::avx512:
       __builtin_cpu_init();
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    case KernelIsa::avx512_f16c:
-      return kernel_isa_available(KernelIsa::avx512) && __builtin_cpu_supports("f16c");
+      return static_cast<bool>(__builtin_cpu_supports("avx512f")) &&
+             static_cast<bool>(__builtin_cpu_supports("avx512bw")) &&
+             static_cast<bool>(__builtin_cpu_supports("avx512dq")) &&
+             static_cast<bool>(__builtin_cpu_supports("avx512vl"));
+    case KernelIsa::avx512_f16c: return kernel_isa_available(KernelIsa::avx512) && cpu_has_f16c();
 #endif
     default: return false;
   }

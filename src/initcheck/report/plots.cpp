@@ -55,7 +55,7 @@ std::vector<const CellResult*> largest_shape_family(const std::vector<const Cell
   std::map<ShapeKey, std::set<std::pair<std::string, std::string>>> pairs;
   for (const CellResult* c : cells) {
     const ShapeKey k = shape_of(*c);
-    if (groups.count(k) == 0U) order.push_back(k);
+    if (!groups.contains(k)) order.push_back(k);
     groups[k].push_back(c);
     pairs[k].emplace(c->request.activation, c->request.init);
   }
@@ -208,7 +208,7 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
   std::map<Key, std::vector<const CellResult*>> groups;
   for (const CellResult* c : candidates) {
     const Key k{c->request.init, c->request.activation, c->request.batch, c->request.tolerance};
-    if (groups.count(k) == 0U) order.push_back(k);
+    if (!groups.contains(k)) order.push_back(k);
     groups[k].push_back(c);
   }
   if (order.empty()) return std::nullopt;

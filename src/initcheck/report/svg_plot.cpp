@@ -119,8 +119,8 @@ class PanelWriter {
   }
 
  private:
-  [[nodiscard]] double plot_width() const { return kPanelWidth - kMarginLeft - kMarginRight; }
-  [[nodiscard]] double plot_height() const { return kPanelHeight - kMarginTop - kMarginBottom; }
+  [[nodiscard]] static double plot_width() { return kPanelWidth - kMarginLeft - kMarginRight; }
+  [[nodiscard]] static double plot_height() { return kPanelHeight - kMarginTop - kMarginBottom; }
   [[nodiscard]] double px(double x) const {
     return x0_ + kMarginLeft + (x - xr_.lo) / (xr_.hi - xr_.lo) * plot_width();
   }
@@ -274,7 +274,7 @@ void write_svg(std::ostream& out, const Figure& figure) {
   std::map<string, string> colors;
   std::map<string, bool> dashed;
   auto add_label = [&](const string& label, bool is_dashed) {
-    if (colors.count(label) != 0U) return;
+    if (colors.contains(label)) return;
     colors[label] = string(kPalette[labels.size() % kPalette.size()]);
     dashed[label] = is_dashed;
     labels.push_back(label);
@@ -319,16 +319,17 @@ void write_svg(std::ostream& out, const Figure& figure) {
         << xml_escape(figure.subtitle) << "</text>\n";
   }
   for (std::size_t i = 0; i < figure.panels.size(); ++i) {
+    const int row_index = static_cast<int>(i) / columns;  // integer division: the grid row
     const auto col = static_cast<double>(static_cast<int>(i) % columns);
-    const auto row = static_cast<double>(static_cast<int>(i) / columns);
+    const auto row = static_cast<double>(row_index);
     PanelWriter(out, figure.panels[i], col * kPanelWidth, title_height + row * kPanelHeight, colors)
         .write();
   }
   const double legend_top = title_height + kPanelHeight * rows;
   for (std::size_t i = 0; i < labels.size(); ++i) {
+    const int legend_row = static_cast<int>(i) / per_row;  // integer division: the legend row
     const double x = 16 + kLegendEntryWidth * static_cast<double>(static_cast<int>(i) % per_row);
-    const double y =
-        legend_top + kLegendRow * static_cast<double>(static_cast<int>(i) / per_row) + 12;
+    const double y = legend_top + kLegendRow * static_cast<double>(legend_row) + 12;
     out << "<line x1=\"" << format_coordinate(x) << "\" y1=\"" << format_coordinate(y) << "\" x2=\""
         << format_coordinate(x + 24) << "\" y2=\"" << format_coordinate(y) << "\" stroke=\""
         << colors[labels[i]] << "\" stroke-width=\"3\""

@@ -20,17 +20,29 @@ double normal_mixture_optimal_rho(double target_intrinsic_time, double alpha) {
   return target_intrinsic_time / (x - 1.0);
 }
 
-NormalMixtureSequence::NormalMixtureSequence(double sigma, double alpha, double target_n,
-                                             double support_lo, double support_hi)
-    : sigma_(sigma), alpha_(alpha), rho_(0.0), support_lo_(support_lo), support_hi_(support_hi) {
+namespace {
+
+// Validates the constructor arguments, then returns the mixture scale ρ tuned for target_n.
+double validated_rho(double sigma, double alpha, double target_n, double support_lo,
+                     double support_hi) {
   detail::require(std::isfinite(sigma) && sigma > 0.0,
                   "NormalMixtureSequence: sigma must be positive");
   detail::require(std::isfinite(target_n) && target_n >= 1.0,
                   "NormalMixtureSequence: target_n must be >= 1");
   detail::require(!std::isnan(support_lo) && !std::isnan(support_hi) && support_lo < support_hi,
                   "NormalMixtureSequence: support must satisfy lo < hi");
-  rho_ = normal_mixture_optimal_rho(sigma * sigma * target_n, alpha);
+  return normal_mixture_optimal_rho(sigma * sigma * target_n, alpha);
 }
+
+}  // namespace
+
+NormalMixtureSequence::NormalMixtureSequence(double sigma, double alpha, double target_n,
+                                             double support_lo, double support_hi)
+    : sigma_(sigma),
+      alpha_(alpha),
+      rho_(validated_rho(sigma, alpha, target_n, support_lo, support_hi)),
+      support_lo_(support_lo),
+      support_hi_(support_hi) {}
 
 NormalMixtureSequence NormalMixtureSequence::bounded(double lo, double hi, double alpha,
                                                      double target_n) {

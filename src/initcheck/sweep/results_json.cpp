@@ -385,7 +385,7 @@ SweepResults merge_results(const std::vector<SweepResults>& parts,
   if (!have_info) throw InputError("nothing to merge: the result files contain no cells");
   if (seen.size() != merged.info.cells) {
     std::size_t first_missing = 0;
-    while (seen.count(first_missing) != 0U) ++first_missing;
+    while (seen.contains(first_missing)) ++first_missing;
     throw InputError(std::to_string(merged.info.cells - seen.size()) + " of " +
                      std::to_string(merged.info.cells) + " cells are missing (first: index " +
                      std::to_string(first_missing) + "); did every shard finish?");

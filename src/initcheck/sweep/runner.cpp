@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <cstdio>
 #include <exception>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -84,8 +84,11 @@ SweepInfo sweep_info(const SweepSpec& spec, const std::string& file) {
     h = fnv1a(h, claims::reproduce_command(cell.request));
     h = fnv1a(h, std::string_view("\n", 1));
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  // 16 lowercase hex digits, zero-padded (printf "%016llx").
+  char digits[16];
+  const auto printed = std::to_chars(std::begin(digits), std::end(digits), h, 16);
+  std::string hex(static_cast<std::size_t>(std::end(digits) - printed.ptr), '0');
+  hex.append(std::begin(digits), printed.ptr);
   return {file, spec.seed, spec.cells.size(), hex};
 }
 

@@ -56,39 +56,41 @@ class Parser {
 
   /// Applies one grid value to a request.
   void apply(CheckRequest& r, const std::string& key, const YAML::Node& v) const {
-    if (key == "init")
+    if (key == "init") {
       r.init = scalar<std::string>(v, key, "an init spec string");
-    else if (key == "activation")
+    } else if (key == "activation") {
       r.activation = scalar<std::string>(v, key, "an activation name");
-    else if (key == "arch")
+    } else if (key == "arch") {
       r.arch = scalar<std::string>(v, key, "mlp, conv or resnet");
-    else if (key == "depth")
+    } else if (key == "depth") {
       r.depth = scalar<int>(v, key, "an integer");
-    else if (key == "width")
+    } else if (key == "width") {
       r.width = scalar<std::int64_t>(v, key, "an integer");
-    else if (key == "widths")
+    } else if (key == "widths") {
       r.widths = int_list(v, key);
-    else if (key == "batch")
+    } else if (key == "batch") {
       r.batch = scalar<std::int64_t>(v, key, "an integer");
-    else if (key == "kernel")
+    } else if (key == "kernel") {
       r.kernel = scalar<int>(v, key, "an integer");
-    else if (key == "spatial")
+    } else if (key == "spatial") {
       r.spatial = scalar<int>(v, key, "an integer");
-    else if (key == "branch_scale")
+    } else if (key == "branch_scale") {
       r.branch_scale = scalar<std::string>(v, key, "an expression");
-    else if (key == "norm")
+    } else if (key == "norm") {
       r.norm = scalar<std::string>(v, key, "none, batchnorm or layernorm");
-    else if (key == "precision")
+    } else if (key == "precision") {
       r.precision = scalar<std::string>(v, key, "fp32, bf16 or fp16");
-    else if (key == "input")
+    } else if (key == "input") {
       r.input = scalar<std::string>(v, key, "an input kind");
-    else if (key == "tolerance")
+    } else if (key == "tolerance") {
       r.tolerance = scalar<double>(v, key, "a number");
+    }
   }
 
   std::vector<std::int64_t> int_list(const YAML::Node& v, const std::string& key) const {
-    if (!v.IsSequence() || v.size() == 0)
+    if (!v.IsSequence() || v.size() == 0) {
       fail(v, "key '" + key + "' must be a non-empty list of integers");
+    }
     std::vector<std::int64_t> out;
     for (const YAML::Node& item : v) out.push_back(scalar<std::int64_t>(item, key, "an integer"));
     return out;
@@ -112,7 +114,7 @@ class Parser {
     if (!block.IsMap()) fail(block, what + " must be a map of keys");
     for (const auto& kv : block) {
       const std::string key = kv.first.as<std::string>();
-      if (kBlockKeys.count(key) == 0U) {
+      if (!kBlockKeys.contains(key)) {
         fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
       }
     }
@@ -128,14 +130,16 @@ class Parser {
       }
     }
     SweepSpec spec;
-    if (root["seed"])
+    if (root["seed"]) {
       spec.seed = scalar<std::uint64_t>(root["seed"], "seed", "a non-negative integer");
+    }
     const YAML::Node defaults = root["defaults"];
     if (defaults) check_keys(defaults, "defaults");
     const YAML::Node blocks = root["blocks"];
     if (!blocks) fail(root, "missing key 'blocks'");
-    if (!blocks.IsSequence() || blocks.size() == 0)
+    if (!blocks.IsSequence() || blocks.size() == 0) {
       fail(blocks, "'blocks' must be a non-empty list");
+    }
 
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       const YAML::Node block = blocks[b];
@@ -147,22 +151,22 @@ class Parser {
       }
       for (const auto& kv : block) merged[kv.first.as<std::string>()] = kv.second;
 
-      const std::string name = merged.count("name") != 0U
-                                   ? scalar<std::string>(merged["name"], "name", "a string")
-                                   : what;
+      const std::string name =
+          merged.contains("name") ? scalar<std::string>(merged["name"], "name", "a string") : what;
       CheckRequest base;
-      if (merged.count("claims") != 0U) {
+      if (merged.contains("claims")) {
         const YAML::Node c = merged["claims"];
         if (c.IsSequence()) {
-          for (const YAML::Node& item : c)
+          for (const YAML::Node& item : c) {
             base.claims.push_back(scalar<std::string>(item, "claims", "a claim id"));
+          }
         } else {
           base.claims.push_back(scalar<std::string>(c, "claims", "a claim id or a list of them"));
         }
       }
       std::vector<std::pair<std::string, std::vector<YAML::Node>>> axes;
       for (const std::string& key : kGridKeys) {
-        if (merged.count(key) != 0U) axes.emplace_back(key, axis(merged[key], key));
+        if (merged.contains(key)) axes.emplace_back(key, axis(merged[key], key));
       }
       expand(spec, name, base, axes, 0);
     }

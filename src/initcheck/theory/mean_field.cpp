@@ -134,7 +134,11 @@ QFixedPoint q_fixed_point(const nn::Activation& act, const MeanFieldParams& p, d
     fp.slope = a;
     if (std::abs(a - 1.0) <= kFixedTolerance) {
       fp.slope = 1.0;
-      fp.q_star = p.bias_variance == 0.0 ? q0 : kInf;
+      if (p.bias_variance == 0.0) {
+        fp.q_star = q0;
+      } else {
+        fp.q_star = kInf;
+      }
     } else if (a < 1.0) {
       fp.q_star = p.bias_variance / (1.0 - a);
     } else {

@@ -1,6 +1,7 @@
 #include "initcheck/theory/trajectory.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -311,7 +312,9 @@ PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
       t.blocks[static_cast<std::size_t>(blk)].grad_stream_sq = grad_stream[0];
       std::vector<double> g{alpha2 * grad_stream[0]};
       for (int j = config.block_layers - 1; j >= 0; --j) {
-        const auto index = static_cast<std::size_t>(blk * config.block_layers + j);
+        const std::size_t index =
+            static_cast<std::size_t>(blk) * static_cast<std::size_t>(config.block_layers) +
+            static_cast<std::size_t>(j);
         g = backward_layer(records[index], g, t.layers[index]);
       }
       const double before = grad_stream[0];
@@ -337,8 +340,11 @@ PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
       geo.kernel = config.kernel;
       geo.stride = config.stride;
       geo.pad = config.padding < 0 ? config.kernel / 2 : config.padding;
-      geo.in_per_group = static_cast<double>(fan.in_units / config.groups);
-      geo.out_per_group = static_cast<double>(fan.out_units / config.groups);
+      // Integer division, exact for valid configs (channels divisible by groups).
+      const std::int64_t in_per_group = fan.in_units / config.groups;
+      const std::int64_t out_per_group = fan.out_units / config.groups;
+      geo.in_per_group = static_cast<double>(in_per_group);
+      geo.out_per_group = static_cast<double>(out_per_group);
       if (geo.out_height() < 1 || geo.out_width() < 1) {
         throw InputError("theory: conv layer " + std::to_string(l) + " has an empty output");
       }
