@@ -71,6 +71,7 @@ SweepResults tricky_results() {
     c.predicted = kTricky[(i + 3) % kTricky.size()];
     c.band = {-kInf, kTricky[i]};
     c.layer = static_cast<int>(i) - 1;
+    c.first_layer = static_cast<int>(i % 4) - 1;
     c.severity = kTricky[(i + 4) % kTricky.size()];
     c.advice = "advice";
     a.result.claims.push_back(c);
@@ -123,6 +124,7 @@ TEST(ResultsJson, RoundTripIsLossless) {
       EXPECT_EQ(q.verdict, p.verdict);
       EXPECT_EQ(q.quantity, p.quantity);
       EXPECT_EQ(q.layer, p.layer);
+      EXPECT_EQ(q.first_layer, p.first_layer);
       EXPECT_EQ(q.advice, p.advice);
       EXPECT_EQ(q.ci.n, p.ci.n);
       expect_same({q.measured, q.ci.lower, q.ci.upper, q.ci.estimate, q.ci.level, q.predicted,

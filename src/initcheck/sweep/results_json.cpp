@@ -58,6 +58,7 @@ ojson encode_claim(const claims::ClaimResult& c) {
                {"predicted", encode_double(c.predicted)},
                {"band", {{"lo", encode_double(c.band.lo)}, {"hi", encode_double(c.band.hi)}}},
                {"layer", c.layer},
+               {"first_layer", c.first_layer},
                {"severity", encode_double(c.severity)},
                {"advice", c.advice}};
 }
@@ -248,6 +249,7 @@ claims::ClaimResult decode_claim(const Reader& r, const json& j) {
   c.band.lo = r.number(band, "lo", p + ".band");
   c.band.hi = r.number(band, "hi", p + ".band");
   c.layer = r.integer<int>(j, "layer", p);
+  c.first_layer = r.integer<int>(j, "first_layer", p);
   c.severity = r.number(j, "severity", p);
   c.advice = r.str(j, "advice", p);
   return c;
