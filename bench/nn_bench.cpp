@@ -72,7 +72,7 @@ nn::Conv2dShape bench_shape() {
 void conv2d_forward_bench(benchmark::State& state) {
   rng::Engine engine(3);
   const nn::Conv2dShape s = bench_shape();
-  const Eigen::MatrixXf w = normal(engine, 64, 64 * 9);
+  const Eigen::MatrixXf w = normal(engine, 64, Eigen::Index{64} * 9);
   const Eigen::MatrixXf x = normal(engine, 64, s.batch * 256);
   Eigen::MatrixXf z(64, s.batch * 256);
   Eigen::VectorXf ws(s.workspace_size());
@@ -89,7 +89,7 @@ BENCHMARK(conv2d_forward_bench)->Unit(benchmark::kMillisecond);
 void conv2d_backward_bench(benchmark::State& state) {
   rng::Engine engine(4);
   const nn::Conv2dShape s = bench_shape();
-  const Eigen::MatrixXf w = normal(engine, 64, 64 * 9);
+  const Eigen::MatrixXf w = normal(engine, 64, Eigen::Index{64} * 9);
   const Eigen::MatrixXf x = normal(engine, 64, s.batch * 256);
   const Eigen::MatrixXf gz = normal(engine, 64, s.batch * 256);
   Eigen::MatrixXf gx(64, s.batch * 256);

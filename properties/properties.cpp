@@ -240,7 +240,7 @@ bool check_cases(const std::string& id, const std::function<void()>& body, int c
   return false;
 }
 
-bool check_property(Property p, std::shared_ptr<const init::InitScheme> scheme,
+bool check_property(Property p, const std::shared_ptr<const init::InitScheme>& scheme,
                     const nn::Activation& activation, const PropertyOptions& options) {
   const std::string id =
       "initcheck/" + scheme->name() + "/" + activation.name() + "/" + property_name(p);
@@ -249,7 +249,7 @@ bool check_property(Property p, std::shared_ptr<const init::InitScheme> scheme,
       options.cases);
 }
 
-std::vector<std::string> run_property_suite(std::shared_ptr<const init::InitScheme> scheme,
+std::vector<std::string> run_property_suite(const std::shared_ptr<const init::InitScheme>& scheme,
                                             const nn::Activation& activation,
                                             const PropertyOptions& options) {
   std::vector<std::string> failed;

@@ -69,7 +69,7 @@ bool property_applies(Property p, const init::InitScheme& scheme, const nn::Acti
 /// Checks property `p` with RapidCheck (seed from RC_PARAMS; `options.cases` cases, unless
 /// RC_PARAMS sets a smaller max_success). Returns true on success; on failure prints the
 /// shrunk counterexample and the RC_PARAMS reproduce string to stderr and returns false.
-bool check_property(Property p, std::shared_ptr<const init::InitScheme> scheme,
+bool check_property(Property p, const std::shared_ptr<const init::InitScheme>& scheme,
                     const nn::Activation& activation, const PropertyOptions& options = {});
 
 /// Runs a RapidCheck property body (draws with rc::gen, asserts with RC_ASSERT) for at most
@@ -78,7 +78,7 @@ bool check_property(Property p, std::shared_ptr<const init::InitScheme> scheme,
 bool check_cases(const std::string& id, const std::function<void()>& body, int cases);
 
 /// Runs every applicable property; returns the names of the failed ones (empty = all pass).
-std::vector<std::string> run_property_suite(std::shared_ptr<const init::InitScheme> scheme,
+std::vector<std::string> run_property_suite(const std::shared_ptr<const init::InitScheme>& scheme,
                                             const nn::Activation& activation,
                                             const PropertyOptions& options = {});
 

@@ -46,8 +46,9 @@ std::vector<std::int64_t> parse_widths(const std::string& text) {
 
 std::vector<std::string> split_claims(const std::string& csv) {
   std::vector<std::string> names;
-  for (claims::ClaimId id : claims::parse_claim_list(csv))
+  for (claims::ClaimId id : claims::parse_claim_list(csv)) {
     names.emplace_back(claims::claim_name(id));
+  }
   return names;
 }
 
@@ -122,8 +123,9 @@ void print_human(std::ostream& os, const claims::CheckRequest& request,
        << fmt(r.predicted) << "  band [" << fmt(r.band.lo) << ", " << fmt(r.band.hi) << "]";
     if (r.layer > 0) os << "  layer " << r.layer;
     os << "\n      " << r.quantity << "\n";
-    if (r.verdict == stats::Verdict::violated && !r.advice.empty())
+    if (r.verdict == stats::Verdict::violated && !r.advice.empty()) {
       os << "      → " << r.advice << "\n";
+    }
   }
   if (!skipped.empty()) {
     os << "  not checked:";
@@ -143,7 +145,7 @@ std::string describe(const claims::CheckRequest& r, const engine::NetworkConfig&
     os << " depth " << r.depth << " width " << r.width;
   } else {
     os << " widths ";
-    for (std::size_t i = 0; i < r.widths.size(); ++i) os << (i ? "," : "") << r.widths[i];
+    for (std::size_t i = 0; i < r.widths.size(); ++i) os << (i != 0 ? "," : "") << r.widths[i];
   }
   os << ", batch " << r.batch << ", " << r.precision;
   if (r.norm != "none") os << ", " << r.norm;
@@ -206,8 +208,9 @@ Subcommand add_check_command(CLI::App& app) {
             options.tolerance = request.tolerance;
             options.alpha = request.alpha;
             options.seed = request.seed;
-            for (const std::string& c : request.claims)
+            for (const std::string& c : request.claims) {
               options.claims.push_back(claims::parse_claim(c));
+            }
             const claims::CheckResult result = claims::check_configuration(config, options);
             const std::string description = describe(request, config);
             if (flags->json) {

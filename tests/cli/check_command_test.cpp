@@ -46,7 +46,7 @@ CliRun run(const std::string& args) {
 
 int lines(const std::string& s) {
   int n = 0;
-  for (char c : s) n += c == '\n';
+  for (char c : s) n += (c == '\n') ? 1 : 0;
   return n;
 }
 

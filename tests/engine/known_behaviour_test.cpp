@@ -44,7 +44,8 @@ struct Band {
 Band band(double n, double alpha) {
   Band b{};
   b.lo = n / 2.0 - std::sqrt(3.0 * n * std::log(1.0 / alpha));
-  double lo = n / 2.0, hi = 4.0 * n;  // bisection on the monotone bound
+  double lo = n / 2.0;  // bisection on the monotone bound
+  double hi = 4.0 * n;
   for (int it = 0; it < 100; ++it) {
     const double mid = 0.5 * (lo + hi);
     (log_upper_bound(mid, n) > std::log(alpha) ? lo : hi) = mid;
@@ -60,8 +61,9 @@ std::vector<std::vector<double>> ratios(const Trace& t) {
     const std::vector<double>& next =
         l + 1 < t.layers.size() ? t.layers[l + 1].input_sq_norms : t.output_sq_norms;
     std::vector<double> r;
-    for (std::size_t b = 0; b < next.size(); ++b)
+    for (std::size_t b = 0; b < next.size(); ++b) {
       r.push_back(next[b] / t.layers[l].input_sq_norms[b]);
+    }
     out.push_back(r);
   }
   return out;

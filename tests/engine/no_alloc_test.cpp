@@ -23,44 +23,49 @@
 #define INITCHECK_COUNTING_MALLOC 1
 #endif
 
+// The interposed allocator needs mutable global counters, glibc's reserved __libc_* entry points
+// and glibc's (reserved) parameter names, which the definitions repeat to match stdlib.h.
+// NOLINTBEGIN(cppcoreguidelines-avoid-non-const-global-variables,bugprone-reserved-identifier)
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<long> g_allocations{0};
 void note() {
-  if (g_counting.load(std::memory_order_relaxed))
+  if (g_counting.load(std::memory_order_relaxed)) {
     g_allocations.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 }  // namespace
 
 #if INITCHECK_COUNTING_MALLOC
 extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* __libc_memalign(std::size_t, std::size_t);
-void* malloc(std::size_t n) {
+void* __libc_malloc(std::size_t __size);
+void* __libc_calloc(std::size_t __nmemb, std::size_t __size);
+void* __libc_realloc(void* __ptr, std::size_t __size);
+void* __libc_memalign(std::size_t __alignment, std::size_t __size);
+void* malloc(std::size_t __size) {
   note();
-  return __libc_malloc(n);
+  return __libc_malloc(__size);
 }
-void* calloc(std::size_t n, std::size_t m) {
+void* calloc(std::size_t __nmemb, std::size_t __size) {
   note();
-  return __libc_calloc(n, m);
+  return __libc_calloc(__nmemb, __size);
 }
-void* realloc(void* p, std::size_t n) {
+void* realloc(void* __ptr, std::size_t __size) {
   note();
-  return __libc_realloc(p, n);
+  return __libc_realloc(__ptr, __size);
 }
-void* aligned_alloc(std::size_t a, std::size_t n) {
+void* aligned_alloc(std::size_t __alignment, std::size_t __size) {
   note();
-  return __libc_memalign(a, n);
+  return __libc_memalign(__alignment, __size);
 }
-int posix_memalign(void** out, std::size_t a, std::size_t n) {
+int posix_memalign(void** __memptr, std::size_t __alignment, std::size_t __size) {
   note();
-  *out = __libc_memalign(a, n);
-  return *out == nullptr ? 12 : 0;  // ENOMEM
+  *__memptr = __libc_memalign(__alignment, __size);
+  return *__memptr == nullptr ? 12 : 0;  // ENOMEM
 }
 }
 #endif
+// NOLINTEND(cppcoreguidelines-avoid-non-const-global-variables,bugprone-reserved-identifier)
 
 namespace initcheck::engine {
 namespace {
@@ -75,7 +80,7 @@ long allocations_during(const auto& f) {
   return g_allocations.load();
 }
 
-void check(NetworkConfig c, int threads, bool backward) {
+void check(const NetworkConfig& c, int threads, bool backward) {
 #if !INITCHECK_COUNTING_MALLOC
   GTEST_SKIP() << "counting malloc disabled under sanitizers";
 #endif

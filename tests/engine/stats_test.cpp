@@ -20,34 +20,35 @@ using testing::TorchUniformScheme;
 // ≲ 1e-6) while the reference is double, so moments agree to 1e-5 relative; a wrong formula
 // (biased variance, missing bias, wrong tensor) is off by ≥ 1e-2.
 constexpr double kRel = 1e-5;
-#define EXPECT_REL(a, b) EXPECT_NEAR((a), (b), kRel*(1.0 + std::abs(b)))
+#define INITCHECK_EXPECT_REL(a, b) EXPECT_NEAR((a), (b), kRel*(1.0 + std::abs(b)))
 
 void expect_stats(const TensorStats& t, const MatrixXd& m) {
   const auto n = static_cast<double>(m.size());
   EXPECT_EQ(t.rows, m.rows());
   EXPECT_EQ(t.count, m.size());
-  EXPECT_REL(t.mean, m.sum() / n);
-  EXPECT_REL(t.second_moment, m.squaredNorm() / n);
-  EXPECT_REL(t.variance, m.squaredNorm() / n - std::pow(m.sum() / n, 2));
-  EXPECT_REL(t.min, m.minCoeff());
-  EXPECT_REL(t.max, m.maxCoeff());
+  INITCHECK_EXPECT_REL(t.mean, m.sum() / n);
+  INITCHECK_EXPECT_REL(t.second_moment, m.squaredNorm() / n);
+  INITCHECK_EXPECT_REL(t.variance, m.squaredNorm() / n - std::pow(m.sum() / n, 2));
+  INITCHECK_EXPECT_REL(t.min, m.minCoeff());
+  INITCHECK_EXPECT_REL(t.max, m.maxCoeff());
   const double small = static_cast<double>((m.array().abs() < 0.25).count()) / n;
   EXPECT_NEAR(t.frac_small, small, 1.0 / n + 1e-12);  // at most one value may sit at 0.25 ± 1e-6
   const Eigen::VectorXd mu = m.rowwise().mean();
   const Eigen::VectorXd var = (m.array().square().rowwise().mean() - mu.array().square()).matrix();
-  EXPECT_REL(t.channel_sq_mean, mu.squaredNorm() / static_cast<double>(m.rows()));
-  EXPECT_REL(t.channel_variance, var.mean());
-  EXPECT_REL(t.max_abs_channel_mean, mu.cwiseAbs().maxCoeff());
-  EXPECT_REL(t.min_channel_variance, var.minCoeff());
-  EXPECT_REL(t.max_channel_variance, var.maxCoeff());
+  INITCHECK_EXPECT_REL(t.channel_sq_mean, mu.squaredNorm() / static_cast<double>(m.rows()));
+  INITCHECK_EXPECT_REL(t.channel_variance, var.mean());
+  INITCHECK_EXPECT_REL(t.max_abs_channel_mean, mu.cwiseAbs().maxCoeff());
+  INITCHECK_EXPECT_REL(t.min_channel_variance, var.minCoeff());
+  INITCHECK_EXPECT_REL(t.max_channel_variance, var.maxCoeff());
   EXPECT_EQ(t.nan_count, 0);
   EXPECT_EQ(t.inf_count, 0);
 }
 
 void expect_norms(const std::vector<double>& got, const MatrixXd& m) {
   ASSERT_EQ(static_cast<Eigen::Index>(got.size()), m.cols());
-  for (Eigen::Index b = 0; b < m.cols(); ++b)
-    EXPECT_REL(got[static_cast<std::size_t>(b)], m.col(b).squaredNorm());
+  for (Eigen::Index b = 0; b < m.cols(); ++b) {
+    INITCHECK_EXPECT_REL(got[static_cast<std::size_t>(b)], m.col(b).squaredNorm());
+  }
 }
 
 double participation(const Eigen::MatrixXf& w, const MatrixXd& in, Eigen::Index unit) {
@@ -87,14 +88,14 @@ TEST(EngineStats, MlpMatchesDirectRecomputation) {
     expect_stats(lt.post, post);
     expect_norms(lt.input_sq_norms, h);
     expect_norms(lt.pre_sq_norms, z);
-    EXPECT_REL(lt.input_second_moment, h.squaredNorm() / static_cast<double>(h.size()));
+    INITCHECK_EXPECT_REL(lt.input_second_moment, h.squaredNorm() / static_cast<double>(h.size()));
     const MatrixXd gram = h.transpose() * h;
-    EXPECT_REL(lt.gram_trace, gram.trace());
+    INITCHECK_EXPECT_REL(lt.gram_trace, gram.trace());
     EXPECT_NEAR(lt.gram_frobenius_sq, gram.squaredNorm(), kRel * gram.squaredNorm());
     ASSERT_EQ(lt.participation_ratio.size(), 3U);
     for (Eigen::Index i = 0; i < 3; ++i) {
-      EXPECT_REL(lt.participation_ratio[static_cast<std::size_t>(i)],
-                 participation(f.net.weights(l), h, i));
+      INITCHECK_EXPECT_REL(lt.participation_ratio[static_cast<std::size_t>(i)],
+                           participation(f.net.weights(l), h, i));
     }
     EXPECT_EQ(lt.pre_events.total, z.size());
     EXPECT_EQ(lt.pre_events.underflow(), 0);
@@ -115,15 +116,15 @@ TEST(EngineStats, BackwardMomentsMatchGradients) {
   for (int l = 0; l < 3; ++l) {
     const LayerTrace& lt = f.trace.layers[static_cast<std::size_t>(l)];
     const Eigen::MatrixXd g = f.net.weight_grad(l).cast<double>();
-    EXPECT_REL(lt.grad_weight_sq, g.squaredNorm() / static_cast<double>(g.size()));
+    INITCHECK_EXPECT_REL(lt.grad_weight_sq, g.squaredNorm() / static_cast<double>(g.size()));
   }
   const Eigen::MatrixXd gx = f.net.input_grad().cast<double>();
-  EXPECT_REL(f.trace.grad_input_sq, gx.squaredNorm() / static_cast<double>(gx.size()));
-  EXPECT_REL(f.trace.layers[0].grad_input_sq, f.trace.grad_input_sq);
+  INITCHECK_EXPECT_REL(f.trace.grad_input_sq, gx.squaredNorm() / static_cast<double>(gx.size()));
+  INITCHECK_EXPECT_REL(f.trace.layers[0].grad_input_sq, f.trace.grad_input_sq);
   // ∂L/∂h of the last layer is r itself.
-  EXPECT_REL(f.trace.layers[2].grad_post_sq, 1.0);
+  INITCHECK_EXPECT_REL(f.trace.layers[2].grad_post_sq, 1.0);
   // the gradient entering layer l's output is the gradient leaving layer l+1's input.
-  EXPECT_REL(f.trace.layers[1].grad_post_sq, f.trace.layers[2].grad_input_sq);
+  INITCHECK_EXPECT_REL(f.trace.layers[1].grad_post_sq, f.trace.layers[2].grad_input_sq);
 }
 
 TEST(EngineStats, BatchNormChannelLaw) {
@@ -162,10 +163,10 @@ TEST(EngineStats, ResnetStreamAndBranch) {
   for (int b = 0; b < 3; ++b) {
     const MatrixXd u = (f.net.weights(2 * b).cast<double>() * x).array().tanh().matrix();
     const MatrixXd branch = f.net.weights(2 * b + 1).cast<double>() * u;  // no φ on the last
-    EXPECT_FALSE(f.trace.layers[static_cast<std::size_t>(2 * b + 1)].activated);
-    expect_stats(f.trace.layers[static_cast<std::size_t>(2 * b)].post, u);
+    EXPECT_FALSE(f.trace.layers[2 * static_cast<std::size_t>(b) + 1].activated);
+    expect_stats(f.trace.layers[2 * static_cast<std::size_t>(b)].post, u);
     expect_stats(f.trace.blocks[static_cast<std::size_t>(b)].branch, branch);
-    expect_norms(f.trace.layers[static_cast<std::size_t>(2 * b)].input_sq_norms, x);
+    expect_norms(f.trace.layers[2 * static_cast<std::size_t>(b)].input_sq_norms, x);
     x += 0.5 * branch;
     expect_stats(f.trace.blocks[static_cast<std::size_t>(b)].stream, x);
   }

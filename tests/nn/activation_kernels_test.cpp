@@ -202,8 +202,9 @@ TEST(ActivationKernels, BackwardMatchesCentralDifferencesOfForwardKernel) {
   // a kink (0) are skipped.
   constexpr float kH = 1.0f / 256.0f;
   Eigen::MatrixXf x(1, 161);
-  for (Eigen::Index j = 0; j < x.cols(); ++j)
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
     x(0, j) = -4.0f + 0.05f * static_cast<float>(j) + 0.0123f;
+  }
   const Eigen::MatrixXf r = Eigen::MatrixXf::Ones(1, x.cols());
   Eigen::MatrixXf hp(1, x.cols());
   Eigen::MatrixXf hm(1, x.cols());

@@ -68,10 +68,14 @@ TEST(Gemm, MatchesDoubleProductForAllTransposesAndStrides) {
   for (int ta = 0; ta < 2; ++ta) {
     for (int tb = 0; tb < 2; ++tb) {
       // op(a) is 37 × 41, op(b) is 41 × 53; all are strided blocks of larger matrices.
-      const MatrixXf::ConstBlockXpr a = ta ? a_big.block(2, 3, 41, 37) : a_big.block(2, 3, 37, 41);
-      const MatrixXf::ConstBlockXpr b = tb ? b_big.block(1, 4, 53, 41) : b_big.block(1, 4, 41, 53);
-      const MatrixXd ad = ta ? MatrixXd(a.cast<double>().transpose()) : MatrixXd(a.cast<double>());
-      const MatrixXd bd = tb ? MatrixXd(b.cast<double>().transpose()) : MatrixXd(b.cast<double>());
+      const MatrixXf::ConstBlockXpr a =
+          ta != 0 ? a_big.block(2, 3, 41, 37) : a_big.block(2, 3, 37, 41);
+      const MatrixXf::ConstBlockXpr b =
+          tb != 0 ? b_big.block(1, 4, 53, 41) : b_big.block(1, 4, 41, 53);
+      const MatrixXd ad =
+          ta != 0 ? MatrixXd(a.cast<double>().transpose()) : MatrixXd(a.cast<double>());
+      const MatrixXd bd =
+          tb != 0 ? MatrixXd(b.cast<double>().transpose()) : MatrixXd(b.cast<double>());
       MatrixXf c_big = MatrixXf::Constant(60, 70, 3.0f);
       gemm(0.5f, a, ta != 0, b, tb != 0, 1.0f, c_big.block(5, 6, 37, 53));
       const MatrixXd expected = (3.0 + 0.5 * (ad * bd).array()).matrix();
@@ -191,7 +195,7 @@ MatrixXd conv_reference(const Conv2dShape& s, const MatrixXf& w, const VectorXf&
       const Index g = o / cout_g;
       for (int oy = 0; oy < oh; ++oy) {
         for (int ox = 0; ox < ow; ++ox) {
-          double acc = bias.size() ? (absolute ? std::abs(bias[o]) : bias[o]) : 0.0;
+          double acc = bias.size() != 0 ? (absolute ? std::abs(bias[o]) : bias[o]) : 0.0;
           for (Index c = 0; c < cin_g; ++c) {
             for (int ky = 0; ky < s.kernel; ++ky) {
               for (int kx = 0; kx < s.kernel; ++kx) {
@@ -271,7 +275,7 @@ TEST(Conv2d, ChunkedWorkspaceMatchesReference) {
   const ConvCase c{64, 8, 3, 1, 1, 1, 16, 16, 9};
   const Conv2dShape s = shape_of(c);
   EXPECT_LT(s.workspace_size(), 64 * 9 * 256 * 9);
-  const MatrixXf w = normal(engine, c.cout, 64 * 9, 0.1);
+  const MatrixXf w = normal(engine, c.cout, Index{64} * 9, 0.1);
   const MatrixXf x = normal(engine, c.cin, c.batch * 256);
   MatrixXf z(c.cout, c.batch * 256);
   VectorXf ws(s.workspace_size());
@@ -288,8 +292,8 @@ TEST(Conv2d, ChunkedWorkspaceMatchesReference) {
   MatrixXf grad_x(c.cin, c.batch * 256);
   VectorXf grad_b(0);
   conv2d_backward(s, w, x, r, grad_x, grad_w, grad_b, ws);
-  MatrixXd gw = MatrixXd::Zero(c.cout, 64 * 9);
-  MatrixXd gw_abs = MatrixXd::Zero(c.cout, 64 * 9);
+  MatrixXd gw = MatrixXd::Zero(c.cout, Index{64} * 9);
+  MatrixXd gw_abs = MatrixXd::Zero(c.cout, Index{64} * 9);
   MatrixXd gx = MatrixXd::Zero(c.cin, c.batch * 256);
   for (Index b = 0; b < c.batch; ++b) {
     for (int oy = 0; oy < 16; ++oy) {

@@ -17,8 +17,9 @@
 namespace initcheck::claims::detail {
 
 std::string batch_stats_not_applicable(const engine::NetworkConfig& config) {
-  if (config.input != engine::InputKind::dataset_normalized)
+  if (config.input != engine::InputKind::dataset_normalized) {
     return "needs --input dataset_normalized";
+  }
   return {};
 }
 

@@ -39,10 +39,12 @@ ClaimResult check_batchnorm(const ClaimContext& ctx) {
     for (std::size_t l = 0; l < t.layers.size(); ++l) {
       const engine::LayerTrace& lt = t.layers[l];
       double e = std::max(lt.norm.max_abs_channel_mean, lt.bn_max_variance_error);
-      if (std::isnan(e) || lt.norm.nan_count + lt.norm.inf_count > 0)
+      if (std::isnan(e) || lt.norm.nan_count + lt.norm.inf_count > 0) {
         e = std::numeric_limits<double>::infinity();
-      if (e > tol && (first < 0 || static_cast<int>(l) + 1 < first))
+      }
+      if (e > tol && (first < 0 || static_cast<int>(l) + 1 < first)) {
         first = static_cast<int>(l) + 1;
+      }
       if (worst_layer < 0 || e > worst) {
         worst = e;
         worst_layer = static_cast<int>(l) + 1;

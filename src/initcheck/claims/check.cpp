@@ -121,11 +121,13 @@ LayerCurves make_curves(const engine::NetworkConfig& config, std::span<const eng
     c.drift_upper[l] = quantile_of(ratios[l], 0.95);
   }
   if (trajectory) {
-    for (double m : predicted_forward_moments(*trajectory, config))
+    for (double m : predicted_forward_moments(*trajectory, config)) {
       c.predicted_forward_std.push_back(std::sqrt(m));
+    }
     if (backward) {
-      for (double g : predicted_backward_moments(*trajectory, config))
+      for (double g : predicted_backward_moments(*trajectory, config)) {
         c.predicted_gradient_std.push_back(std::sqrt(g));
+      }
     }
     if (finite_width && finite_width->moment_ratio.size() + 1 == n) {
       const std::vector<double> p = predicted_forward_moments(*trajectory, config);

@@ -115,8 +115,9 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
     out.geometric_mean[l] = std::exp(ci.estimate);
     const stats::Verdict v = safe_decide(ci, log_band);
     out.verdict = stats::combine(out.verdict, v);
-    if (v == stats::Verdict::violated && out.first_violated == 0)
+    if (v == stats::Verdict::violated && out.first_violated == 0) {
       out.first_violated = static_cast<int>(l);
+    }
     double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
     if (std::isnan(margin)) margin = -std::numeric_limits<double>::infinity();
     if (out.depth <= 0 || margin < least_margin) {

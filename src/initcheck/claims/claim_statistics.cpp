@@ -42,8 +42,9 @@ double severity(const stats::ConfidenceInterval& ci, const stats::ToleranceBand&
     return kMaxSeverity;
   }
   // ci.upper < band.lo
-  if (band.lo > 0.0)
+  if (band.lo > 0.0) {
     return clamp_severity(ci.upper > 0.0 ? log10_ratio(band.lo, ci.upper) : kMaxSeverity);
+  }
   if (band.lo < 0.0) return clamp_severity(log10_ratio(-ci.upper, -band.lo));
   return kMaxSeverity;
 }

@@ -18,7 +18,7 @@
 
 namespace initcheck::claims::detail {
 
-std::string dominance_not_applicable(const engine::NetworkConfig&) {
+std::string dominance_not_applicable(const engine::NetworkConfig& /*config*/) {
   return {};
 }
 

@@ -31,7 +31,7 @@ double per_input_log_std_ratio(const engine::Trace& t, const engine::NetworkConf
   return 0.5 * (std::log(m.back()) - std::log(m.front()));
 }
 
-std::string drift_not_applicable(const engine::NetworkConfig&) {
+std::string drift_not_applicable(const engine::NetworkConfig& /*config*/) {
   return {};
 }
 
@@ -43,8 +43,9 @@ ClaimResult check_drift(const ClaimContext& ctx) {
                                    {0.0, delta});
   std::vector<double> x;
   x.reserve(ctx.drift_traces.size());
-  for (const engine::Trace& t : ctx.drift_traces)
+  for (const engine::Trace& t : ctx.drift_traces) {
     x.push_back(per_input_log_std_ratio(t, ctx.config));
+  }
   const DriftTest test = drift_test(x, ctx.options.tolerance, ctx.alpha);
   result.ci = test.ci;
   result.layer = ctx.config.depth();

@@ -15,7 +15,7 @@
 
 namespace initcheck::claims::detail {
 
-std::string gradient_not_applicable(const engine::NetworkConfig&) {
+std::string gradient_not_applicable(const engine::NetworkConfig& /*config*/) {
   return {};
 }
 

@@ -62,7 +62,7 @@ bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceI
 
 }  // namespace
 
-std::string growth_not_applicable(const engine::NetworkConfig&) {
+std::string growth_not_applicable(const engine::NetworkConfig& /*config*/) {
   return {};
 }
 

@@ -101,8 +101,9 @@ ClaimResult check_precision(const ClaimContext& ctx) {
   result.verdict = stats::combine(result.verdict, verdict);
   if (result.verdict == stats::Verdict::violated) {
     precision::PrecisionEvents total;
-    for (const engine::Trace& t : ctx.traces)
+    for (const engine::Trace& t : ctx.traces) {
       total += layer_events(t.layers[static_cast<std::size_t>(worst - 1)]);
+    }
     const bool overflow = total.overflow > total.underflow();
     result.advice =
         std::string(overflow ? "values overflow to inf" : "values underflow (flushed/subnormal)") +

@@ -26,8 +26,9 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
     const FanInfo fan = theory::layer_fan(config, l);
     const double weights = static_cast<double>(fan.fan_in()) * static_cast<double>(fan.out_units);
     double columns = static_cast<double>(config.batch);
-    if (config.arch == engine::Architecture::conv)
+    if (config.arch == engine::Architecture::conv) {
       columns *= static_cast<double>(config.spatial) * config.spatial;
+    }
     double draw = kFlopsPerWeightDrawn * weights;
     if (!config.init->weight_law(fan).independent_entries) {
       // Orthogonal-type schemes factorize a Gaussian matrix: Householder QR of n_max × n_min,
@@ -51,8 +52,9 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
   if (finite_width) {
     s2 = finite_width->log_variance;
   } else {
-    for (std::size_t i = 1; i < config.widths.size(); ++i)
+    for (std::size_t i = 1; i < config.widths.size(); ++i) {
       s2 += 5.0 / static_cast<double>(config.widths[i]);
+    }
   }
   const double log_band = std::log(options.tolerance * options.tolerance);
   double log_gain = 0.0;

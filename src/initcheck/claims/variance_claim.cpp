@@ -32,8 +32,9 @@ namespace {
 /// Degrees of freedom of the per-layer gain pivot, or 0 when the exact-layer test does not apply.
 double exact_layer_dof_factor(const ClaimContext& ctx) {
   const engine::NetworkConfig& c = ctx.config;
-  if (c.arch != engine::Architecture::mlp || c.norm != engine::Norm::none || c.init->has_bias())
+  if (c.arch != engine::Architecture::mlp || c.norm != engine::Norm::none || c.init->has_bias()) {
     return 0.0;
+  }
   if (c.precision != precision::Format::fp32) return 0.0;
   double a = 0.0;
   switch (c.activation.kind) {
@@ -76,7 +77,7 @@ std::vector<std::vector<double>> first_input_layer_gains(const ClaimContext& ctx
 
 }  // namespace
 
-std::string variance_not_applicable(const engine::NetworkConfig&) {
+std::string variance_not_applicable(const engine::NetworkConfig& /*config*/) {
   return {};
 }
 

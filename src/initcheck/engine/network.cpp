@@ -240,7 +240,7 @@ struct Network::Impl {
       li.last_in_block = is_resnet && l % m == m - 1;
       li.activated = !li.last_in_block;
       li.in_units = cfg.widths[static_cast<std::size_t>(unit)];
-      li.out_units = cfg.widths[static_cast<std::size_t>(unit + (is_resnet ? 0 : 1))];
+      li.out_units = cfg.widths[static_cast<std::size_t>(unit) + (is_resnet ? 0U : 1U)];
       if (is_conv) {
         nn::Conv2dShape shape;
         shape.in_channels = li.in_units;
@@ -284,9 +284,12 @@ struct Network::Impl {
     const int input_acc = new_acc(n0);
     (void)input_acc;
     Index max_out = 0;
-    for (const LayerInfo& li : layers)
+    for (const LayerInfo& li : layers) {
       max_out = std::max(max_out, li.out_units * batch * li.out_hw);
-    Slot shared_z, shared_y, shared_h[2];
+    }
+    Slot shared_z;
+    Slot shared_y;
+    Slot shared_h[2];
     if (!keep) {
       shared_z = alloc(0, 0);
       used += round_up(max_out);
@@ -339,7 +342,7 @@ struct Network::Impl {
       }
     }
     for (int l = 0; l + 1 < num_layers; ++l) {
-      if (!layers[static_cast<std::size_t>(l + 1)].first_in_block) {
+      if (!layers[static_cast<std::size_t>(l) + 1].first_in_block) {
         layers[static_cast<std::size_t>(l)].post_norms_to = l + 1;
       }
     }
@@ -373,13 +376,15 @@ struct Network::Impl {
 
     for (auto& a : acc) {
       a.resize(static_cast<std::size_t>(num_acc));
-      for (int i = 0; i < num_acc; ++i)
+      for (int i = 0; i < num_acc; ++i) {
         a[static_cast<std::size_t>(i)].resize(acc_rows[static_cast<std::size_t>(i)]);
+      }
     }
     for (auto& e : events) e.assign(static_cast<std::size_t>(num_acc), PrecisionEvents{});
     merged.resize(static_cast<std::size_t>(num_acc));
-    for (int i = 0; i < num_acc; ++i)
+    for (int i = 0; i < num_acc; ++i) {
       merged[static_cast<std::size_t>(i)].resize(acc_rows[static_cast<std::size_t>(i)]);
+    }
     acc_stats.resize(static_cast<std::size_t>(num_acc));
     merged_events.resize(static_cast<std::size_t>(num_acc));
 
@@ -459,7 +464,7 @@ struct Network::Impl {
     acc[s][static_cast<std::size_t>(id)].add(p, nc, sample_norms, c0, hw);
   }
 
-  Index chunk_cols(Index rows) const {
+  static Index chunk_cols(Index rows) {
     return std::max<Index>(1, kChunkFloats / std::max<Index>(rows, 1));
   }
 
@@ -501,8 +506,10 @@ struct Network::Impl {
     const LayerInfo& li = layers[ul];
     MapF in = map(li.in);
     MapF z = map(li.z);
-    const Index ic0 = col_begin(s, li.in_hw), inc = col_count(s, li.in_hw);
-    const Index oc0 = col_begin(s, li.out_hw), onc = col_count(s, li.out_hw);
+    const Index ic0 = col_begin(s, li.in_hw);
+    const Index inc = col_count(s, li.in_hw);
+    const Index oc0 = col_begin(s, li.out_hw);
+    const Index onc = col_count(s, li.out_hw);
     if (is_conv) {
       nn::conv2d_forward(li.conv_slice[s], weights[ul], biases[ul], in.middleCols(ic0, inc),
                          z.middleCols(oc0, onc), conv_ws[s]);
@@ -516,7 +523,8 @@ struct Network::Impl {
     }
     store_slice(s, li.pre_acc, z, li.out_hw, pre_norms);
     if (cfg.norm == Norm::layernorm) {
-      const Index b0 = slice_begin[s], nb = slice_begin[s + 1] - slice_begin[s];
+      const Index b0 = slice_begin[s];
+      const Index nb = slice_begin[s + 1] - slice_begin[s];
       nn::layernorm_forward(z.middleCols(oc0, onc), cfg.bn_eps, li.out_hw,
                             map(li.y).middleCols(oc0, onc), norm_mean[ul].segment(b0, nb),
                             norm_inv_std[ul].segment(b0, nb));
@@ -574,19 +582,20 @@ struct Network::Impl {
     const LayerInfo& last = layers[static_cast<std::size_t>((b + 1) * cfg.block_layers - 1)];
     MapF f = map(last.h);
     MapF xin = map(streams[static_cast<std::size_t>(b)]);
-    MapF xout = map(streams[static_cast<std::size_t>(b + 1)]);
+    MapF xout = map(streams[static_cast<std::size_t>(b) + 1]);
     const auto alpha = static_cast<float>(cfg.branch_scale);
     const int next = (b + 1) * cfg.block_layers;
     double* norms = next < num_layers
                         ? norms_ptr(trace.layers[static_cast<std::size_t>(next)].input_sq_norms)
                         : norms_ptr(trace.output_sq_norms);
-    const Index c0 = col_begin(s, 1), nc = col_count(s, 1);
+    const Index c0 = col_begin(s, 1);
+    const Index nc = col_count(s, 1);
     const Index step = chunk_cols(xout.rows());
     for (Index c = c0; c < c0 + nc; c += step) {
       const Index n = std::min(step, c0 + nc - c);
       xout.middleCols(c, n).array() =
           xin.middleCols(c, n).array() + alpha * f.middleCols(c, n).array();
-      store_chunk(s, stream_acc[static_cast<std::size_t>(b + 1)], xout, c, n, norms, 1);
+      store_chunk(s, stream_acc[static_cast<std::size_t>(b) + 1], xout, c, n, norms, 1);
     }
   }
 
@@ -603,7 +612,8 @@ struct Network::Impl {
     LayerTrace& lt = trace.layers[ul];
     if (is_conv) return;
     nn::gemm(1.0f, map(li.in), true, map(li.in), false, 0.0f, gram);
-    double tr = 0.0, fro = 0.0;
+    double tr = 0.0;
+    double fro = 0.0;
     for (Index j = 0; j < gram.cols(); ++j) {
       for (Index i = 0; i < gram.rows(); ++i) {
         const double g = gram(i, j);
@@ -781,7 +791,8 @@ struct Network::Impl {
     for (std::size_t i = 0; i < lt.participation_ratio.size(); ++i) {
       const auto row = static_cast<Index>(i);
       const Index group = row / cout_g;
-      double s1 = 0.0, s2 = 0.0;
+      double s1 = 0.0;
+      double s2 = 0.0;
       for (Index j = 0; j < w.cols(); ++j) {
         const Index channel = group * cin_g + j / k2;
         const double wij = w(row, j);
@@ -796,10 +807,11 @@ struct Network::Impl {
   // ---- backward (single thread, full matrices) ----
 
   /// Backprop of layer l from ∂L/∂h (g_out) to ∂L/∂(input) written into `target`.
-  void layer_backward(int l, MapF g_out, MapF target, LayerTrace& lt) {
+  void layer_backward(int l, const MapF& g_out, const MapF& target, LayerTrace& lt) {
     const auto ul = static_cast<std::size_t>(l);
     const LayerInfo& li = layers[ul];
-    const Index rows = li.out_units, cols = li.z.cols;
+    const Index rows = li.out_units;
+    const Index cols = li.z.cols;
     lt.grad_post_sq = mean_square(g_out);
     MapF gy(grad_arena.data() + grad_y.offset, rows, cols);
     MapF gz(grad_arena.data() + grad_z.offset, rows, cols);

@@ -30,8 +30,8 @@ class Network {
   /// Validates `config`, allocates, and draws the weights from `weights` (see init_weights).
   Network(const NetworkConfig& config, const TraceOptions& options, const rng::Engine& weights);
   ~Network();
-  Network(Network&&) noexcept;
-  Network& operator=(Network&&) noexcept;
+  Network(Network&& other) noexcept;
+  Network& operator=(Network&& other) noexcept;
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
 

@@ -38,8 +38,9 @@ void NetworkConfig::validate() const {
     case Architecture::conv: {
       if (kernel < 1) throw InputError("conv kernel must be >= 1, got " + str(kernel));
       if (stride < 1) throw InputError("conv stride must be >= 1, got " + str(stride));
-      if (padding < -1)
+      if (padding < -1) {
         throw InputError("conv padding must be >= 0 (or -1 for same), got " + str(padding));
+      }
       if (groups < 1) throw InputError("conv groups must be >= 1, got " + str(groups));
       if (spatial < 1) throw InputError("conv spatial size must be >= 1, got " + str(spatial));
       for (std::size_t i = 0; i < widths.size(); ++i) {

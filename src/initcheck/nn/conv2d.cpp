@@ -155,8 +155,9 @@ void conv2d_forward(const Conv2dShape& shape, const ConstMatRef& weights, const 
   } else {
     MatMap wp(workspace.data(), shape.out_channels, g.k_g);
     for (Index c = 0; c < g.cin_g; ++c) {
-      for (Index tap = 0; tap < g.taps; ++tap)
+      for (Index tap = 0; tap < g.taps; ++tap) {
         wp.col(tap_major_col(g, c, tap)) = weights.col(oihw_col(g, c, tap));
+      }
     }
     float* col_data = workspace.data() + 2 * shape.out_channels * g.k_g;
     for (Index b0 = 0; b0 < shape.batch; b0 += g.chunk) {
@@ -216,8 +217,9 @@ void conv2d_backward(const Conv2dShape& shape, const ConstMatRef& weights, const
   float* col_data = workspace.data() + 2 * shape.out_channels * g.k_g;
   if (want_x) {
     for (Index c = 0; c < g.cin_g; ++c) {
-      for (Index tap = 0; tap < g.taps; ++tap)
+      for (Index tap = 0; tap < g.taps; ++tap) {
         wp.col(tap_major_col(g, c, tap)) = weights.col(oihw_col(g, c, tap));
+      }
     }
   }
   for (Index b0 = 0; b0 < shape.batch; b0 += g.chunk) {
@@ -240,8 +242,9 @@ void conv2d_backward(const Conv2dShape& shape, const ConstMatRef& weights, const
   }
   if (want_w) {
     for (Index c = 0; c < g.cin_g; ++c) {
-      for (Index tap = 0; tap < g.taps; ++tap)
+      for (Index tap = 0; tap < g.taps; ++tap) {
         grad_w.col(oihw_col(g, c, tap)) = gwp.col(tap_major_col(g, c, tap));
+      }
     }
   }
 }

@@ -38,26 +38,26 @@ struct ClaimDefinition {
 const ClaimDefinition& claim_definition(ClaimId id);
 
 // --- per-claim entry points (one .cpp each) ---------------------------------------------------
-std::string variance_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_variance(const ClaimContext&);
-std::string growth_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_growth(const ClaimContext&);
-std::string drift_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_drift(const ClaimContext&);
-std::string precision_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_precision(const ClaimContext&);
-std::string mean_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_mean(const ClaimContext&);
-std::string dominance_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_dominance(const ClaimContext&);
-std::string batchnorm_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_batchnorm(const ClaimContext&);
-std::string bn_input_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_bn_input(const ClaimContext&);
-std::string batch_stats_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_batch_stats(const ClaimContext&);
-std::string gradient_not_applicable(const engine::NetworkConfig&);
-ClaimResult check_gradient(const ClaimContext&);
+std::string variance_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_variance(const ClaimContext& ctx);
+std::string growth_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_growth(const ClaimContext& ctx);
+std::string drift_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_drift(const ClaimContext& ctx);
+std::string precision_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_precision(const ClaimContext& ctx);
+std::string mean_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_mean(const ClaimContext& ctx);
+std::string dominance_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_dominance(const ClaimContext& ctx);
+std::string batchnorm_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_batchnorm(const ClaimContext& ctx);
+std::string bn_input_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_bn_input(const ClaimContext& ctx);
+std::string batch_stats_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_batch_stats(const ClaimContext& ctx);
+std::string gradient_not_applicable(const engine::NetworkConfig& config);
+ClaimResult check_gradient(const ClaimContext& ctx);
 
 // --- shared helpers (claim_helpers.cpp) -------------------------------------------------------
 
