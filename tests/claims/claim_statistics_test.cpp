@@ -8,8 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/engine/network_config.hpp"
+#include "initcheck/engine/trace.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
@@ -138,3 +142,30 @@ TEST(ReplicatesForMargin, MonotoneAndBounded) {
 
 }  // namespace
 }  // namespace initcheck::claims
+
+namespace initcheck::claims::detail {
+namespace {
+
+// A NaN second moment counts as +inf once the signal has overflowed (inf − inf inside the
+// products); without an overflow it stays NaN. Exact known answers: no tolerance involved.
+TEST(ForwardMoments, NanAfterOverflowIsAnExplosion) {
+  engine::NetworkConfig config;
+  config.widths = {4, 4, 4, 4};
+  engine::Trace trace;
+  trace.input.second_moment = 1.0;
+  trace.layers.resize(3);
+  trace.layers[0].post.second_moment = 1e30;
+  trace.layers[1].post.second_moment = std::nan("");
+  trace.layers[1].pre.inf_count = 3;
+  trace.layers[2].post.second_moment = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(forward_moments(trace, config), (std::vector<double>{1.0, 1e30, inf, inf}));
+
+  trace.layers[1].pre.inf_count = 0;  // NaN without overflow: undefined, stays NaN
+  const std::vector<double> m = forward_moments(trace, config);
+  EXPECT_TRUE(std::isnan(m[2]));
+  EXPECT_TRUE(std::isnan(m[3]));
+}
+
+}  // namespace
+}  // namespace initcheck::claims::detail

@@ -14,13 +14,26 @@ int depth_units(const engine::NetworkConfig& config) {
 
 std::vector<double> forward_moments(const engine::Trace& trace,
                                     const engine::NetworkConfig& config) {
+  // A signal that overflowed is exploded, not undefined: once values reach ±inf (in z or h),
+  // sums meet inf − inf and the second moment turns NaN. Such a NaN counts as +inf; a NaN
+  // without any overflow stays NaN (and makes the claims inconclusive).
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  bool overflowed = trace.input.inf_count > 0;
   std::vector<double> m;
   m.reserve(static_cast<std::size_t>(config.depth()) + 1);
-  m.push_back(trace.input.second_moment);
+  auto add = [&](double moment, std::int64_t infs) {
+    overflowed = overflowed || infs > 0 || moment == kInf;
+    m.push_back(std::isnan(moment) && overflowed ? kInf : moment);
+  };
+  add(trace.input.second_moment, trace.input.inf_count);
   if (config.arch == engine::Architecture::resnet) {
-    for (const engine::BlockTrace& b : trace.blocks) m.push_back(b.stream.second_moment);
+    for (const engine::BlockTrace& b : trace.blocks) {
+      add(b.stream.second_moment, b.stream.inf_count);
+    }
   } else {
-    for (const engine::LayerTrace& l : trace.layers) m.push_back(l.post.second_moment);
+    for (const engine::LayerTrace& l : trace.layers) {
+      add(l.post.second_moment, l.pre.inf_count + l.post.inf_count);
+    }
   }
   return m;
 }
