@@ -5,7 +5,9 @@
 //   BM_ForwardFp16/<width>/<threads>      the same with fp16 storage (rounding + counters)
 //   BM_BareGemmChain/<width>/<threads>    z = W·h only (Eigen noalias product), h ping-pong,
 //                                         batch split into <threads> column halves
-//   BM_BareNnGemmChain/<width>/<threads>  the same with nn::gemm (the kernel the engine uses)
+//   BM_BareNnGemmChain/<width>/<threads>  the same with nn::gemm (Eigen's kernel, own buffers)
+//   BM_BareEngineGemmChain/<width>/1      the same with nn::gemm_column_groups on the engine's
+//                                         two fixed batch slices (the product the forward runs)
 //   BM_ForwardReplicates/<width>          2 networks on 2 threads (what run_replicates does per
 //                                         replicate once its network is built): aggregate rate
 //
@@ -125,7 +127,9 @@ void BM_ForwardFp16(benchmark::State& state) {
   run_forward(state, precision::Format::fp16);
 }
 
-void bare_chain(benchmark::State& state, bool nn_gemm) {
+enum class Product { eigen, nn_gemm, engine_gemm };
+
+void bare_chain(benchmark::State& state, Product product) {
   const Eigen::Index width = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   std::vector<Eigen::MatrixXf> w(kDepth);
@@ -140,14 +144,16 @@ void bare_chain(benchmark::State& state, bool nn_gemm) {
     a[static_cast<std::size_t>(t)] = input.middleCols(t * cols, cols);
     b[static_cast<std::size_t>(t)].resize(width, cols);
   }
+  const Eigen::Index starts[] = {0, cols / 2, cols};  // the engine's two batch slices
   auto chain = [&](int t) {
     Eigen::MatrixXf* h = &a[static_cast<std::size_t>(t)];
     Eigen::MatrixXf* z = &b[static_cast<std::size_t>(t)];
     for (int l = 0; l < kDepth; ++l) {
-      if (nn_gemm) {
-        nn::gemm(1.0F, w[static_cast<std::size_t>(l)], false, *h, false, 0.0F, *z);
-      } else {
-        z->noalias() = w[static_cast<std::size_t>(l)] * *h;
+      const Eigen::MatrixXf& wl = w[static_cast<std::size_t>(l)];
+      switch (product) {
+        case Product::eigen: z->noalias() = wl * *h; break;
+        case Product::nn_gemm: nn::gemm(1.0F, wl, false, *h, false, 0.0F, *z); break;
+        case Product::engine_gemm: nn::gemm_column_groups(wl, *h, *z, starts, 0, 2); break;
       }
       std::swap(h, z);
     }
@@ -173,10 +179,13 @@ void bare_chain(benchmark::State& state, bool nn_gemm) {
 }
 
 void BM_BareGemmChain(benchmark::State& state) {
-  bare_chain(state, false);
+  bare_chain(state, Product::eigen);
 }
 void BM_BareNnGemmChain(benchmark::State& state) {
-  bare_chain(state, true);
+  bare_chain(state, Product::nn_gemm);
+}
+void BM_BareEngineGemmChain(benchmark::State& state) {
+  bare_chain(state, Product::engine_gemm);
 }
 
 /// Forwards per thread and iteration: about 0.1 s of work at ≈100 GFLOP/s per thread.
@@ -224,6 +233,7 @@ void two_threads(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Forward)->Apply(one_thread)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BareGemmChain)->Apply(one_thread)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BareEngineGemmChain)->Apply(one_thread)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BareNnGemmChain)->Args({64, 1})->Args({256, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ForwardFp16)->Args({1024, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Forward)->Apply(two_threads)->Unit(benchmark::kMillisecond)->UseRealTime();

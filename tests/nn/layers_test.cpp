@@ -100,11 +100,13 @@ TEST(Gemm, MatchesDoubleProductForAllTransposesAndStrides) {
 
 // ---------------------------------------------------------------------------------------------
 // gemm_column_groups: one call for all groups and one call per group give bit-identical
-// columns (the engine's one- vs two-thread paths), and both match the double product. The shape
-// is large enough (≥ 48) for Eigen's blocking heuristic to apply, with uneven groups.
+// columns (the engine's one- vs two-thread paths), and both match the double product. Uneven
+// groups (38, 39: partial 8-column panels); widths covering every edge of the AVX-512 kernel
+// (detail::kAvx512Gemm): 7 (one masked half panel), 50 (a masked second half), 300 (two row
+// blocks, two k-blocks), 1030 (five k-blocks, a 6-row tail); ≥ 48 for Eigen's blocking otherwise.
 TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
   rng::Engine engine(12);
-  for (const Index width : {Index{50}, Index{300}, Index{1030}}) {
+  for (const Index width : {Index{7}, Index{50}, Index{300}, Index{1030}}) {
     const MatrixXf a = normal(engine, width, width);
     const MatrixXf b = normal(engine, width, 77);
     const std::vector<Index> starts = {0, 38, 77};
@@ -114,6 +116,16 @@ TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
     gemm_column_groups(a, b, apart, starts, 0, 1);
     gemm_column_groups(a, b, apart, starts, 1, 2);
     EXPECT_TRUE((together.array() == apart.array()).all()) << width;
+    // Strided operands (blocks of larger matrices) give the same bits.
+    MatrixXf a_big = normal(engine, width + 3, width + 1);
+    MatrixXf b_big = normal(engine, width + 5, 78);
+    MatrixXf c_big = MatrixXf::Constant(width + 2, 78, std::nanf(""));
+    a_big.topLeftCorner(width, width) = a;
+    b_big.bottomRightCorner(width, 77) = b;
+    gemm_column_groups(a_big.topLeftCorner(width, width), b_big.bottomRightCorner(width, 77),
+                       c_big.bottomLeftCorner(width, 77), starts, 0, 2);
+    EXPECT_TRUE((c_big.bottomLeftCorner(width, 77).array() == together.array()).all()) << width;
+    EXPECT_TRUE(c_big.topRows(2).array().isNaN().all()) << "wrote outside the output block";
     const MatrixXd ad = a.cast<double>();
     const MatrixXd bd = b.cast<double>();
     // Summation of `width` terms: |error| ≤ γ_width·Σ|a||b|.

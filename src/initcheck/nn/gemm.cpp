@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "initcheck/nn/gemm_avx512.hpp"
+
 namespace initcheck::nn {
 namespace {
 
@@ -74,10 +76,22 @@ void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
   const auto group_cols = [&](int g) {
     return starts[static_cast<std::size_t>(g) + 1] - starts[static_cast<std::size_t>(g)];
   };
+  if (m == 0 || k == 0 || widest == 0 || first == last) {
+    for (int g = first; g < last; ++g) {
+      c.middleCols(starts[static_cast<std::size_t>(g)], group_cols(g)).setZero();
+    }
+    return;
+  }
+  if constexpr (detail::kAvx512Gemm) {
+    const Index floats = detail::avx512_gemm_workspace(m, k, starts, first, last);
+    Eigen::VectorXf& buffer = arena();
+    if (buffer.size() < floats) buffer.resize(floats);
+    detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
+    return;
+  }
   for (int g = first; g < last; ++g) {
     c.middleCols(starts[static_cast<std::size_t>(g)], group_cols(g)).setZero();
   }
-  if (m == 0 || k == 0 || widest == 0 || first == last) return;
   // Eigen's sequential GEMM loop (GeneralMatrixMatrix.h) with the lhs panel packed once for all
   // groups; each group keeps its own packed rhs when it can be packed once (kc = k, nc ≥ cols).
   ArenaBlocking blocking(m, widest, k, last - first);
