@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package initcheck needs to build, test and report.
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is missing.
+# Usage: scripts/setup.sh [EXTRA_PACKAGE ...]   (extra packages, e.g. for scripts/bench_peer.sh)
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libmuparser-dev libyaml-cpp-dev
   cmark cmark-gfm libxml2-utils
   clang-format clang-tidy
+  "$@"
 )
 
 missing=()
