@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "initcheck/core/error.hpp"
@@ -100,11 +101,16 @@ TEST(Gemm, MatchesDoubleProductForAllTransposesAndStrides) {
 
 // ---------------------------------------------------------------------------------------------
 // gemm_column_groups: one call for all groups and one call per group give bit-identical
-// columns (the engine's one- vs two-thread paths), and both match the double product. Uneven
-// groups (38, 39: partial 8-column panels); widths covering every edge of the AVX-512 kernel
-// (detail::kAvx512Gemm): 7 (one masked half panel), 50 (a masked second half), 300 (two row
-// blocks, two k-blocks), 1030 (five k-blocks, a 6-row tail); ≥ 48 for Eigen's blocking otherwise.
-TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
+// columns (the engine's one- vs two-thread paths), and both match the double product; for the
+// build's kernel (the AVX-512 one where available) and for Eigen's (detail::). Uneven groups
+// (38, 39: partial 8-column panels); widths covering every edge of the AVX-512 kernel: 7 (one
+// masked half panel), 50 (a masked second half), 300 (two row blocks, two k-blocks), 1030 (five
+// k-blocks, a 6-row tail); ≥ 48 for Eigen's blocking heuristic to apply.
+using ColumnGroupsFn = void (*)(const Eigen::Ref<const MatrixXf>&,
+                                const Eigen::Ref<const MatrixXf>&, Eigen::Ref<MatrixXf>,
+                                std::span<const Index>, int, int);
+
+void expect_column_groups_independent_and_correct(ColumnGroupsFn gemm_column_groups) {
   rng::Engine engine(12);
   for (const Index width : {Index{7}, Index{50}, Index{300}, Index{1030}}) {
     const MatrixXf a = normal(engine, width, width);
@@ -138,6 +144,14 @@ TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
   const std::vector<Index> bad = {0, 4};
   EXPECT_THROW(gemm_column_groups(MatrixXf(3, 3), MatrixXf(3, 3), c, bad, 0, 1),
                std::invalid_argument);
+}
+
+TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
+  expect_column_groups_independent_and_correct(&gemm_column_groups);
+}
+
+TEST(Gemm, EigenColumnGroupsIndependentOfTheSplitAndCorrect) {
+  expect_column_groups_independent_and_correct(&detail::eigen_gemm_column_groups);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,18 +57,43 @@ using Traits = ei::gebp_traits<float, float>;
 using InMapper = ei::const_blas_data_mapper<float, Index, Eigen::ColMajor>;
 using OutMapper = ei::blas_data_mapper<float, Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
 
+/// Throws unless the arguments of gemm_column_groups are consistent.
+void check_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                         const Eigen::Ref<const Eigen::MatrixXf>& b,
+                         const Eigen::Ref<Eigen::MatrixXf>& c, std::span<const Index> starts,
+                         int first, int last) {
+  if (b.rows() != a.cols() || c.rows() != a.rows() || c.cols() != b.cols() || starts.empty() ||
+      starts.back() > b.cols() || first < 0 || last < first ||
+      static_cast<std::size_t>(last) >= starts.size()) {
+    throw std::invalid_argument("gemm_column_groups: shape mismatch");
+  }
+}
+
 }  // namespace
 
 void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
                         const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
                         std::span<const Index> starts, int first, int last) {
+  check_column_groups(a, b, c, starts, first, last);
+  if constexpr (detail::kAvx512Gemm) {
+    if (a.rows() != 0 && a.cols() != 0) {
+      const Index floats = detail::avx512_gemm_workspace(a.rows(), a.cols(), starts, first, last);
+      Eigen::VectorXf& buffer = arena();
+      if (buffer.size() < floats) buffer.resize(floats);
+      detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
+      return;
+    }
+  }
+  detail::eigen_gemm_column_groups(a, b, c, starts, first, last);
+}
+
+void detail::eigen_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                                      const Eigen::Ref<const Eigen::MatrixXf>& b,
+                                      Eigen::Ref<Eigen::MatrixXf> c, std::span<const Index> starts,
+                                      int first, int last) {
+  check_column_groups(a, b, c, starts, first, last);
   const Index m = a.rows();
   const Index k = a.cols();
-  if (b.rows() != k || c.rows() != m || c.cols() != b.cols() || starts.empty() ||
-      starts.back() > b.cols() || first < 0 || last < first ||
-      static_cast<std::size_t>(last) >= starts.size()) {
-    throw std::invalid_argument("gemm_column_groups: shape mismatch");
-  }
   Index widest = 0;
   for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
     widest = std::max(widest, starts[g + 1] - starts[g]);
@@ -76,22 +101,10 @@ void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
   const auto group_cols = [&](int g) {
     return starts[static_cast<std::size_t>(g) + 1] - starts[static_cast<std::size_t>(g)];
   };
-  if (m == 0 || k == 0 || widest == 0 || first == last) {
-    for (int g = first; g < last; ++g) {
-      c.middleCols(starts[static_cast<std::size_t>(g)], group_cols(g)).setZero();
-    }
-    return;
-  }
-  if constexpr (detail::kAvx512Gemm) {
-    const Index floats = detail::avx512_gemm_workspace(m, k, starts, first, last);
-    Eigen::VectorXf& buffer = arena();
-    if (buffer.size() < floats) buffer.resize(floats);
-    detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
-    return;
-  }
   for (int g = first; g < last; ++g) {
     c.middleCols(starts[static_cast<std::size_t>(g)], group_cols(g)).setZero();
   }
+  if (m == 0 || k == 0 || widest == 0 || first == last) return;
   // Eigen's sequential GEMM loop (GeneralMatrixMatrix.h) with the lhs panel packed once for all
   // groups; each group keeps its own packed rhs when it can be packed once (kc = k, nc ≥ cols).
   ArenaBlocking blocking(m, widest, k, last - first);

@@ -28,6 +28,15 @@ void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
                         const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
                         std::span<const Eigen::Index> starts, int first, int last);
 
+namespace detail {
+/// gemm_column_groups with Eigen's kernel whatever the build (what non-AVX-512 builds run;
+/// exposed so the tests cover it on every machine).
+void eigen_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                              const Eigen::Ref<const Eigen::MatrixXf>& b,
+                              Eigen::Ref<Eigen::MatrixXf> c, std::span<const Eigen::Index> starts,
+                              int first, int last);
+}  // namespace detail
+
 /// Floats currently held by the calling thread's GEMM packing arena (for tests/diagnostics).
 [[nodiscard]] Eigen::Index gemm_arena_size();
 
