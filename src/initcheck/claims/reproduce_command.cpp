@@ -20,7 +20,10 @@ std::string shell_quote(const std::string& value) {
 
 std::string join(const std::vector<std::int64_t>& values) {
   std::string out;
-  for (std::int64_t v : values) out += (out.empty() ? "" : ",") + std::to_string(v);
+  for (std::int64_t v : values) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(v);  // appended, not `"," + …`: GCC 12 warns (-Wrestrict) on that
+  }
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "initcheck/nn/gemm_avx512.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <stdexcept>
 
 #if defined(__AVX512F__)
@@ -17,8 +16,8 @@ constexpr Index kNr = 8;    ///< columns of the register tile
 constexpr Index kKc = 256;  ///< k-block: a 32 × kc and a kc × 8 panel stay in L1
 constexpr Index kMc = 256;  ///< row block: the packed mc × kc block of a stays in L2
 // Blocking measured on the development machine (Zen 5, 48 KiB L1d, 1 MiB L2; depth-50 chains,
-// batch 256): NR 8 beat 12 and 14, (kc, mc) = (256, 256) beat (384, 128) and (512, 128) at
-// widths ≥ 1024 and was within 6 % at 64 and 256.
+// batch 256): NR 8 beat 12 and 14; (kc, mc) = (256, 256) beat (384, 128) and (512, 128) at
+// widths 64, 1024 and 2048 and was within 6 % of them at 256.
 
 Index round_up(Index x, Index to) {
   return (x + to - 1) / to * to;
