@@ -29,9 +29,14 @@ def load_peers(paths):
 
 def main():
     if len(sys.argv) < 3:
-        sys.exit(__doc__.strip().splitlines()[-1])
-    bench = load_bench(sys.argv[1])
-    peers = load_peers(sys.argv[2:])
+        print("peer_table: " + __doc__.strip().splitlines()[-1], file=sys.stderr)
+        sys.exit(2)
+    try:
+        bench = load_bench(sys.argv[1])
+        peers = load_peers(sys.argv[2:])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"peer_table: cannot read the results: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(2)
     lean = peers["lean"]
     full = peers["full"]
     print("| width | forward + stats, 1 thread | bare Eigen GEMM | bare engine GEMM | "

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """The PyTorch peer of forward_bench's BM_Forward (DESIGN.md §5): a CPU loop doing the same
 forward pass with per-layer statistics — depth 50, batch 256, ReLU, fp32, Linear layers without
-bias, Kaiming-uniform weights — recording for the pre- and post-activation of every layer the
-mean, second moment, variance, min, max, the fraction of |x| < 0.25 and the channel (feature)
-statistics the engine records (mean of squared channel means, mean channel variance, extreme
-channel means/variances), plus per-sample squared norms of layer input and pre-activation.
+bias, Kaiming-uniform weights. `--stats full` records what the engine records: for the pre- and
+post-activation of every layer the mean, second moment, variance, min, max, the fraction of
+|x| < 0.25, the channel (feature) statistics (mean of squared channel means, mean channel
+variance, extreme channel means/variances), NaN/inf counts, and per-sample squared norms of the
+layer input and pre-activation. `--stats lean` records mean, std and the fraction |x| < 0.25 of
+each layer output (the course's hooks).
 
-Prints one line per width (and with --json writes them to a file): `pytorch_peer width=<w> threads=<t> GFLOP/s=<median> ...`, the
-median over --repeats timed passes after one warm-up, GFLOP/s counting 2·w²·B per layer.
-Run by scripts/bench_peer.sh next to forward_bench so both figures come from one run.
+Prints one line per width, `pytorch_peer stats=… width=… threads=… OPENBLAS_NUM_THREADS=…
+GFLOP/s=<median> min=… max=…` (the median over --repeats timed passes after one warm-up, counting
+2·w²·B flops per layer), and with --json writes the results for peer_table.py. Run by
+scripts/bench_peer.sh next to forward_bench so both figures come from one run.
 """
 import argparse
 import json
