@@ -48,15 +48,55 @@ TEST(ReplicateMeanInterval, NonFiniteValues) {
   EXPECT_EQ(replicate_mean_interval(all_inf, 0.99).lower, inf);
   const std::vector<double> all_neg{-inf, -inf};
   EXPECT_EQ(replicate_mean_interval(all_neg, 0.99).upper, -inf);
-  const std::vector<double> mixed{1.0, inf, 2.0};
-  const stats::ConfidenceInterval ci = replicate_mean_interval(mixed, 0.99);
-  EXPECT_EQ(ci.lower, -inf);
-  EXPECT_EQ(ci.upper, inf);
-  EXPECT_EQ(safe_decide(ci, {0.0, 1.0}), stats::Verdict::inconclusive);
+  // One infinite replicate among finite ones: E[X] is that infinity (its probability is > 0),
+  // so a band is violated with certainty (an underflowed replicate: log gain −inf).
+  const std::vector<double> some_inf{1.0, inf, 2.0};
+  const stats::ConfidenceInterval up = replicate_mean_interval(some_inf, 0.99);
+  EXPECT_EQ(up.lower, inf);
+  EXPECT_EQ(safe_decide(up, {0.0, 1.0}), stats::Verdict::violated);
+  const std::vector<double> some_neg{-1.0, -inf, 0.5, 0.2};
+  const stats::ConfidenceInterval down = replicate_mean_interval(some_neg, 0.99);
+  EXPECT_EQ(down.upper, -inf);
+  EXPECT_EQ(safe_decide(down, {-1.0, 1.0}), stats::Verdict::violated);
+  // Both signs, or a NaN: E[X] is undefined, the interval is everything.
+  for (const std::vector<double>& undefined :
+       {std::vector<double>{1.0, inf, -inf}, std::vector<double>{-inf, std::nan(""), 0.0}}) {
+    const stats::ConfidenceInterval ci = replicate_mean_interval(undefined, 0.99);
+    EXPECT_EQ(ci.lower, -inf);
+    EXPECT_EQ(ci.upper, inf);
+    EXPECT_EQ(safe_decide(ci, {0.0, 1.0}), stats::Verdict::inconclusive);
+  }
   const std::vector<double> constant{2.0, 2.0, 2.0};
   const stats::ConfidenceInterval point = replicate_mean_interval(constant, 0.99);
   EXPECT_EQ(point.lower, 2.0);
   EXPECT_EQ(point.upper, 2.0);
+}
+
+// A series with a clearly violated depth and a later depth whose replicates are undefined
+// (+inf and −inf: E[log] undefined) is violated and reports the violated depth: "violated beats
+// inconclusive" holds for the reported interval too, not only for the combined verdict.
+// Deterministic data, no α.
+TEST(CheckLogSeries, ReportsTheViolatedDepthOverAnUndefinedOne) {
+  const double inf = std::numeric_limits<double>::infinity();
+  // logs[r][l], l = 0..2, 8 replicates: depth 1 has log gain 5 ± 0.1 (gain ≈ 150 ≫ K² = 4; the
+  // t interval at level 1 − 1e-6/2 is ≈ 5 ± 0.6), depth 2 is undefined (one +inf, one −inf).
+  std::vector<std::vector<double>> logs;
+  for (int r = 0; r < 8; ++r) {
+    const double depth2 = r == 0 ? inf : r == 1 ? -inf : 1.0;
+    logs.push_back({0.0, r % 2 == 0 ? 5.1 : 4.9, depth2});
+  }
+  const detail::SeriesCheck s = detail::check_log_series(logs, {0.0, 0.0, 0.0}, {0.25, 4.0}, 1e-6);
+  EXPECT_EQ(s.verdict, stats::Verdict::violated);
+  EXPECT_EQ(s.depth, 1);
+  EXPECT_EQ(s.first_violated, 1);
+  EXPECT_EQ(safe_decide(s.ci, {0.25, 4.0}), stats::Verdict::violated);
+  // Order of preference: violated, then inconclusive, then holds; within one, smaller margin.
+  using stats::Verdict;
+  EXPECT_TRUE(detail::reports_before(Verdict::violated, 5.0, Verdict::inconclusive, -inf));
+  EXPECT_TRUE(detail::reports_before(Verdict::inconclusive, std::nan(""), Verdict::holds, -1.0));
+  EXPECT_TRUE(detail::reports_before(Verdict::violated, -3.0, Verdict::violated, -2.0));
+  EXPECT_FALSE(detail::reports_before(Verdict::holds, -9.0, Verdict::inconclusive, 1.0));
+  EXPECT_TRUE(detail::reports_before(Verdict::holds, std::nan(""), Verdict::holds, 0.5));
 }
 
 TEST(Severity, Log10DistanceOutsideBand) {

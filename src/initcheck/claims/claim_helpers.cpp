@@ -105,6 +105,15 @@ std::string short_number(double x) {
   return report::format_number(x);
 }
 
+bool reports_before(stats::Verdict v, double margin, stats::Verdict reported_verdict,
+                    double reported_margin) {
+  if (v != reported_verdict) return v > reported_verdict;
+  const auto key = [](double m) {
+    return std::isnan(m) ? -std::numeric_limits<double>::infinity() : m;
+  };
+  return key(margin) < key(reported_margin);
+}
+
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
                              double alpha) {
@@ -118,8 +127,9 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
   const stats::ToleranceBand log_band{std::log(band.lo), std::log(band.hi)};
   out.geometric_mean.assign(depth + 1, 1.0);
   // Signed margin of the CI inside the band (negative when it sticks out); the reporting depth
-  // is the one with the smallest margin (the worst violation, or the least certain depth).
+  // is chosen by reports_before (the worst violation, else the least certain depth).
   double least_margin = std::numeric_limits<double>::infinity();
+  stats::Verdict least_verdict = stats::Verdict::holds;
   stats::ConfidenceInterval least_ci;
   std::vector<double> column(logs.size());
   for (std::size_t l = 1; l <= depth; ++l) {
@@ -131,10 +141,10 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
     if (v == stats::Verdict::violated && out.first_violated == 0) {
       out.first_violated = static_cast<int>(l);
     }
-    double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
-    if (std::isnan(margin)) margin = -std::numeric_limits<double>::infinity();
-    if (out.depth <= 0 || margin < least_margin) {
+    const double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
+    if (out.depth <= 0 || reports_before(v, margin, least_verdict, least_margin)) {
       least_margin = margin;
+      least_verdict = v;
       out.depth = static_cast<int>(l);
       least_ci = ci;
     }

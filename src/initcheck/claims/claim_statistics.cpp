@@ -71,8 +71,10 @@ stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values
   stats::ConfidenceInterval ci;
   ci.level = level;
   ci.n = n;
-  if (n > 0 && pos_inf == n) return {kInf, kInf, kInf, level, n};
-  if (n > 0 && neg_inf == n) return {-kInf, -kInf, -kInf, level, n};
+  // One observed ±inf proves P(X = ±inf) > 0, hence E[X] = ±inf exactly (no sampling error),
+  // unless the other sign was seen too (E[X] undefined) or a NaN was.
+  if (nan == 0 && pos_inf > 0 && neg_inf == 0) return {kInf, kInf, kInf, level, n};
+  if (nan == 0 && neg_inf > 0 && pos_inf == 0) return {-kInf, -kInf, -kInf, level, n};
   const double mean = finite > 0 ? sum / static_cast<double>(finite) : 0.0;
   if (nan + pos_inf + neg_inf > 0 || n < 2) {
     ci.lower = -kInf;

@@ -27,8 +27,10 @@ double severity(const stats::ConfidenceInterval& ci, const stats::ToleranceBand&
 
 /// Interval for E[X] from n ≥ 2 iid X_i (replicates of a log gain: a sum of independent
 /// per-layer terms, hence close to normal): Student t, x̄ ± t_{n−1,1−α/2}·s/√n, level 1 − α.
-/// Non-finite values: all +inf → [+inf, +inf]; all −inf → [−inf, −inf]; otherwise any
-/// non-finite value (or n < 2 with a finite value) gives [−inf, +inf] around the estimate.
+/// Non-finite values: any +inf and no −inf or NaN → [+inf, +inf] (an observed +inf proves
+/// P(X = +inf) > 0, so E[X] = +inf exactly: e.g. a replicate whose signal underflowed to exactly
+/// 0 makes the geometric-mean gain 0); the mirror for −inf; both signs, a NaN, or n < 2 with a
+/// finite value give [−inf, +inf] around the estimate.
 /// With zero spread the interval is the point x̄.
 stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values, double level);
 

@@ -37,6 +37,7 @@ ClaimResult check_mean(const ClaimContext& ctx) {
   int worst = -1;
   int first = -1;
   double worst_margin = std::numeric_limits<double>::infinity();
+  stats::Verdict worst_verdict = stats::Verdict::holds;
   stats::ConfidenceInterval worst_ci;
   for (std::size_t l = 0; l < layers; ++l) {
     double mean = 0.0;
@@ -74,10 +75,10 @@ ClaimResult check_mean(const ClaimContext& ctx) {
     const stats::Verdict v = safe_decide(ci, result.band);
     verdict = stats::combine(verdict, v);
     if (v == stats::Verdict::violated && first < 0) first = static_cast<int>(l) + 1;
-    double margin = std::min(ci.lower + kBound, kBound - ci.upper);
-    if (std::isnan(margin)) margin = -std::numeric_limits<double>::infinity();
-    if (worst < 0 || margin < worst_margin) {
+    const double margin = std::min(ci.lower + kBound, kBound - ci.upper);
+    if (worst < 0 || reports_before(v, margin, worst_verdict, worst_margin)) {
       worst_margin = margin;
+      worst_verdict = v;
       worst = static_cast<int>(l) + 1;
       worst_ci = ci;
     }

@@ -112,6 +112,7 @@ ClaimResult check_variance(const ClaimContext& ctx) {
     const auto reps = static_cast<double>(gains.size());
     SeriesCheck e;
     double least = std::numeric_limits<double>::infinity();
+    stats::Verdict least_verdict = stats::Verdict::holds;
     std::vector<double> g;
     std::vector<double> dof;
     for (int l = 1; l <= depth; ++l) {
@@ -128,8 +129,9 @@ ClaimResult check_variance(const ClaimContext& ctx) {
       e.verdict = stats::combine(e.verdict, v);
       if (v == stats::Verdict::violated && e.first_violated == 0) e.first_violated = l;
       const double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
-      if (e.depth <= 0 || margin < least) {
+      if (e.depth <= 0 || reports_before(v, margin, least_verdict, least)) {
         least = margin;
+        least_verdict = v;
         e.depth = l;
         e.ci = exp_interval(ci);
       }

@@ -94,6 +94,13 @@ struct SeriesCheck {
   stats::ConfidenceInterval ci;        ///< exp of the t interval at `depth`
   std::vector<double> geometric_mean;  ///< exp(mean log) per depth (index 0..D)
 };
+/// The depth a claim reports among several: true when a depth with verdict `v` and CI margin
+/// `margin` (signed distance inside the band, negative when it sticks out, NaN counts as −inf)
+/// should replace the reported one: a more severe verdict first (violated, inconclusive, holds),
+/// then the smaller margin (the worst violation, the least certain or the closest call).
+bool reports_before(stats::Verdict v, double margin, stats::Verdict reported_verdict,
+                    double reported_margin);
+
 /// `logs[r][l]` for replicates r and depths l = 0..D (index 0 ignored: always the reference);
 /// `reference` (size D+1, log units) is subtracted first (theory or 0). Band in ratio units.
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
