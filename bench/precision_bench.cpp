@@ -13,7 +13,6 @@
 #include "initcheck/rng/engine.hpp"
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -97,23 +96,9 @@ BENCHMARK(BM_RoundScalarLoop);
   }
 }
 
-// Whether the CPU has F16C (CPUID leaf 1, ECX bit 29). GCC's __builtin_cpu_supports knows "f16c";
-// clang 14's does not, so clang (and clang-tidy) reads CPUID directly (as precision/rounding.cpp).
-bool cpu_has_f16c() {
-#if defined(__clang__)
-  unsigned eax = 0;
-  unsigned ebx = 0;
-  unsigned ecx = 0;
-  unsigned edx = 0;
-  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
-#else
-  return static_cast<bool>(__builtin_cpu_supports("f16c"));
-#endif
-}
-
 void BM_F16cRoundTrip(benchmark::State& state) {
   __builtin_cpu_init();
-  if (!cpu_has_f16c() || !__builtin_cpu_supports("avx2")) {
+  if (!detail::cpu_has_f16c() || !__builtin_cpu_supports("avx2")) {
     state.SkipWithError("no F16C");
     return;
   }

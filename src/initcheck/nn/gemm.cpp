@@ -69,29 +69,10 @@ void check_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
   }
 }
 
-}  // namespace
-
-void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
-                        const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
-                        std::span<const Index> starts, int first, int last) {
-  check_column_groups(a, b, c, starts, first, last);
-  if constexpr (detail::kAvx512Gemm) {
-    if (a.rows() != 0 && a.cols() != 0) {
-      const Index floats = detail::avx512_gemm_workspace(a.rows(), a.cols(), starts, first, last);
-      Eigen::VectorXf& buffer = arena();
-      if (buffer.size() < floats) buffer.resize(floats);
-      detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
-      return;
-    }
-  }
-  detail::eigen_gemm_column_groups(a, b, c, starts, first, last);
-}
-
-void detail::eigen_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
-                                      const Eigen::Ref<const Eigen::MatrixXf>& b,
-                                      Eigen::Ref<Eigen::MatrixXf> c, std::span<const Index> starts,
-                                      int first, int last) {
-  check_column_groups(a, b, c, starts, first, last);
+/// gemm_column_groups on Eigen's kernel, arguments already checked.
+void eigen_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                         const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
+                         std::span<const Index> starts, int first, int last) {
   const Index m = a.rows();
   const Index k = a.cols();
   Index widest = 0;
@@ -137,6 +118,32 @@ void detail::eigen_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a
       }
     }
   }
+}
+
+}  // namespace
+
+void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                        const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
+                        std::span<const Index> starts, int first, int last) {
+  check_column_groups(a, b, c, starts, first, last);
+  if constexpr (detail::kAvx512Gemm) {
+    if (a.rows() != 0 && a.cols() != 0) {
+      const Index floats = detail::avx512_gemm_workspace(a.rows(), a.cols(), starts, first, last);
+      Eigen::VectorXf& buffer = arena();
+      if (buffer.size() < floats) buffer.resize(floats);
+      detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
+      return;
+    }
+  }
+  eigen_column_groups(a, b, c, starts, first, last);
+}
+
+void detail::eigen_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
+                                      const Eigen::Ref<const Eigen::MatrixXf>& b,
+                                      Eigen::Ref<Eigen::MatrixXf> c, std::span<const Index> starts,
+                                      int first, int last) {
+  check_column_groups(a, b, c, starts, first, last);
+  eigen_column_groups(a, b, c, starts, first, last);
 }
 
 Index gemm_arena_size() {

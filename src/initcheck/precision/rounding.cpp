@@ -251,11 +251,16 @@ Kernel best_kernel() {
   return kernel;
 }
 
-#if INITCHECK_PRECISION_X86_KERNELS
-// Whether the CPU has F16C (CPUID leaf 1, ECX bit 29). GCC's __builtin_cpu_supports knows "f16c";
-// clang 14's does not, so clang (and clang-tidy) reads CPUID directly.
+}  // namespace
+
+namespace detail {
+
+// GCC's __builtin_cpu_supports knows "f16c"; clang 14's does not, so clang (and clang-tidy) reads
+// CPUID directly.
 bool cpu_has_f16c() {
-#if defined(__clang__)
+#if !INITCHECK_PRECISION_X86_KERNELS
+  return false;
+#elif defined(__clang__)
   unsigned eax = 0;
   unsigned ebx = 0;
   unsigned ecx = 0;
@@ -266,11 +271,6 @@ bool cpu_has_f16c() {
   return static_cast<bool>(__builtin_cpu_supports("f16c"));
 #endif
 }
-#endif
-
-}  // namespace
-
-namespace detail {
 
 bool kernel_isa_available(KernelIsa isa) {
   switch (isa) {

@@ -16,6 +16,9 @@ enum class KernelIsa { generic, avx2, avx512, avx512_f16c };
 /// True if `isa` was compiled in and the running CPU supports it.
 bool kernel_isa_available(KernelIsa isa);
 
+/// True if the running CPU has F16C (CPUID leaf 1, ECX bit 29); false off x86-64.
+bool cpu_has_f16c();
+
 /// round_to_format(format, data) using the kernel built for `isa` (must be available).
 PrecisionEvents round_to_format_with(KernelIsa isa, Format format, std::span<float> data);
 
