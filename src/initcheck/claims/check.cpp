@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <iterator>
 #include <thread>
 
 #include "initcheck/claims/claim_statistics.hpp"
@@ -54,6 +55,28 @@ const ClaimDefinition& claim_definition(ClaimId id) {
       {ClaimId::gradient, gradient_not_applicable, check_gradient},
   }};
   return kDefinitions[static_cast<std::size_t>(id)];
+}
+
+std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids) {
+  return static_cast<std::size_t>(
+      std::count_if(ids.begin(), ids.end(), [](ClaimId id) { return id != ClaimId::batchnorm; }));
+}
+
+void add_networks_needed(ClaimResult& result) {
+  const stats::ConfidenceInterval& ci = result.ci;
+  const bool ratio = result.band.lo > 0.0;
+  auto u = [ratio](double x) { return ratio ? std::log(x) : x; };
+  const double est = u(ci.estimate);
+  const double half = std::max(est - u(ci.lower), u(ci.upper) - est);
+  const double dist =
+      std::min(std::abs(est - u(result.band.lo)), std::abs(u(result.band.hi) - est));
+  if (ci.n == 0 || !std::isfinite(half) || !(dist > 0.0) || !std::isfinite(dist)) return;
+  const double need = std::ceil(static_cast<double>(ci.n) * std::pow(half / dist, 2.0));
+  if (!(need < 1e9)) return;
+  if (!result.advice.empty()) result.advice += "; ";
+  result.advice += "undecided after " + std::to_string(ci.n) + " networks: about " +
+                   std::to_string(static_cast<long long>(need)) +
+                   " would decide it (--replicates, --max-networks, --budget)";
 }
 
 namespace {
@@ -196,8 +219,9 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
 
   const bool need_backward =
       std::find(to_check.begin(), to_check.end(), ClaimId::gradient) != to_check.end();
-  detail::SamplePlan plan = detail::plan_samples(config, options, trajectory, finite_width,
-                                                 to_check.size(), need_backward);
+  detail::SamplePlan plan =
+      detail::plan_samples(config, options, trajectory, finite_width,
+                           detail::claims_spending_alpha(to_check), need_backward);
   if (options.replicates > 0) plan.replicates = std::max(options.replicates, 2);
   if (options.drift_replicates > 0) plan.drift_replicates = options.drift_replicates;
   plan.drift_replicates = std::max(plan.drift_replicates, plan.replicates);
@@ -209,38 +233,61 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
   const int threads = options.threads > 0
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<engine::Trace> traces;
-  if (!to_check.empty()) {
-    traces = engine::run_replicates(config, trace_options, options.seed, plan.replicates, threads);
+  // Pre-declared looks (fixed before any data): R, 2R, 4R … while the total stays within the
+  // network cap and the compute budget; each look's tests spend α/looks.
+  std::vector<int> looks{plan.replicates};
+  if (options.replicates == 0) {
+    const int cap = options.max_networks > 0 ? options.max_networks : 4 * detail::kMaxReplicates;
+    const double budget = options.budget_seconds * detail::kNominalFlopsPerSecond;
+    while (static_cast<double>(looks.size()) < detail::kLooks && 2 * looks.back() <= cap &&
+           2.0 * looks.back() * plan.cost_per_replicate <= budget) {
+      looks.push_back(2 * looks.back());
+    }
   }
-  out.replicates = plan.replicates;
-  // Extra forward-only networks for `drift` (their own seed stream, batch 1 unless BatchNorm).
-  std::vector<engine::Trace> drift_traces;
+  const double alpha_claim =
+      options.alpha /
+      static_cast<double>(std::max<std::size_t>(detail::claims_spending_alpha(to_check), 1)) /
+      static_cast<double>(looks.size());
+  std::vector<engine::Trace> traces;
+  std::vector<engine::Trace> drift_extra;
   const bool check_drift =
       std::find(to_check.begin(), to_check.end(), ClaimId::drift) != to_check.end();
   if (check_drift && plan.drift_replicates > plan.replicates) {
+    // Extra forward-only networks for `drift` (their own seed stream, batch 1 unless BatchNorm).
     engine::NetworkConfig small = config;
     if (config.norm != engine::Norm::batchnorm) small.batch = 1;
     engine::TraceOptions drift_options = trace_options;
     drift_options.backward = false;
     drift_options.dominance_units = 0;
-    drift_traces =
+    drift_extra =
         engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
                                plan.drift_replicates - plan.replicates, threads);
   }
-  drift_traces.insert(drift_traces.begin(), traces.begin(), traces.end());
-  out.drift_replicates = static_cast<int>(drift_traces.size());
-
-  const double alpha_claim =
-      to_check.empty() ? options.alpha : options.alpha / static_cast<double>(to_check.size());
-  for (ClaimId id : to_check) {
-    const detail::ClaimContext ctx{config,     options,      traces,     drift_traces,
-                                   trajectory, finite_width, alpha_claim};
-    ClaimResult r = detail::claim_definition(id).check(ctx);
-    r.id = id;
-    r.applicable = true;
-    out.claims[static_cast<std::size_t>(id)] = std::move(r);
+  std::vector<ClaimId> undecided = to_check;
+  for (int target : looks) {
+    if (undecided.empty()) break;
+    const int have = static_cast<int>(traces.size());
+    std::vector<engine::Trace> more =
+        engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
+    std::move(more.begin(), more.end(), std::back_inserter(traces));
+    std::vector<engine::Trace> drift_traces = drift_extra;
+    drift_traces.insert(drift_traces.end(), traces.begin(), traces.end());
+    out.replicates = static_cast<int>(traces.size());
+    out.drift_replicates = static_cast<int>(drift_traces.size());
+    std::vector<ClaimId> still;
+    for (ClaimId id : undecided) {
+      const detail::ClaimContext ctx{config,     options,      traces,     drift_traces,
+                                     trajectory, finite_width, alpha_claim};
+      ClaimResult r = detail::claim_definition(id).check(ctx);
+      r.id = id;
+      r.applicable = true;
+      if (r.verdict == stats::Verdict::inconclusive) still.push_back(id);
+      out.claims[static_cast<std::size_t>(id)] = std::move(r);
+    }
+    undecided = std::move(still);
   }
+  for (ClaimId id : undecided)
+    detail::add_networks_needed(out.claims[static_cast<std::size_t>(id)]);
   out.overall = overall_verdict(out.claims);
   if (!traces.empty()) {
     out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);

@@ -21,6 +21,11 @@ struct CheckOptions {
   int threads = 0;           ///< 0 = all cores; results never depend on it
   int replicates = 0;        ///< networks to run; 0 = sized by the sample plan (need + budget)
   int drift_replicates = 0;  ///< networks for `drift`; 0 = sized by the sample plan
+  /// Sequential sampling: undecided claims get more networks (2R, 4R) while the total stays
+  /// within max_networks (0 = 4·96) and budget_seconds of nominal compute (a flop count at a
+  /// fixed nominal rate, so results never depend on the machine's speed).
+  int max_networks = 0;
+  double budget_seconds = 2.0;
 };
 
 /// Per-layer curves for plots (index 0 = network input, index l = layer l's output).

@@ -114,6 +114,15 @@ bool reports_before(stats::Verdict v, double margin, stats::Verdict reported_ver
   return key(margin) < key(reported_margin);
 }
 
+double depth_alpha(double alpha, int l, int depth) {
+  const double d = std::max(depth, 1);
+  return alpha * 2.0 * static_cast<double>(std::max(l, 1)) / (d * (d + 1.0));
+}
+
+double equivalence_level(double alpha) {
+  return 1.0 - 2.0 * alpha;
+}
+
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
                              double alpha) {
@@ -123,9 +132,8 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
     return out;
   }
   const std::size_t depth = logs.front().size() - 1;
-  const double level = 1.0 - alpha / static_cast<double>(std::max<std::size_t>(depth, 1));
   const stats::ToleranceBand log_band{std::log(band.lo), std::log(band.hi)};
-  out.geometric_mean.assign(depth + 1, 1.0);
+  out.mean_gain.assign(depth + 1, 1.0);
   // Signed margin of the CI inside the band (negative when it sticks out); the reporting depth
   // is chosen by reports_before (the worst violation, else the least certain depth).
   double least_margin = std::numeric_limits<double>::infinity();
@@ -134,8 +142,10 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
   std::vector<double> column(logs.size());
   for (std::size_t l = 1; l <= depth; ++l) {
     for (std::size_t r = 0; r < logs.size(); ++r) column[r] = logs[r][l] - reference[l];
-    const stats::ConfidenceInterval ci = replicate_mean_interval(column, level);
-    out.geometric_mean[l] = std::exp(ci.estimate);
+    const double level =
+        equivalence_level(depth_alpha(alpha, static_cast<int>(l), static_cast<int>(depth)));
+    const stats::ConfidenceInterval ci = log_mean_interval(column, level);
+    out.mean_gain[l] = std::exp(ci.estimate);
     const stats::Verdict v = safe_decide(ci, log_band);
     out.verdict = stats::combine(out.verdict, v);
     if (v == stats::Verdict::violated && out.first_violated == 0) {
@@ -148,6 +158,9 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
       out.depth = static_cast<int>(l);
       least_ci = ci;
     }
+  }
+  for (const std::vector<double>& x : logs) {
+    if (x.back() == -std::numeric_limits<double>::infinity()) ++out.dead;
   }
   out.ci = exp_interval(least_ci);
   return out;

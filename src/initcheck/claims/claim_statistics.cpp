@@ -92,6 +92,47 @@ stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values
   return stats::mean_interval(mean, var, n, level);
 }
 
+stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double level) {
+  const std::size_t n = logs.size();
+  std::size_t dead = 0;
+  bool nan = false;
+  std::vector<double> finite;
+  finite.reserve(n);
+  for (double y : logs) {
+    if (y == kInf) return {kInf, kInf, kInf, level, n};
+    if (y == -kInf) {
+      ++dead;
+    } else if (std::isnan(y)) {
+      nan = true;
+    } else {
+      finite.push_back(y);
+    }
+  }
+  const double alpha = 1.0 - level;
+  const stats::ConfidenceInterval p = stats::clopper_pearson_interval(dead, n, 1.0 - 0.1 * alpha);
+  const std::size_t m = finite.size();
+  stats::ConfidenceInterval ci{-kInf, kInf, std::numeric_limits<double>::quiet_NaN(), level, n};
+  if (m == 0) return ci;
+  double mean = 0.0;
+  for (double y : finite) mean += y / static_cast<double>(m);
+  const double live = std::log1p(-static_cast<double>(dead) / static_cast<double>(n));
+  if (nan || m < 3) {
+    ci.estimate = mean + live;
+    return ci;
+  }
+  double ss = 0.0;
+  for (double y : finite) ss += (y - mean) * (y - mean);
+  const double s2 = ss / static_cast<double>(m - 1);
+  const auto md = static_cast<double>(m);
+  const double t = stats::student_t_quantile(md - 1.0, 1.0 - 0.45 * alpha);
+  const double half = t * std::sqrt(s2 / md + s2 * s2 / (2.0 * (md - 1.0)));
+  const double centre = mean + s2 / 2.0;
+  ci.estimate = centre + live;
+  ci.lower = centre - half + std::log1p(-p.upper);
+  ci.upper = centre + half + std::log1p(-p.lower);
+  return ci;
+}
+
 stats::ConfidenceInterval exp_interval(const stats::ConfidenceInterval& log_ci) {
   return {std::exp(log_ci.lower), std::exp(log_ci.upper), std::exp(log_ci.estimate), log_ci.level,
           log_ci.n};

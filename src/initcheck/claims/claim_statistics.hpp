@@ -34,6 +34,16 @@ double severity(const stats::ConfidenceInterval& ci, const stats::ToleranceBand&
 /// With zero spread the interval is the point x̄.
 stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values, double level);
 
+/// Interval for log E[X] from iid X ≥ 0 given as logs (log 0 = −inf: a dead network), with
+/// E[X] = (1 − p)·E[X | X > 0], p = P(X = 0), the mean-field estimand (never the geometric mean):
+/// - log E[X | X > 0]: Cox's method for the log-normal mean (Land 1972; Zhou & Gao 1997),
+///   ȳ + s²/2 ± t_{m−1}·√(s²/m + s⁴/(2(m−1))) over the m finite logs (asymptotic in m; log X is
+///   a sum of independent per-layer terms, close to normal), at level 1 − 0.9·(1 − level);
+/// - p: Clopper–Pearson at level 1 − 0.1·(1 − level) (exact), so the sum has level ≥ `level`.
+/// Any +inf (an overflow) → [+inf, +inf]: P(X = ∞) > 0 makes E[X] infinite. A NaN, or fewer
+/// than 3 finite values, gives an unbounded end (NaN estimate when nothing is finite).
+stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double level);
+
 /// exp() of both ends and of the estimate: turns an interval for E[log X] into one for the
 /// geometric mean exp(E[log X]).
 stats::ConfidenceInterval exp_interval(const stats::ConfidenceInterval& log_ci);

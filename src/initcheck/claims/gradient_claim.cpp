@@ -2,10 +2,12 @@
 /// the backward gradient ∂L/∂h_l stays within [1/K², K²] of the upstream gradient's at every
 /// depth (L = Σ r ⊙ output with r ~ N(0, 1) independent of the network).
 ///
-/// Test: as `variance`, on x_{r,l} = log(E[(∂L/∂h_l)²]/E[r²]) per replicate, one t interval per
-/// depth at level 1 − α/D. The oracle's backward trajectory is the prediction: fan_in schemes on
-/// changing widths predict the width ratio Π n_out/n_in (He et al. 2015), BatchNorm ReLU nets
-/// ≈ π/(π−1) growth per layer (Yang et al. 2019) — both reported as violations, not hidden.
+/// Estimand: the mean-field backward gain E[(∂L/∂h_l)²]/E[r²] (fixed; never the geometric mean).
+/// Test: x_{r,l} = log(E[(∂L/∂h_l)²]/E[r²]) per replicate, log E[·] per depth by
+/// log_mean_interval (dead networks counted as 0), α weighted toward deep layers, TOST levels. The
+/// oracle's backward trajectory is the prediction: fan_in schemes on changing widths predict the
+/// width ratio Π n_out/n_in (He et al. 2015), BatchNorm ReLU nets ≈ π/(π−1) growth per layer (Yang
+/// et al. 2019) — both reported as violations, not hidden.
 
 #include <cmath>
 #include <string>
@@ -25,7 +27,7 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
   ClaimResult result =
       make_result(ClaimId::gradient,
                   "gradient second-moment gain E[(∂L/∂h_l)²]/E[r²] from the output back to depth l "
-                  "(geometric mean over " +
+                  "(log-normal mean over " +
                       std::to_string(ctx.traces.size()) + " networks), worst depth",
                   {1.0 / k2, k2});
   // Series index j = 1..D counts layers traversed backwards: j ↔ h_{D−j}.

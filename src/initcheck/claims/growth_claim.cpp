@@ -1,9 +1,17 @@
 /// `growth`: "10^5 = 100000 … 0.1^5 = 0.00001" — the second moment grows or decays
 /// geometrically exactly as the mean-field oracle predicts, layer by layer.
 ///
-/// Two tests, both must hold (verdicts combined; α split in halves):
+/// Estimand (fixed by the configuration): the mean-field trajectory E[M_l]/M_0 against the
+/// oracle's prediction, at every depth; band prediction × [1/K², K²].
+///
+/// Exact path (dense MLP, φ ∈ {relu, leaky_relu, linear}, no norm, no bias, fp32, independent
+/// zero-mean weights with kurtosis ≤ 3): measured/predicted = Π_{k≤l} σ_k²(sampled)/σ_k²(declared)
+/// exactly, tested with the pooled pre-activation χ² pivots (layer_gain_pivot.hpp) per depth.
+///
+/// General path, two tests, both must hold (α split in halves):
 /// (a) trajectory: per replicate x_{r,l} = log(M_l/M_0) − log(M̂_l/M̂_0) (M̂ the oracle's
-///     moments); a t interval per depth at level 1 − α/(2D); band [1/K², K²] on the ratio.
+///     moments); log E[·] per depth by log_mean_interval (the mean, like the oracle — never the
+///     geometric mean, which sits ½Var(log M) below it at finite width).
 /// (b) exact linear steps (dense layers, zero-mean weights with independent entries and
 ///     kurtosis ≤ 3): for sample 0 of each replicate, given h = h_{l−1}, the pre-activations
 ///     z_i = w_i·h + b_i are iid with E[z_i²] = s² = σ_w²‖h‖² + σ_b², so
@@ -18,6 +26,7 @@
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/claims/detail/layer_gain_pivot.hpp"
 #include "initcheck/stats/log_gain_interval.hpp"
 
 namespace initcheck::claims::detail {
@@ -60,6 +69,46 @@ bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceI
   return true;
 }
 
+/// The exact path; false when it does not apply.
+bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
+  const engine::NetworkConfig& c = ctx.config;
+  const nn::ActivationKind kind = c.activation.kind;
+  if (kind != nn::ActivationKind::relu && kind != nn::ActivationKind::leaky_relu &&
+      kind != nn::ActivationKind::linear) {
+    return false;
+  }
+  if (!layer_gain_pivot_unavailable(c).empty()) return false;
+  const int depth = c.depth();
+  std::vector<double> unit_gain;  // 1/(σ_declared²·fan_in): the pivot then estimates the ratio
+  for (int l = 0; l < depth; ++l) {
+    const FanInfo fan = theory::layer_fan(c, l);
+    const double v = c.init->weight_law(fan).variance * static_cast<double>(fan.fan_in());
+    if (!(v > 0.0) || !std::isfinite(v)) return false;
+    unit_gain.push_back(1.0 / v);
+  }
+  const LayerGainPivots pivots = collect_layer_gain_pivots(ctx.traces);
+  const double k2 = ctx.options.tolerance * ctx.options.tolerance;
+  const stats::ToleranceBand log_band{-std::log(k2), std::log(k2)};
+  double least = std::numeric_limits<double>::infinity();
+  stats::Verdict least_verdict = stats::Verdict::holds;
+  for (int l = 1; l <= depth; ++l) {
+    const double level = equivalence_level(depth_alpha(ctx.alpha, l, depth));
+    const stats::ConfidenceInterval ci =
+        cumulative_log_gain_interval(pivots, unit_gain, l - 1, level);
+    const stats::Verdict v = safe_decide(ci, log_band);
+    out.verdict = stats::combine(out.verdict, v);
+    if (v == stats::Verdict::violated && out.first_violated == 0) out.first_violated = l;
+    const double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
+    if (out.depth <= 0 || reports_before(v, margin, least_verdict, least)) {
+      least = margin;
+      least_verdict = v;
+      out.depth = l;
+      out.ci = exp_interval(ci);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string growth_not_applicable(const engine::NetworkConfig& /*config*/) {
@@ -84,6 +133,31 @@ ClaimResult check_growth(const ClaimContext& ctx) {
   const std::vector<double> p = predicted_forward_moments(*ctx.trajectory, ctx.config);
   std::vector<double> reference(p.size(), 0.0);
   for (std::size_t l = 1; l < p.size(); ++l) reference[l] = std::log(p[l]) - std::log(p[0]);
+  SeriesCheck exact;
+  if (pivot_check(ctx, exact)) {
+    result.quantity =
+        "mean-field gain E[M_l]/M_0 vs the prediction (exact pre-activation χ² pivots pooled "
+        "over " +
+        std::to_string(ctx.traces.size()) + " networks; band: prediction ×[1/K², K²]), worst of " +
+        std::to_string(depth) + " depths";
+    const auto d = static_cast<std::size_t>(std::max(exact.depth, 0));
+    const double scale = std::exp(reference[d]);
+    result.layer = exact.depth;
+    result.first_layer = exact.first_violated > 0 ? exact.first_violated : -1;
+    result.ci = {exact.ci.lower * scale, exact.ci.upper * scale, exact.ci.estimate * scale,
+                 exact.ci.level, exact.ci.n};
+    result.predicted = scale;
+    result.band = {scale / k2, scale * k2};
+    finish(result);
+    result.verdict = stats::combine(result.verdict, exact.verdict);
+    if (result.verdict == stats::Verdict::violated) {
+      result.advice = "the sampled weights' variance differs from the scheme's declared law by ×" +
+                      short_number(std::pow(exact.ci.estimate, 1.0 / std::max(1, exact.depth))) +
+                      " per layer: fix fill_weights or weight_law (e.g. a missing √3 or "
+                      "truncation correction)";
+    }
+    return result;
+  }
   std::vector<std::vector<double>> logs;
   for (const engine::Trace& t : ctx.traces) {
     std::vector<double> m = forward_moments(t, ctx.config);

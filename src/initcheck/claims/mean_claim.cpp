@@ -6,7 +6,8 @@
 /// i, so the layer's mean m = (1/C)Σμ_i has conditional variance s²/C with
 /// s² = C/(C−1)·((1/C)Σμ_i² − m²) (TensorStats::channel_sq_mean). Averaging R replicates gives
 /// an estimate with variance Σ_r s_r²/C_r / R² — a sum of R·C independent terms, so a normal
-/// interval (CLT) at level 1 − α/D per layer; divided by the layer's RMS std.
+/// interval (CLT) at the equivalence level 1 − 2α/D per layer (TOST: each verdict errs on one
+/// side only); divided by the layer's RMS std.
 
 #include <cmath>
 #include <limits>
@@ -31,7 +32,7 @@ ClaimResult check_mean(const ClaimContext& ctx) {
                   {-kBound, kBound});
   const std::size_t layers = ctx.traces.empty() ? 0 : ctx.traces.front().layers.size();
   const double alpha_l = ctx.alpha / static_cast<double>(std::max<std::size_t>(layers, 1));
-  const double z = stats::normal_quantile(1.0 - alpha_l / 2.0);
+  const double z = stats::normal_quantile(1.0 - alpha_l);
   const auto r = static_cast<double>(ctx.traces.size());
   stats::Verdict verdict = stats::Verdict::holds;
   int worst = -1;
@@ -59,7 +60,7 @@ ClaimResult check_mean(const ClaimContext& ctx) {
     variance /= r;
     const double std_z = std::sqrt(variance);
     stats::ConfidenceInterval ci;
-    ci.level = 1.0 - alpha_l;
+    ci.level = equivalence_level(alpha_l);
     ci.n = static_cast<std::size_t>(r);
     const double half = z * std::sqrt(var_of_mean);
     if (!ok || !(std_z > 0.0) || !std::isfinite(mean) || !std::isfinite(half)) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
 #include "initcheck/stats/quantiles.hpp"
 #include "initcheck/theory/trajectory.hpp"
@@ -63,18 +64,30 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
     if (g > 0.0 && std::isfinite(g)) log_gain = std::log(g);
   }
   // Margin to the band edge; near the edge only a fifth of the band is chased.
+  // Power (β = kPlanBeta): a verdict needs the interval's half-width plus the estimate's own
+  // error below the margin between the predicted gain and the nearer band edge, i.e.
+  // (z_{α'} + z_β)·sd ≤ margin with α' the deepest depth's one-sided share (depth_alpha); near
+  // the edge only a fifth of the band is chased.
   const double margin = std::max(std::abs(std::abs(log_gain) - log_band), 0.2 * log_band);
-  const double alpha = options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) /
-                       static_cast<double>(std::max(config.depth(), 1));
-  int need = replicates_for_margin(std::sqrt(s2), margin, alpha, kMinReplicates, kMaxReplicates);
-  // `mean`: row means spread ≈ 0.6·std for ReLU-like inputs; resolve half the 0.1·std band with
-  // R·n_min rows: R ≥ (z·0.6/0.05)²/n_min.
+  const int depth = std::max(config.depth(), 1);
+  const double alpha_claim =
+      options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) / kLooks;
+  const double alpha_deep = depth_alpha(alpha_claim, depth, depth);
+  const double z =
+      stats::normal_quantile(1.0 - alpha_deep) + stats::normal_quantile(1.0 - kPlanBeta);
+  // log_mean_interval's spread: √(s²/R + s⁴/(2R)) (Cox) — solve (z·sd)² ≤ margin² for R.
+  const double cox_need = std::ceil(z * z * (s2 + s2 * s2 / 2.0) / (margin * margin)) + 1.0;
+  int need = static_cast<int>(std::min(cox_need, static_cast<double>(kMaxReplicates)));
+  need = std::max(need, kMinReplicates);
+  // `mean`: row means spread up to ≈ 1.0·std (measured on the default report's cells); R·n_min
+  // rows resolve the 0.1·std band with power 1 − β: R ≥ (z·1.0/0.1)²/n_min.
   std::int64_t n_min = config.widths.back();
   for (std::size_t i = 1; i < config.widths.size(); ++i) n_min = std::min(n_min, config.widths[i]);
-  const double z = stats::normal_quantile(1.0 - alpha / 2.0);
-  const double mean_need = std::ceil(std::pow(z * 0.6 / 0.05, 2.0) / static_cast<double>(n_min));
+  const double z_mean =
+      stats::normal_quantile(1.0 - alpha_claim / depth) + stats::normal_quantile(1.0 - kPlanBeta);
+  const double mean_need = std::ceil(std::pow(z_mean / 0.1, 2.0) / static_cast<double>(n_min));
   need = std::max(need, static_cast<int>(std::min(mean_need, static_cast<double>(kMaxReplicates))));
-  plan.replicates = std::min(std::max(need, 24), affordable);
+  plan.replicates = std::min(need, affordable);
   plan.replicates = std::max(plan.replicates, kMinReplicates);
 
   // Drift: the Hanin–Rolnick log-normal model (theory/finite_width.hpp) predicts
@@ -83,7 +96,8 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
   // activations and residual streams: it only makes the plan run more networks).
   plan.drift_replicates = plan.replicates;
   const double delta = options.drift_delta;
-  const double drift_alpha = options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1));
+  const double drift_alpha =
+      options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) / kLooks;
   const double drift_cost = std::max(plan.cost_per_replicate_forward_batch1, 1.0);
   const int affordable_drift =
       std::clamp(plan.replicates + static_cast<int>(kDriftFlopBudget / drift_cost), plan.replicates,

@@ -40,7 +40,12 @@ Trace run_network(const NetworkConfig& config, const TraceOptions& options,
 
 std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int replicates, int threads) {
-  if (replicates < 0) throw InputError("number of replicates must be >= 0");
+  return run_replicates(config, options, seed, 0, replicates, threads);
+}
+
+std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+                                  std::uint64_t seed, int first, int replicates, int threads) {
+  if (replicates < 0 || first < 0) throw InputError("number of replicates must be >= 0");
   config.validate();
   std::vector<Trace> traces(static_cast<std::size_t>(replicates));
   TraceOptions single = options;
@@ -54,8 +59,8 @@ std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOption
       Network net(config, single, root);  // weights redrawn per replicate
       for (int r = next.fetch_add(1); r < replicates; r = next.fetch_add(1)) {
         Trace& trace = traces[static_cast<std::size_t>(r)];
-        run_on(net, root.split(static_cast<std::uint64_t>(r)), trace, true);
-        trace.replicate = r;
+        run_on(net, root.split(static_cast<std::uint64_t>(first + r)), trace, true);
+        trace.replicate = first + r;
       }
     } catch (...) {
       const std::lock_guard lock(error_mutex);

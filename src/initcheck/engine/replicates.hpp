@@ -22,5 +22,8 @@ Trace run_network(const NetworkConfig& config, const TraceOptions& options,
 /// written at index r, so the output is identical for any thread count.
 std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int replicates, int threads);
+/// Replicates first … first+replicates−1 (a continuation of the sequence above).
+std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+                                  std::uint64_t seed, int first, int replicates, int threads);
 
 }  // namespace initcheck::engine

@@ -36,6 +36,11 @@ struct ClaimDefinition {
 
 /// The definition of `id`.
 const ClaimDefinition& claim_definition(ClaimId id);
+/// Claims among `ids` that spend α (all but the deterministic `batchnorm` identity).
+std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids);
+/// Appends to an inconclusive result's advice how many networks would likely decide it (its
+/// interval shrinks like 1/√R: R·(half-width / distance to the nearer band edge)²).
+void add_networks_needed(ClaimResult& result);
 
 // --- per-claim entry points (one .cpp each) ---------------------------------------------------
 std::string variance_not_applicable(const engine::NetworkConfig& config);
@@ -84,15 +89,16 @@ void finish(ClaimResult& result);
 /// Formats x with three significant digits (for advice text).
 std::string short_number(double x);
 
-/// Outcome of checking a per-depth series of log quantities against a log band, one t interval
-/// per depth (Bonferroni over depths): the combined verdict, the reporting depth (first
-/// with the worst margin), the first violated depth, and the interval in ratio units.
+/// Outcome of checking a per-depth series of log quantities against a log band: the combined
+/// verdict, the reporting depth (first with the worst margin), the first violated depth, and the
+/// interval in ratio units.
 struct SeriesCheck {
   stats::Verdict verdict = stats::Verdict::holds;
-  int depth = -1;                      ///< 1-based depth reported: worst violation or least certain
-  int first_violated = 0;              ///< first violated depth (0 = none)
-  stats::ConfidenceInterval ci;        ///< exp of the t interval at `depth`
-  std::vector<double> geometric_mean;  ///< exp(mean log) per depth (index 0..D)
+  int depth = -1;                 ///< 1-based depth reported: worst violation or least certain
+  int first_violated = 0;         ///< first violated depth (0 = none)
+  stats::ConfidenceInterval ci;   ///< exp of the interval at `depth`
+  std::vector<double> mean_gain;  ///< estimated E[X_l] per depth (index 0..D)
+  std::size_t dead = 0;           ///< replicates whose quantity is exactly 0 at the last depth
 };
 /// The depth a claim reports among several: true when a depth with verdict `v` and CI margin
 /// `margin` (signed distance inside the band, negative when it sticks out, NaN counts as −inf)
@@ -101,8 +107,18 @@ struct SeriesCheck {
 bool reports_before(stats::Verdict v, double margin, stats::Verdict reported_verdict,
                     double reported_margin);
 
-/// `logs[r][l]` for replicates r and depths l = 0..D (index 0 ignored: always the reference);
-/// `reference` (size D+1, log units) is subtracted first (theory or 0). Band in ratio units.
+/// Share of a claim's α spent at depth l of D: α·2l/(D(D+1)) (weighted toward the deepest
+/// depths, where the cumulative gain is most uncertain; the shares sum to α).
+double depth_alpha(double alpha, int l, int depth);
+/// Level of a two-sided interval whose three-way verdict against a band errs with probability
+/// ≤ α either way: 1 − 2α (TOST: a false "violated" needs the interval to miss the truth on one
+/// given side, a false "holds" on the other, each with probability ≤ α).
+double equivalence_level(double alpha);
+
+/// `logs[r][l]` = log X_{r,l} for replicates r and depths l = 0..D (index 0 ignored: always the
+/// reference; −inf = a dead replicate). `reference` (size D+1, log units) is subtracted first
+/// (theory or 0). Each depth's estimand is log E[X_l] (log_mean_interval), decided against the
+/// band (ratio units) at equivalence_level(depth_alpha(α, l, D)).
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
                              double alpha);

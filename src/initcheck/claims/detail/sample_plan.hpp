@@ -33,6 +33,15 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
                         std::size_t claims, bool backward);
 
 inline constexpr int kMinReplicates = 16;
+/// Planned type-II error of a decidable verdict (power 1 − β = 0.99).
+inline constexpr double kPlanBeta = 0.01;
+/// Pre-declared looks of the sequential design: the networks run are the plan's R, then 2R, 4R
+/// (within kFlopBudget·8 and kMaxReplicates·4), each look spending α/kLooks (Bonferroni over
+/// looks makes stopping at the first decided look valid).
+inline constexpr double kLooks = 3.0;
+/// Flops per nominal second of CheckOptions::budget_seconds (≈ the engine on 2 cores of the
+/// development machine, weight draws included); fixed so that results never depend on timing.
+inline constexpr double kNominalFlopsPerSecond = 1.5e11;
 /// GEMM-flop equivalent of drawing one weight (see plan_samples).
 inline constexpr double kFlopsPerWeightDrawn = 400.0;
 /// GEMM-flop equivalents per n_max·n_min² of an orthogonal scheme's QR (see plan_samples).
