@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "initcheck/claims/check.hpp"
+#include "initcheck/claims/layer_gain_check.hpp"
 #include "initcheck/engine/network_config.hpp"
 
 namespace initcheck::properties {
@@ -110,9 +111,30 @@ bool is_homogeneous(const nn::Activation& a) {
   return a.is_homogeneous();
 }
 
+/// Asserts that every layer's gain is shown to lie within the equivalence band (holds); the
+/// failure message names the layer, its measured gain, interval and band.
+void assert_layer_gains_hold(const NetworkConfig& c, const PropertyOptions& o, std::uint64_t seed) {
+  claims::LayerGainOptions lg;
+  lg.target = o.target_gain;
+  lg.detectable = o.detectable_error;
+  lg.alpha = o.alpha_per_case;
+  lg.seed = seed;
+  lg.threads = 2;
+  const claims::LayerGainCheck r = claims::check_layer_gains(c, lg);
+  RC_CLASSIFY(r.verdict == stats::Verdict::holds, "holds");
+  if (r.verdict != stats::Verdict::holds) {
+    RC_FAIL("per-layer gain not shown within the band: " + r.describe());
+  }
+}
+
 void property_body(Property p, const std::shared_ptr<const init::InitScheme>& scheme,
                    const nn::Activation& act, const PropertyOptions& o) {
   switch (p) {
+    case Property::layer_gain: {
+      const NetworkConfig c = base_config(scheme, act, o, o.rectangular_widths);
+      assert_layer_gains_hold(c, o, draw_seed());
+      break;
+    }
     case Property::variance: {
       const NetworkConfig c = base_config(scheme, act, o, o.rectangular_widths);
       assert_not_violated(c, claims::ClaimId::variance, o, draw_seed());
@@ -191,14 +213,15 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
 
 const std::vector<Property>& all_properties() {
   static const std::vector<Property> kAll = {
-      Property::variance,    Property::growth,    Property::mean,        Property::dominance,
-      Property::gradient,    Property::batchnorm, Property::batch_stats, Property::precision,
-      Property::determinism, Property::residual};
+      Property::layer_gain, Property::variance,    Property::growth,    Property::mean,
+      Property::dominance,  Property::gradient,    Property::batchnorm, Property::batch_stats,
+      Property::precision,  Property::determinism, Property::residual};
   return kAll;
 }
 
 std::string property_name(Property p) {
   switch (p) {
+    case Property::layer_gain: return "layer_gain";
     case Property::variance: return "variance";
     case Property::growth: return "growth";
     case Property::mean: return "mean";
@@ -217,6 +240,13 @@ bool property_applies(Property p, const init::InitScheme& scheme,
                       const nn::Activation& activation) {
   switch (p) {
     case Property::precision: return is_homogeneous(activation);
+    case Property::layer_gain: {
+      NetworkConfig probe;
+      probe.widths = {64, 64};
+      probe.activation = activation;
+      probe.init = std::shared_ptr<const init::InitScheme>(&scheme, [](const init::InitScheme*) {});
+      return claims::layer_gain_check_unavailable(probe).empty();
+    }
     case Property::mean: {
       const init::WeightLaw law = scheme.weight_law(dense_fan(64, 64));
       return law.mean == 0.0;
@@ -246,7 +276,8 @@ bool check_property(Property p, const std::shared_ptr<const init::InitScheme>& s
       "initcheck/" + scheme->name() + "/" + activation.name() + "/" + property_name(p);
   return check_cases(
       id, [p, scheme, activation, options] { property_body(p, scheme, activation, options); },
-      options.cases);
+      p == Property::layer_gain ? std::min(options.cases, options.layer_gain_cases)
+                                : options.cases);
 }
 
 std::vector<std::string> run_property_suite(const std::shared_ptr<const init::InitScheme>& scheme,

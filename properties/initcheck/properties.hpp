@@ -29,12 +29,13 @@ namespace initcheck::properties {
 
 /// The properties of the suite (one GoogleTest each in INITCHECK_SCHEME_PROPERTIES).
 enum class Property {
-  variance,     ///< the second moment is preserved through depth (not violated)
-  growth,       ///< measurement tracks the mean-field oracle; declared law = sampled law
-  mean,         ///< pre-activation mean stays ≈ 0 for zero-mean weights
-  dominance,    ///< no input term dominates with normalized inputs
-  gradient,     ///< backward second moment preserved on square layers
-  batchnorm,    ///< BatchNorm forces mean 0 / variance σ²/(σ²+ε) for any init scale
+  layer_gain,  ///< every layer's gain is shown within ≈ ±6.6 % of 1 (claims/layer_gain_check.hpp)
+  variance,    ///< the second moment is preserved through depth (not violated)
+  growth,      ///< measurement tracks the mean-field oracle; declared law = sampled law
+  mean,        ///< pre-activation mean stays ≈ 0 for zero-mean weights
+  dominance,   ///< no input term dominates with normalized inputs
+  gradient,    ///< backward second moment preserved on square layers
+  batchnorm,   ///< BatchNorm forces mean 0 / variance σ²/(σ²+ε) for any init scale
   batch_stats,  ///< dataset-normalized batches deviate only by sampling error
   precision,    ///< bf16 storage raises no precision events
   determinism,  ///< the same seed gives bit-identical results
@@ -56,6 +57,11 @@ struct PropertyOptions {
   int replicates = 16;     ///< networks per case (fixed: no sample planning in properties)
   double tolerance = 2.0;  ///< K
   double alpha_per_case = 1e-9;
+  /// layer_gain: the per-layer gain at unit input the scheme should have, the relative error it
+  /// must catch with power ≥ 0.999, and its cases (each runs ≈ 77,000/n_min batch-1 networks).
+  double target_gain = 1.0;
+  double detectable_error = 0.05;
+  int layer_gain_cases = 4;
   /// Generate rectangular (changing) widths for the forward claims; right for fan_in schemes,
   /// wrong for fan_avg/fan_out ones (set false for those).
   bool rectangular_widths = true;
@@ -94,6 +100,7 @@ std::vector<std::string> run_property_suite(const std::shared_ptr<const init::In
 
 /// As INITCHECK_SCHEME_PROPERTIES with explicit PropertyOptions.
 #define INITCHECK_SCHEME_PROPERTIES_WITH_OPTIONS(SuiteName, scheme_factory, activation_text, opts) \
+  INITCHECK_DETAIL_PROPERTY_TEST(SuiteName, layer_gain, scheme_factory, activation_text, opts)     \
   INITCHECK_DETAIL_PROPERTY_TEST(SuiteName, variance, scheme_factory, activation_text, opts)       \
   INITCHECK_DETAIL_PROPERTY_TEST(SuiteName, growth, scheme_factory, activation_text, opts)         \
   INITCHECK_DETAIL_PROPERTY_TEST(SuiteName, mean, scheme_factory, activation_text, opts)           \

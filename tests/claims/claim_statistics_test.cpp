@@ -85,7 +85,8 @@ TEST(CheckLogSeries, ReportsTheViolatedDepthOverAnUndefinedOne) {
     const double depth2 = r == 0 ? std::nan("") : 1.0;
     logs.push_back({0.0, r % 2 == 0 ? 5.1 : 4.9, depth2});
   }
-  const detail::SeriesCheck s = detail::check_log_series(logs, {0.0, 0.0, 0.0}, {0.25, 4.0}, 1e-6);
+  const detail::SeriesCheck s =
+      detail::check_log_series(logs, {0.0, 0.0, 0.0}, {0.25, 4.0}, 1e-6, std::nan(""));
   EXPECT_EQ(s.verdict, stats::Verdict::violated);
   EXPECT_EQ(s.depth, 1);
   EXPECT_EQ(s.first_violated, 1);

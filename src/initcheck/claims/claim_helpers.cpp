@@ -123,9 +123,37 @@ double equivalence_level(double alpha) {
   return 1.0 - 2.0 * alpha;
 }
 
+double a_priori_dead_bound(const ClaimContext& ctx) {
+  const engine::NetworkConfig& c = ctx.config;
+  constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
+  if (c.precision != precision::Format::fp32 || !ctx.trajectory) return kUnknown;
+  // Float underflow (std below ≈ 1e-30 somewhere) can zero a whole layer for any activation.
+  for (double m : predicted_forward_moments(*ctx.trajectory, c)) {
+    if (!(m > 1e-60)) return kUnknown;
+  }
+  const int layers =
+      c.arch == engine::Architecture::resnet ? c.depth() * c.block_layers : c.depth();
+  bool symmetric = !c.init->has_bias();
+  for (int l = 0; l < layers; ++l) {
+    const init::WeightLaw law = c.init->weight_law(theory::layer_fan(c, l));
+    if (!(law.variance > 0.0)) return kUnknown;
+    symmetric = symmetric && law.independent_entries && law.mean == 0.0;
+  }
+  if (c.arch == engine::Architecture::resnet) return 0.0;  // x + α·F(x) = 0 has probability 0
+  if (c.activation.kind != nn::ActivationKind::relu) return 0.0;  // no exact zeros
+  if (c.arch != engine::Architecture::mlp || !symmetric) return kUnknown;
+  // Given its input, each unit of a layer is off with probability ½ independently (zero-mean
+  // symmetric iid weights): a layer of n units is all off with probability 2^{−n}.
+  double bound = 0.0;
+  for (std::size_t i = 1; i < c.widths.size(); ++i) {
+    bound += std::ldexp(1.0, -static_cast<int>(std::min<std::int64_t>(c.widths[i], 1100)));
+  }
+  return std::min(bound, 1.0);
+}
+
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
-                             double alpha) {
+                             double alpha, double dead_bound) {
   SeriesCheck out;
   if (logs.empty()) {
     out.verdict = stats::Verdict::inconclusive;
@@ -144,7 +172,7 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
     for (std::size_t r = 0; r < logs.size(); ++r) column[r] = logs[r][l] - reference[l];
     const double level =
         equivalence_level(depth_alpha(alpha, static_cast<int>(l), static_cast<int>(depth)));
-    const stats::ConfidenceInterval ci = log_mean_interval(column, level);
+    const stats::ConfidenceInterval ci = log_mean_interval(column, level, dead_bound);
     out.mean_gain[l] = std::exp(ci.estimate);
     const stats::Verdict v = safe_decide(ci, log_band);
     out.verdict = stats::combine(out.verdict, v);

@@ -92,7 +92,8 @@ stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values
   return stats::mean_interval(mean, var, n, level);
 }
 
-stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double level) {
+stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double level,
+                                            double dead_bound) {
   const std::size_t n = logs.size();
   std::size_t dead = 0;
   bool nan = false;
@@ -109,7 +110,8 @@ stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double
     }
   }
   const double alpha = 1.0 - level;
-  const stats::ConfidenceInterval p = stats::clopper_pearson_interval(dead, n, 1.0 - 0.1 * alpha);
+  stats::ConfidenceInterval p{0.0, dead_bound, 0.0, 1.0, n};
+  if (std::isnan(dead_bound)) p = stats::clopper_pearson_interval(dead, n, 1.0 - 0.1 * alpha);
   const std::size_t m = finite.size();
   stats::ConfidenceInterval ci{-kInf, kInf, std::numeric_limits<double>::quiet_NaN(), level, n};
   if (m == 0) return ci;
@@ -124,7 +126,8 @@ stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double
   for (double y : finite) ss += (y - mean) * (y - mean);
   const double s2 = ss / static_cast<double>(m - 1);
   const auto md = static_cast<double>(m);
-  const double t = stats::student_t_quantile(md - 1.0, 1.0 - 0.45 * alpha);
+  const double t =
+      stats::student_t_quantile(md - 1.0, 1.0 - (std::isnan(dead_bound) ? 0.45 : 0.5) * alpha);
   const double half = t * std::sqrt(s2 / md + s2 * s2 / (2.0 * (md - 1.0)));
   const double centre = mean + s2 / 2.0;
   ci.estimate = centre + live;

@@ -7,6 +7,7 @@
 /// ‖z_l‖²/(σ_w²‖h_{l−1}‖²) of one sample is exactly χ²_{n_out}, whatever the past).
 
 #include <cstddef>
+#include <limits>
 #include <span>
 
 #include "initcheck/stats/confidence_interval.hpp"
@@ -39,10 +40,13 @@ stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values
 /// - log E[X | X > 0]: Cox's method for the log-normal mean (Land 1972; Zhou & Gao 1997),
 ///   ȳ + s²/2 ± t_{m−1}·√(s²/m + s⁴/(2(m−1))) over the m finite logs (asymptotic in m; log X is
 ///   a sum of independent per-layer terms, close to normal), at level 1 − 0.9·(1 − level);
-/// - p: Clopper–Pearson at level 1 − 0.1·(1 − level) (exact), so the sum has level ≥ `level`.
+/// - p ∈ [0, dead_bound] when an a-priori bound is known (0: X > 0 surely), else Clopper–Pearson
+///   at level 1 − 0.1·(1 − level) (exact); together level ≥ `level`.
 /// Any +inf (an overflow) → [+inf, +inf]: P(X = ∞) > 0 makes E[X] infinite. A NaN, or fewer
 /// than 3 finite values, gives an unbounded end (NaN estimate when nothing is finite).
-stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double level);
+stats::ConfidenceInterval log_mean_interval(
+    std::span<const double> logs, double level,
+    double dead_bound = std::numeric_limits<double>::quiet_NaN());
 
 /// exp() of both ends and of the estimate: turns an interval for E[log X] into one for the
 /// geometric mean exp(E[log X]).

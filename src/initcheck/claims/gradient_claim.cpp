@@ -41,8 +41,9 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
     }
     logs.push_back(std::move(x));
   }
-  const SeriesCheck s = check_log_series(
-      logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0), result.band, ctx.alpha);
+  const SeriesCheck s =
+      check_log_series(logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0),
+                       result.band, ctx.alpha, a_priori_dead_bound(ctx));
   result.ci = s.ci;
   // Report the layer whose input gradient is h_{D−j}: layer D−j+1 (1-based).
   result.layer = s.depth > 0 ? depth - s.depth + 1 : -1;

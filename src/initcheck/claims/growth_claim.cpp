@@ -165,9 +165,10 @@ ClaimResult check_growth(const ClaimContext& ctx) {
     for (std::size_t l = 1; l < m.size(); ++l) x[l] = std::log(m[l]) - std::log(m[0]);
     logs.push_back(std::move(x));
   }
-  const SeriesCheck s = check_log_series(logs, reference, result.band, ctx.alpha / 2.0);
+  const SeriesCheck s =
+      check_log_series(logs, reference, result.band, ctx.alpha / 2.0, a_priori_dead_bound(ctx));
   stats::ConfidenceInterval linear;
-  const bool has_linear = linear_step_check(ctx, 1.0 - ctx.alpha / 2.0, linear);
+  const bool has_linear = linear_step_check(ctx, equivalence_level(ctx.alpha / 2.0), linear);
   const stats::Verdict linear_verdict =
       has_linear ? safe_decide(linear, result.band) : stats::Verdict::holds;
 

@@ -89,7 +89,7 @@ ClaimResult check_variance(const ClaimContext& ctx) {
       logs.push_back(std::move(x));
     }
     s = check_log_series(logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0),
-                         result.band, ctx.alpha);
+                         result.band, ctx.alpha, a_priori_dead_bound(ctx));
     if (s.dead > 0) {
       result.quantity += " (" + std::to_string(s.dead) + " networks died: counted as 0)";
     }

@@ -121,7 +121,11 @@ double equivalence_level(double alpha);
 /// band (ratio units) at equivalence_level(depth_alpha(α, l, D)).
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
-                             double alpha);
+                             double alpha, double dead_bound);
+/// A-priori bound on P(a network's activations are exactly 0 at some depth), fixed by the
+/// configuration: 0 where that cannot happen (no exact zeros in fp32), Σ 2^{−n_l} for ReLU MLPs
+/// with zero-mean symmetric iid weights, NaN when unknown (log_mean_interval then estimates it).
+double a_priori_dead_bound(const ClaimContext& ctx);
 
 }  // namespace initcheck::claims::detail
 
