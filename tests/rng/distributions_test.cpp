@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numbers>
 #include <thread>
 #include <vector>
@@ -277,6 +279,193 @@ TEST(Truncated, RejectsBadCut) {
   EXPECT_THROW(fill_truncated_normal(e, std::span<float>(xs), 1.0, 0.0), InputError);
   EXPECT_THROW(fill_truncated_normal(e, std::span<float>(xs), 1.0, NAN), InputError);
   EXPECT_THROW(fill_truncated_normal(e, std::span<float>(xs), 1.0, INFINITY), InputError);
+}
+
+// ---- Gamma / χ² (Marsaglia–Tsang) and Bin(n, ½) ----
+//
+// Each law gets an exact test of its mean, a z test of its variance and (gamma) the exact
+// DKW–Massart KS test, each at α = 1e-9 with fixed seeds.
+
+/// z bound of the variance checks: the statistic is a mean of N ≥ 2¹⁸ iid terms
+/// Y = (X − E X)² whose skewness γ is at most ≈ 20 for the laws below (Gamma(0.3) is the worst),
+/// so the Edgeworth term (γ/(6√N))·(z² − 1) changes the tail at z ≈ 6.7 by < 15 %. The bound is
+/// taken at 1e-11 so the true false-rejection probability stays ≤ α = 1e-9 with ample margin.
+double variance_z() {
+  return stats::normal_quantile(1.0 - 1e-11 / 2.0);
+}
+
+struct LawVerdicts {
+  bool mean = false;
+  bool variance = false;
+  bool ks = false;  ///< gamma only
+};
+
+/// Checks iid draws `xs` of Gamma(shape): exact mean test (2·ΣX ~ χ²_{2N·shape}), variance z
+/// test (Var X = a, Var (X − a)² = 2a² + 6a), and KS against P(X ≤ x) = P(χ²_{2a} ≤ 2x).
+LawVerdicts check_gamma(const std::vector<double>& xs, double shape) {
+  const auto n = static_cast<double>(xs.size());
+  double sum = 0.0;
+  double ss = 0.0;
+  for (const double x : xs) {
+    sum += x;
+    ss += (x - shape) * (x - shape);
+  }
+  LawVerdicts v;
+  const double dof = 2.0 * n * shape;
+  v.mean = stats::chi_squared_quantile(dof, kAlpha / 2.0) <= 2.0 * sum &&
+           2.0 * sum <= stats::chi_squared_quantile(dof, 1.0 - kAlpha / 2.0);
+  const double sd_ss = std::sqrt((2.0 * shape * shape + 6.0 * shape) / n);
+  v.variance = std::abs(ss / n - shape) <= variance_z() * sd_ss;
+  v.ks = ks_accepts(xs, [shape](double x) {
+    return x <= 0.0 ? 0.0 : stats::chi_squared_cdf(2.0 * shape, 2.0 * x);
+  });
+  return v;
+}
+
+std::vector<double> library_gammas(std::uint64_t seed, double shape, std::size_t n) {
+  Engine e(seed);
+  std::vector<double> xs(n);
+  for (double& x : xs) x = gamma(e, shape);
+  return xs;
+}
+
+constexpr std::size_t kGammaN = std::size_t{1} << 20U;
+
+TEST(GammaLaw, PassesMeanVarianceAndKs) {
+  // Shapes below 1 (the U^{1/a} boost: 0.3, 0.5 = χ²₁), 1 (exponential), half-integers (χ²) and
+  // a large shape where the squeeze accepts nearly everything.
+  std::uint64_t seed = 30;
+  for (const double shape : {0.3, 0.5, 1.0, 2.5, 7.0, 512.0}) {
+    const LawVerdicts v = check_gamma(library_gammas(seed++, shape, kGammaN), shape);
+    EXPECT_TRUE(v.mean) << shape;
+    EXPECT_TRUE(v.variance) << shape;
+    EXPECT_TRUE(v.ks) << shape;
+  }
+}
+
+TEST(GammaLaw, ChiSquaredIsTwiceGamma) {
+  // χ²₉/2 must be Gamma(4.5).
+  Engine e(40);
+  std::vector<double> half(kGammaN / 4);
+  for (double& x : half) x = 0.5 * chi_squared(e, 9.0);
+  const LawVerdicts v = check_gamma(half, 4.5);
+  EXPECT_TRUE(v.mean);
+  EXPECT_TRUE(v.variance);
+  EXPECT_TRUE(v.ks);
+}
+
+TEST(GammaLaw, ShapeZeroIsZeroWithoutDraws) {
+  Engine e(41);
+  Engine fresh(41);
+  EXPECT_EQ(gamma(e, 0.0), 0.0);
+  EXPECT_EQ(chi_squared(e, 0.0), 0.0);
+  EXPECT_EQ(e.next_block(), fresh.next_block());  // nothing consumed
+}
+
+TEST(GammaLaw, RejectsBadShape) {
+  Engine e(42);
+  EXPECT_THROW(gamma(e, -1.0), InputError);
+  EXPECT_THROW(gamma(e, std::nan("")), InputError);
+  EXPECT_THROW(gamma(e, std::numeric_limits<double>::infinity()), InputError);
+  EXPECT_THROW(chi_squared(e, -0.5), InputError);
+}
+
+TEST(GammaLaw, SameSeedSameOutput) {
+  EXPECT_EQ(library_gammas(43, 0.7, 1000), library_gammas(43, 0.7, 1000));
+  EXPECT_EQ(library_gammas(43, 3.5, 1000), library_gammas(43, 3.5, 1000));
+}
+
+// Power. Shape off by one (what a shape < 1 path that forgets the U^{1/a} factor returns):
+// Gamma(a + 1) checked as Gamma(a) has mean a + 1: the sum is off by N = 2²⁰ against a χ²
+// half-width ≈ 6.1·√(N·a) ≈ 6,200 for a = 2.5.
+TEST(GammaLawPower, ShapeOffByOneIsRejected) {
+  for (const double shape : {0.5, 2.5}) {
+    const LawVerdicts v = check_gamma(library_gammas(44, shape + 1.0, kGammaN), shape);
+    EXPECT_FALSE(v.mean) << shape;
+    EXPECT_FALSE(v.ks) << shape;
+  }
+}
+
+// Scale/shape confusion: 2·Gamma(a/2) has the right mean a but variance 2a; the variance
+// check (z·sd ≈ 6.7·√((2a² + 6a)/N) ≈ 0.03 at a = 4) sees the error a = 4.
+TEST(GammaLawPower, RightMeanWrongVarianceIsRejected) {
+  std::vector<double> xs = library_gammas(45, 2.0, kGammaN);
+  for (double& x : xs) x *= 2.0;
+  const LawVerdicts v = check_gamma(xs, 4.0);
+  EXPECT_TRUE(v.mean);  // the planted bug keeps the mean
+  EXPECT_FALSE(v.variance);
+}
+
+/// Bin(n, ½) draws: exact mean test (ΣB ~ Bin(N·n, ½), Clopper–Pearson at 1 − α) and variance
+/// z test (Var B = n/4, Var (B − n/2)² = n(n − 1)/8).
+LawVerdicts check_binomial_half(const std::vector<std::uint64_t>& bs, std::uint64_t trials) {
+  const auto n = static_cast<double>(bs.size());
+  const double half = 0.5 * static_cast<double>(trials);
+  std::uint64_t ones = 0;
+  double ss = 0.0;
+  for (const std::uint64_t b : bs) {
+    ones += b;
+    ss += (static_cast<double>(b) - half) * (static_cast<double>(b) - half);
+  }
+  LawVerdicts v;
+  v.mean = stats::clopper_pearson_interval(ones, bs.size() * trials, 1.0 - kAlpha).contains(0.5);
+  const auto t = static_cast<double>(trials);
+  v.variance = std::abs(ss / n - t / 4.0) <= variance_z() * std::sqrt(t * (t - 1.0) / 8.0 / n);
+  return v;
+}
+
+std::vector<std::uint64_t> library_binomials(std::uint64_t seed, std::size_t n,
+                                             std::uint64_t trials) {
+  Engine e(seed);
+  std::vector<std::uint64_t> bs(n);
+  for (std::uint64_t& b : bs) b = binomial_half(e, trials);
+  return bs;
+}
+
+/// Draws per bit count: ≈ 2²² bits in all, at least 2¹⁴ draws.
+std::size_t binomial_draws(std::uint64_t trials) {
+  return std::max<std::size_t>(std::size_t{1} << 14U, (std::size_t{1} << 22U) / trials);
+}
+
+TEST(BinomialHalf, PassesMeanAndVariance) {
+  // Bit counts around the word (32), block (128) and batch (128 blocks = 16,384 bits) edges.
+  std::uint64_t seed = 50;
+  for (const std::uint64_t trials : {1U, 31U, 32U, 33U, 100U, 128U, 129U, 1000U, 16384U, 20000U}) {
+    const LawVerdicts v =
+        check_binomial_half(library_binomials(seed++, binomial_draws(trials), trials), trials);
+    EXPECT_TRUE(v.mean) << trials;
+    EXPECT_TRUE(v.variance) << trials;
+  }
+}
+
+TEST(BinomialHalf, CountsTheBitsOfWholeBlocks) {
+  // 100 bits: words 0–2 of the first block and the low 4 bits of word 3; 300 bits: two blocks
+  // and the low 44 bits of the third (words 0 and low 12 bits of word 1). Nothing else drawn.
+  for (const std::uint64_t trials : {0U, 100U, 128U, 300U, 16384U, 16385U}) {
+    Engine e(60);
+    Engine manual(60);
+    const std::uint64_t b = binomial_half(e, trials);
+    std::uint64_t ones = 0;
+    std::uint64_t left = trials;
+    while (left > 0) {
+      const std::array<std::uint32_t, 4> w = manual.next_block();
+      for (std::size_t v = 0; v < 4 && left > 0; ++v) {
+        const std::uint64_t take = std::min<std::uint64_t>(left, 32);
+        const std::uint32_t mask = take == 32 ? 0xFFFFFFFFU : ((1U << take) - 1U);
+        ones += static_cast<std::uint64_t>(std::popcount(w[v] & mask));
+        left -= take;
+      }
+    }
+    EXPECT_EQ(b, ones) << trials;
+    EXPECT_EQ(e.next_block(), manual.next_block()) << trials;  // same number of blocks used
+  }
+}
+
+// Power: one bit too many (n + 1 drawn for n = 129) shifts the sum by N/2 ≈ 16,000, i.e.
+// ≈ 16 standard deviations √(N·n)/2 ≈ 1,000 (N = 32,513); the Clopper–Pearson half-width is
+// ≈ 6.1 of them.
+TEST(BinomialHalfPower, OffByOneBitIsRejected) {
+  EXPECT_FALSE(check_binomial_half(library_binomials(61, binomial_draws(129), 130), 129).mean);
 }
 
 // ---- Determinism and the block-use contract (distributions.hpp) ----

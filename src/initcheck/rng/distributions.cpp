@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 
 #include "initcheck/core/error.hpp"
@@ -27,6 +28,11 @@ constexpr double kTwo52 = 0x1p52;
 constexpr double kLn2Hi = 6.93147180369123816490e-01;
 constexpr double kLn2Lo = 1.90821492927058770002e-10;
 constexpr double kHalfPi = std::numbers::pi / 2.0;
+constexpr double kLog2e = std::numbers::log2e;
+/// ln(DBL_MAX): above it eˣ overflows.
+constexpr double kExpMax = 709.782712893384;
+/// Below it eˣ < 2⁻¹⁰⁷⁵ (half the smallest subnormal) rounds to 0.
+constexpr double kExpMin = -745.2;
 
 /// Exact double of an integer n < 2³² (the 2⁵² trick: no int→double conversion instruction,
 /// which AVX2 lacks for unsigned / 64-bit integers).
@@ -68,6 +74,38 @@ inline double log_kernel(double x) {
   p = std::fma(p, s2, 2.0 / 3.0);
   const double log_m = std::fma(s * s2, p, 2.0 * s);
   return std::fma(e, kLn2Hi, std::fma(e, kLn2Lo, log_m));
+}
+
+inline double exp_kernel(double x) {
+  if (std::isnan(x)) return x;
+  if (x > kExpMax) return std::numeric_limits<double>::infinity();
+  if (x < kExpMin) return 0.0;
+  const double k = std::floor(std::fma(x, kLog2e, 0.5));  // |k| ≤ 1076
+  // k·kLn2Hi is exact (k has ≤ 11 bits, kLn2Hi ≤ 21), and so is x − k·kLn2Hi (fdlibm's split).
+  const double r = (x - k * kLn2Hi) - k * kLn2Lo;
+  // eʳ = Σ rⁿ/n!, n ≤ 14, by Horner.
+  double p = 1.0 / 87178291200.0;  // 1/14!
+  p = std::fma(p, r, 1.0 / 6227020800.0);
+  p = std::fma(p, r, 1.0 / 479001600.0);
+  p = std::fma(p, r, 1.0 / 39916800.0);
+  p = std::fma(p, r, 1.0 / 3628800.0);
+  p = std::fma(p, r, 1.0 / 362880.0);
+  p = std::fma(p, r, 1.0 / 40320.0);
+  p = std::fma(p, r, 1.0 / 5040.0);
+  p = std::fma(p, r, 1.0 / 720.0);
+  p = std::fma(p, r, 1.0 / 120.0);
+  p = std::fma(p, r, 1.0 / 24.0);
+  p = std::fma(p, r, 1.0 / 6.0);
+  p = std::fma(p, r, 0.5);
+  p = std::fma(p, r, 1.0);
+  p = std::fma(p, r, 1.0);
+  const auto ki = static_cast<int>(k);
+  auto pow2 = [](int e) {  // 2ᵉ for −1022 ≤ e ≤ 1023
+    return std::bit_cast<double>(static_cast<std::uint64_t>(e + 1023) << 52U);
+  };
+  if (ki > 1023) return p * pow2(1023) * pow2(ki - 1023);
+  if (ki < -1022) return p * pow2(ki + 1022) * pow2(-1022);  // one rounding: the last product
+  return p * pow2(ki);
 }
 
 inline detail::SinCos sincos_kernel(double t) {
@@ -167,12 +205,43 @@ void truncated_by_uniform(Engine& engine, std::span<float> out, double std, doub
   }
 }
 
+/// Marsaglia–Tsang for shape ≥ 1 (block use: distributions.hpp, gamma).
+double gamma_marsaglia_tsang(Engine& engine, double shape) {
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    const std::array<std::uint32_t, 4> a = engine.next_block();
+    const std::array<std::uint32_t, 4> b = engine.next_block();
+    const detail::NormalPair zp = pair_kernel(a[0], a[1], a[2], a[3]);
+    const std::array<double, 2> zs = {zp.z0, zp.z1};
+    const std::array<double, 2> us = {uniform53_open_closed(b[0], b[1]),
+                                      uniform53_open_closed(b[2], b[3])};
+    for (std::size_t i = 0; i < 2; ++i) {
+      const double z = zs[i];
+      const double t = std::fma(c, z, 1.0);
+      if (!(t > 0.0)) continue;
+      const double v = t * t * t;
+      // v below the normal range: ln v < −708 makes the log test fail for every u (d ≥ ⅔,
+      // z² ≤ 73.5), and the squeeze already failed (z ≤ −1/c ⇒ 0.0331z⁴ ≥ 1 for d ≥ ⅔).
+      if (!(v >= std::numeric_limits<double>::min())) continue;
+      const double u = us[i];
+      const double z2 = z * z;
+      if (u < 1.0 - 0.0331 * (z2 * z2)) return d * v;
+      if (log_kernel(u) < 0.5 * z2 + d * (1.0 - v + log_kernel(v))) return d * v;
+    }
+  }
+}
+
 }  // namespace
 
 namespace detail {
 
 double log_portable(double x) {
   return log_kernel(x);
+}
+
+double exp_portable(double x) {
+  return exp_kernel(x);
 }
 
 SinCos sincos_reduced(double t) {
@@ -218,6 +287,66 @@ void fill_uniform(Engine& engine, std::span<float> out, double low, double high)
     for (std::size_t k = 0; k < m; ++k) dst[k] = static_cast<float>(low + width * u[k]);
     i += m;
   }
+}
+
+double gamma(Engine& engine, double shape) {
+  if (!(shape >= 0.0) || !std::isfinite(shape)) {
+    throw InputError("gamma shape must be a finite number >= 0");
+  }
+  if (shape == 0.0) return 0.0;
+  if (shape >= 1.0) return gamma_marsaglia_tsang(engine, shape);
+  // Gamma(a) = Gamma(a + 1)·U^{1/a} (Marsaglia & Tsang 2000, §7), U^{1/a} = exp(ln U / a).
+  const double x = gamma_marsaglia_tsang(engine, shape + 1.0);
+  const std::array<std::uint32_t, 4> w = engine.next_block();
+  return x * exp_kernel(log_kernel(uniform53_open_closed(w[0], w[1])) / shape);
+}
+
+double chi_squared(Engine& engine, double dof) {
+  if (!(dof >= 0.0) || !std::isfinite(dof)) {
+    throw InputError("chi-squared degrees of freedom must be a finite number >= 0");
+  }
+  return 2.0 * gamma(engine, 0.5 * dof);
+}
+
+std::uint64_t binomial_half(Engine& engine, std::uint64_t n) {
+  // Up to 4 blocks one at a time (same blocks as next_blocks; spares the 2 KiB batch).
+  if (n <= 512) {
+    std::uint64_t ones = 0;
+    for (std::uint64_t left = n; left > 0;) {
+      const std::array<std::uint32_t, 4> w = engine.next_block();
+      for (std::size_t v = 0; v < 4 && left > 0; ++v) {
+        const auto take = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, 32));
+        const std::uint32_t mask = take == 32U ? 0xFFFFFFFFU : ((1U << take) - 1U);
+        ones += static_cast<std::uint64_t>(std::popcount(w[v] & mask));
+        left -= take;
+      }
+    }
+    return ones;
+  }
+  BlockBatch batch;
+  const auto& w = batch.words;
+  std::uint64_t ones = 0;
+  for (std::uint64_t left = n; left > 0;) {
+    const auto count =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kBlocks, (left + 127) / 128));
+    engine.next_blocks(batch, count);
+    const std::uint64_t bits = std::min<std::uint64_t>(left, std::uint64_t{128} * count);
+    const std::size_t full = static_cast<std::size_t>(bits / 128);
+    for (std::size_t j = 0; j < full; ++j) {
+      ones += static_cast<std::uint64_t>(std::popcount(w[0][j]) + std::popcount(w[1][j]) +
+                                         std::popcount(w[2][j]) + std::popcount(w[3][j]));
+    }
+    // The last, partial block: whole words, then the low bits of one more word.
+    auto rest = static_cast<std::uint32_t>(bits % 128);
+    for (std::size_t v = 0; rest > 0; ++v) {
+      const std::uint32_t take = std::min<std::uint32_t>(rest, 32U);
+      const std::uint32_t mask = take == 32U ? 0xFFFFFFFFU : ((1U << take) - 1U);
+      ones += static_cast<std::uint64_t>(std::popcount(w[v][full] & mask));
+      rest -= take;
+    }
+    left -= bits;
+  }
+  return ones;
 }
 
 void fill_truncated_normal(Engine& engine, std::span<float> out, double std, double cut) {

@@ -16,7 +16,10 @@
 ///   ample for float output); a fill split at a multiple of 4 equals one fill.
 /// - truncated normal: proposals in blocks, accepted ones kept in order (deterministic; the
 ///   block count, and so the engine state afterwards, depends on the accept pattern).
+/// - gamma: Marsaglia–Tsang attempts in pairs, two whole blocks per pair (see gamma()).
+/// - binomial_half: ⌈n/128⌉ whole blocks, 128 bits each (see binomial_half()).
 
+#include <cstdint>
 #include <span>
 
 #include "initcheck/rng/engine.hpp"
@@ -44,5 +47,24 @@ void fill_uniform(Engine& engine, std::span<float> out, double low, double high)
 /// variance correction, so Var = std²·(1 − 2c·φ(c)/(2Φ(c) − 1))). cut ≥ 0.5: normal proposals;
 /// cut < 0.5: uniform proposals on [−cut, cut] accepted when z² ≤ −2·ln u.
 void fill_truncated_normal(Engine& engine, std::span<float> out, double std, double cut);
+
+/// Gamma(shape, 1) (density x^{a−1}e^{−x}/Γ(a)); shape 0 gives 0 (the point mass, no draw).
+/// Exact given exact normal and uniform inputs: Marsaglia & Tsang (2000), "A simple method for
+/// generating gamma variables", d = a − ⅓, c = 1/√(9d), candidate d·(1 + cz)³ accepted when
+/// u < 1 − 0.0331z⁴ (squeeze) or ln u < z²/2 + d − d·v + d·ln v. Attempts come in pairs: two
+/// whole blocks per pair, the Box–Muller pair of the first (detail::normal_pair) and two 53-bit
+/// uniforms in [2⁻⁵³, 1] from the second (words 0–1, 2–3); attempt 2k uses (z0, u0), 2k + 1 uses
+/// (z1, u1). Shape a < 1: Gamma(a + 1)·U^{1/a} (the boost/Marsaglia–Tsang boost), U from words
+/// 0–1 of one more whole block drawn after it. Throws InputError for a negative, NaN or
+/// infinite shape.
+double gamma(Engine& engine, double shape);
+
+/// χ²_k = 2·Gamma(k/2) (k = 0 gives 0).
+double chi_squared(Engine& engine, double dof);
+
+/// Binomial(n, ½) exactly: the number of ones among n random bits, taken from ⌈n/128⌉ whole
+/// blocks in order (words 0, 1, 2, 3 of each block, low bits first; the unused high bits of
+/// the last block are masked off). n = 0 draws nothing.
+std::uint64_t binomial_half(Engine& engine, std::uint64_t n);
 
 }  // namespace initcheck::rng

@@ -15,6 +15,12 @@ namespace initcheck::rng::detail {
 /// relative; measured max relative error vs long-double std::log 2.9e-16 (asserted ≤ 1e-15).
 double log_portable(double x);
 
+/// eˣ for finite x (NaN propagates; x > 709.79 gives +inf, x < −745.2 gives 0, subnormal
+/// results in between). x = k·ln2 + r with k = ⌊x/ln2 + ½⌋ and r = (x − k·ln2hi) − k·ln2lo,
+/// |r| ≤ 0.35; eʳ by its Taylor series through r¹⁴ (truncation ≤ 0.35¹⁵/15! ≈ 1.2e-19
+/// relative), then scaled by 2ᵏ through the exponent bits.
+double exp_portable(double x);
+
 struct SinCos {
   double sin = 0.0;
   double cos = 0.0;
