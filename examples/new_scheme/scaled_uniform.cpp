@@ -1,6 +1,7 @@
 // A user-defined scheme, `scaled_uniform(gain)`: W ~ U(±gain·√(3/fan_in)), so Var(W) = gain²/fan_in
 // (Kaiming-uniform semantics for ReLU with gain √2). One macro runs initcheck's whole property
-// suite against it; a second test shows the suite catching a planted bug (the √3 forgotten).
+// suite against it; a second test shows the suite catching a subtle planted bug (a 9 % variance
+// error from a mistyped gain).
 
 #include <gtest/gtest.h>
 
@@ -51,14 +52,14 @@ class ScaledUniform : public initcheck::init::InitScheme {
 INITCHECK_SCHEME_PROPERTIES(
     ScaledUniformRelu, [] { return std::make_shared<ScaledUniform>(std::sqrt(2.0)); }, "relu")
 
-// Power: the same scheme with the √3 forgotten (Var = gain²/(3·fan_in)) must fail `variance`.
-TEST(ScaledUniformPlantedBug, MissingSqrt3IsCaught) {
+// Power: a subtle bug — the gain √2 ≈ 1.414 hand-typed as 1.35 (variance −8.9 % per layer). The
+// `variance` band [1/4, 4] cannot see it at these depths; `layer_gain` tests each layer's gain
+// against 1 within ≈ ±6.6 % and catches any per-layer error ≥ 5 % with probability ≥ 0.999.
+TEST(ScaledUniformPlantedBug, GainTypoIsCaught) {
   initcheck::properties::PropertyOptions options;
-  options.min_depth = 6;  // (1/3)^6 ≈ 1e-3: far outside [1/4, 4] at any generated width
-  options.cases = 3;
-  const bool passed =
-      initcheck::properties::check_property(initcheck::properties::Property::variance,
-                                            std::make_shared<ScaledUniform>(std::sqrt(2.0), 1.0),
-                                            initcheck::nn::Activation::parse("relu"), options);
+  options.cases = 2;
+  const bool passed = initcheck::properties::check_property(
+      initcheck::properties::Property::layer_gain, std::make_shared<ScaledUniform>(1.35),
+      initcheck::nn::Activation::parse("relu"), options);
   EXPECT_FALSE(passed);
 }

@@ -5,6 +5,7 @@
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/claims/detail/norm_chain.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
 #include "initcheck/stats/quantiles.hpp"
 #include "initcheck/theory/trajectory.hpp"
@@ -138,6 +139,11 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
     if (plan.drift_replicates == plan.replicates && bound(affordable_drift) <= delta) {
       plan.drift_replicates = affordable_drift;
     }
+  }
+  // The exact norm chain decides drift without engine networks (norm_chain.hpp).
+  if (drift_uses_norm_chain(config)) {
+    plan.drift_replicates = plan.replicates;
+    return plan;
   }
   // Without a model for this architecture or activation the prediction above is rough: run
   // eight times the networks (within budget) and let the data decide.
