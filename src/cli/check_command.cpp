@@ -189,7 +189,8 @@ Subcommand add_check_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--norm", r.norm, "none | batchnorm | layernorm")->capture_default_str();
   sub->add_option("--precision", r.precision, "fp32 | bf16 | fp16")->capture_default_str();
-  sub->add_option("--input", r.input, "standard_normal | dataset_normalized | unnormalized")
+  sub->add_option("--input", r.input,
+                  "standard_normal | dataset_normalized | unnormalized | dataset_unnormalized")
       ->capture_default_str();
   sub->add_option("--tolerance", r.tolerance, "K: std within [1/K, K]")->capture_default_str();
   sub->add_option("--alpha", r.alpha,

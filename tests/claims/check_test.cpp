@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "check_helpers.hpp"
+#include "initcheck/claims/detail/precision_plan.hpp"
 
 namespace initcheck::claims {
 namespace {
@@ -166,12 +167,95 @@ TEST(Check, BnInputFlagsTinyPreBatchNormScale) {
   EXPECT_EQ(claim(run_check(ok), ClaimId::bn_input).verdict, Verdict::holds);
 }
 
-TEST(Check, BatchStatsHoldForDatasetNormalizedInput) {
+// `precision` (issue item 6). Variance-preserving inits store almost no events: with Gaussian
+// weights the expected fraction given each layer input is computed exactly (≈ 3e-5 in fp16,
+// ≈ 5e-39 in bf16, far below ε = 1e-3), so "holds" is reached; before the exact law the
+// zero-event Chernoff bound (≈ 2e-3 > ε) left it inconclusive. Tiny weights underflow (a true
+// finding, ≈ 75% events at layer 7).
+TEST(Check, PrecisionHoldsForVariancePreservingInitAndFlagsUnderflow) {
+  for (const char* format : {"bf16", "fp16"}) {
+    CheckRequest r = mlp("kaiming_normal", "relu", 10, 256);
+    r.precision = format;
+    r.claims = {"precision"};
+    const ClaimResult c = claim(run_check(r), ClaimId::precision);
+    EXPECT_EQ(c.verdict, Verdict::holds)
+        << format << " [" << c.ci.lower << ", " << c.ci.upper << "]";
+  }
+  CheckRequest bad = mlp("normal(std=0.01)", "relu", 8, 256);
+  bad.precision = "fp16";
+  bad.claims = {"precision"};
+  EXPECT_EQ(claim(run_check(bad), ClaimId::precision).verdict, Verdict::violated);
+}
+
+// Without the exact law (uniform weights) the distribution-free row bound decides; with the
+// rows precision_entries_needed asks for (here ≈ 150 networks of width 256), a fraction
+// ≈ 3e-5 ≪ ε/10 gives "holds" (power ≥ 0.99 by construction; the α = 1e-9 bound is valid for
+// any [0, 1] row law).
+TEST(Check, PrecisionHoldsWithoutExactLawGivenPlannedRows) {
+  CheckRequest r = mlp("kaiming_uniform(nonlinearity=relu)", "relu", 3, 256);
+  r.precision = "fp16";
+  r.claims = {"precision"};
+  const engine::NetworkConfig config = make_network_config(r);
+  ASSERT_FALSE(detail::precision_exact_law(config, false));
+  const std::int64_t rows = detail::precision_entries_needed(config, testing::kTestAlpha, 1e-3);
+  const int replicates = static_cast<int>((rows + 255) / 256);
+  const ClaimResult c = claim(run_check(r, replicates), ClaimId::precision);
+  EXPECT_EQ(c.verdict, Verdict::holds)
+      << replicates << " [" << c.ci.lower << ", " << c.ci.upper << "]";
+}
+
+TEST(Check, PrecisionEntriesNeeded) {
+  CheckRequest r = mlp("kaiming_uniform(nonlinearity=relu)", "relu", 10, 256);
+  r.precision = "fp16";
+  const engine::NetworkConfig config = make_network_config(r);
+  const std::int64_t n = detail::precision_entries_needed(config, 1e-7, 1e-3);
+  // Zero observed events then give an upper bound ≤ ε (the bound at x̄ = 0 is 1 − (α/2D)^{1/n}).
+  EXPECT_LE(1.0 - std::pow(1e-7 / 20.0, 1.0 / static_cast<double>(n)), 1e-3);
+  EXPECT_GT(n, 20000);  // ≥ log(2D/α)/ε ≈ 19.1e3
+  EXPECT_LT(n, 60000);  // ≈ 2.2·log(2D/α)/ε
+  EXPECT_LT(detail::precision_entries_needed(config, 1e-3, 1e-3), n);
+  CheckRequest g = mlp("kaiming_normal", "relu", 10, 256);
+  g.precision = "fp16";
+  EXPECT_EQ(detail::precision_entries_needed(make_network_config(g), 1e-7, 1e-3), 0);
+}
+
+// `bn-input` part (2): pre-BatchNorm z of dense Gaussian layers has the exact law too, so a
+// Kaiming network in bf16/fp16 holds (inconclusive before); z with std ≈ 0.011 in fp16 has ≈ 0.4%
+// of its values in the subnormal band — violated, while part (1) (σ²/(σ²+ε) ≈ 0.9) holds.
+TEST(Check, BnInputStorageHoldsAndFlagsSubnormalPreBatchNorm) {
+  for (const char* format : {"bf16", "fp16"}) {
+    CheckRequest r = mlp("kaiming_normal", "relu", 6, 256);
+    r.norm = "batchnorm";
+    r.precision = format;
+    r.claims = {"bn-input"};
+    const ClaimResult c = claim(run_check(r), ClaimId::bn_input);
+    EXPECT_EQ(c.verdict, Verdict::holds) << format << " " << c.quantity;
+  }
+  CheckRequest bad = mlp("normal(std=1e-3)", "relu", 6, 256);
+  bad.norm = "batchnorm";
+  bad.precision = "fp16";
+  bad.claims = {"bn-input"};
+  const ClaimResult c = claim(run_check(bad), ClaimId::bn_input);
+  EXPECT_EQ(c.verdict, Verdict::violated) << c.quantity;
+  EXPECT_NE(c.quantity.find("pre-BatchNorm values"), std::string::npos) << c.quantity;
+}
+
+// `batch-stats` (issue item 7): batches of a finite correlated dataset standardized with the
+// dataset's statistics hold (per-feature χ² tests with finite-population correction,
+// Bonferroni over 64 features; 256 networks give the per-feature mean test its power), and
+// the same dataset fed raw is violated (means m_j ~ N(0, 1), scales in [¼, 4]: far outside).
+// Before the dataset model, dataset_unnormalized did not exist and dataset_normalized was iid
+// N(0, 1), so the claim could not fail.
+TEST(Check, BatchStatsHoldForDatasetNormalizedInputAndFailForRawDataset) {
   CheckRequest r = mlp("kaiming_normal", "relu", 2, 64);
   r.input = "dataset_normalized";
   r.claims = {"batch-stats"};
-  const ClaimResult c = claim(run_check(r), ClaimId::batch_stats);
-  EXPECT_EQ(c.verdict, Verdict::holds) << c.measured;
+  const ClaimResult c = claim(run_check(r, 256), ClaimId::batch_stats);
+  EXPECT_EQ(c.verdict, Verdict::holds)
+      << c.quantity << " [" << c.ci.lower << ", " << c.ci.upper << "]";
+  CheckRequest raw = r;
+  raw.input = "dataset_unnormalized";
+  EXPECT_EQ(claim(run_check(raw, 16), ClaimId::batch_stats).verdict, Verdict::violated);
 }
 
 TEST(Check, DominanceViolatedByUnnormalizedInput) {

@@ -4,7 +4,9 @@
 
 #include <cmath>
 
+#include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/engine/replicates.hpp"
+#include "initcheck/theory/precision_prediction.hpp"
 #include "test_support.hpp"
 
 namespace initcheck::engine {
@@ -71,6 +73,46 @@ TEST(EnginePrecision, HugeWeightsOverflowToInfWithoutCrash) {
   EXPECT_TRUE(g.nonfinite);
   EXPECT_GT(g.layers[4].pre.inf_count + g.layers[4].pre.nan_count, 0);
   EXPECT_EQ(g.layers[0].pre.inf_count, 0);
+}
+
+// The exact conditional law behind the `precision` claim: given a layer's input h, each z_ib is
+// N(0, σ_w²‖h_b‖²), so the expected event count of z (and of h = relu(z): positive subnormals)
+// is computable from the recorded per-sample input norms. Rows of W are iid given h, so each
+// row's event fraction is an independent [0, 1] unit: the observed mean over 40·2·512 rows must
+// bracket the predicted mean within the Chernoff–Hoeffding interval at level 1 − 1e-9 (valid
+// for any [0, 1] law; a false failure has probability ≤ 1e-9 per assertion; fixed seeds).
+// Var(W) = 2e-8/fan_in puts z (std ≈ 1e-4) across fp16's subnormal band, so the prediction is
+// tested where events are plentiful (≈ 40% of entries).
+TEST(EnginePrecision, ConditionalGaussianLawPredictsEventCounts) {
+  const double scale = 2e-8;
+  NetworkConfig c = testing::mlp_config(512, 2, 128, std::make_shared<GaussianScheme>(scale));
+  c.precision = precision::Format::fp16;
+  double obs_pre = 0.0, obs_post = 0.0, pred_pre = 0.0, pred_post = 0.0, entries = 0.0;
+  double rows = 0.0;
+  for (int r = 0; r < 40; ++r) {
+    const Trace t = run_network(c, TraceOptions{}, rng::Engine(100 + r));
+    for (const LayerTrace& l : t.layers) {
+      ASSERT_EQ(static_cast<std::int64_t>(l.input_sq_norms.size()), l.columns);
+      obs_pre += static_cast<double>(l.pre_events.underflow() + l.pre_events.overflow);
+      obs_post += static_cast<double>(l.post_events.underflow() + l.post_events.overflow);
+      entries += static_cast<double>(l.pre_events.total);
+      rows += static_cast<double>(l.out_units);
+      for (double h2 : l.input_sq_norms) {
+        const theory::EventProbabilities e =
+            theory::gaussian_event_probabilities(c.precision, 0.0, std::sqrt(scale / 512.0 * h2));
+        pred_pre += 512.0 * (e.underflow() + e.overflow);
+        pred_post += 512.0 * 0.5 * e.subnormal;
+      }
+    }
+  }
+  ASSERT_GT(pred_pre / entries, 0.1);
+  const double level = 1.0 - 1e-9;
+  EXPECT_TRUE(
+      claims::bounded_mean_interval(obs_pre / entries, rows, level).contains(pred_pre / entries))
+      << obs_pre << " vs " << pred_pre;
+  EXPECT_TRUE(
+      claims::bounded_mean_interval(obs_post / entries, rows, level).contains(pred_post / entries))
+      << obs_post << " vs " << pred_post;
 }
 
 }  // namespace

@@ -38,8 +38,10 @@ engine::InputKind parse_input(const std::string& s) {
   if (s == "standard_normal") return engine::InputKind::standard_normal;
   if (s == "dataset_normalized") return engine::InputKind::dataset_normalized;
   if (s == "unnormalized") return engine::InputKind::unnormalized;
+  if (s == "dataset_unnormalized") return engine::InputKind::dataset_unnormalized;
   throw InputError("unknown --input '" + s +
-                   "'; expected one of: standard_normal, dataset_normalized, unnormalized");
+                   "'; expected one of: standard_normal, dataset_normalized, unnormalized, "
+                   "dataset_unnormalized");
 }
 
 const init::Registry& builtin_registry() {

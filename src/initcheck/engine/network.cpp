@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "initcheck/engine/input_data.hpp"
 #include "initcheck/engine/tensor_accumulator.hpp"
 #include "initcheck/nn/gemm.hpp"
 #include "initcheck/nn/layers.hpp"
@@ -952,6 +953,11 @@ Eigen::MatrixXf make_input(const NetworkConfig& config, rng::Engine& engine) {
   const Index n0 = config.widths[0];
   const Index pixels =
       config.arch == Architecture::conv ? static_cast<Index>(config.spatial) * config.spatial : 1;
+  if (config.input == InputKind::dataset_normalized ||
+      config.input == InputKind::dataset_unnormalized) {
+    return draw_dataset_batch(n0, config.batch * pixels,
+                              config.input == InputKind::dataset_normalized, engine);
+  }
   Eigen::MatrixXf x(n0, config.batch * pixels);
   rng::fill_normal(engine, std::span<float>(x.data(), static_cast<std::size_t>(x.size())));
   if (config.input == InputKind::unnormalized) {

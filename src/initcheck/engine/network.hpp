@@ -76,10 +76,9 @@ class Network {
 
 /// Draws the input batch for `config` (n0 × B·S²) from `engine`:
 /// - standard_normal: iid N(0, 1).
-/// - dataset_normalized: each raw feature j is μ_j + s_j·z with per-feature scales drawn once;
-///   normalizing by the dataset (population) mean μ_j and std s_j gives exactly z, so the
-///   implementation draws z ~ N(0, 1) directly: a batch deviates from mean 0 / std 1 only by
-///   sampling error.
+/// - dataset_normalized: a batch drawn without replacement from a finite correlated dataset
+///   normalized per feature with the dataset's mean and std (draw_dataset_batch, input_data.hpp);
+///   dataset_unnormalized: the same dataset fed raw (the failure mode of `batch-stats`).
 /// - unnormalized: row j is s_j·z_j with s_j log-uniform on [1/r, r] (r = input_scale_range),
 ///   the scales drawn from engine.split(kInputScaleStream).
 Eigen::MatrixXf make_input(const NetworkConfig& config, rng::Engine& engine);

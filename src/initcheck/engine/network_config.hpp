@@ -16,10 +16,11 @@ namespace initcheck::engine {
 enum class Architecture { mlp, conv, resnet };
 enum class Norm { none, batchnorm, layernorm };
 
-/// What the network is fed: N(0,1) features; dataset-normalized features (each feature scaled
-/// to unit variance over the dataset, so batches deviate only by sampling); or unnormalized
-/// features with very different per-feature scales (log-uniform over `input_scale_range`).
-enum class InputKind { standard_normal, dataset_normalized, unnormalized };
+/// What the network is fed: N(0,1) features; batches of a finite correlated dataset normalized
+/// per feature with the dataset's mean and std (batches deviate only by sampling), or the same
+/// dataset un-normalized (engine/input_data.hpp); or unnormalized features with very different
+/// per-feature scales (log-uniform over `input_scale_range`).
+enum class InputKind { standard_normal, dataset_normalized, unnormalized, dataset_unnormalized };
 
 struct NetworkConfig {
   Architecture arch = Architecture::mlp;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/engine/input_data.hpp"
 #include "initcheck/rng/distributions.hpp"
 
 namespace initcheck::engine {
@@ -19,6 +20,15 @@ void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redra
   rng::Engine input_engine = replicate.split(kInputStream);
   const Eigen::MatrixXf input = make_input(net.config(), input_engine);
   net.forward(input, trace);
+  const InputKind kind = net.config().input;
+  if (kind == InputKind::dataset_normalized || kind == InputKind::dataset_unnormalized) {
+    const Eigen::MatrixXd x = input.cast<double>();
+    const Eigen::VectorXd mean = x.rowwise().mean();
+    const Eigen::VectorXd var = (x.colwise() - mean).array().square().rowwise().mean().matrix();
+    trace.input_feature_mean.assign(mean.data(), mean.data() + mean.size());
+    trace.input_feature_variance.assign(var.data(), var.data() + var.size());
+    trace.dataset_size = dataset_size(input.cols());
+  }
   if (net.options().backward) {
     Eigen::MatrixXf upstream(net.output_rows(), net.output_cols());
     rng::Engine up = replicate.split(kUpstreamStream);

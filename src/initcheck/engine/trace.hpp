@@ -94,8 +94,13 @@ struct BlockTrace {
 /// The record of one network replicate.
 struct Trace {
   int replicate = 0;
-  TensorStats input;                    ///< h_0, the input batch
-  std::vector<double> input_sq_norms;   ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
+  TensorStats input;                   ///< h_0, the input batch
+  std::vector<double> input_sq_norms;  ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
+  /// dataset_* inputs only: per-feature batch mean and biased batch variance of the input as
+  /// drawn (before storage rounding), and the dataset size N the batch was drawn from.
+  std::vector<double> input_feature_mean;
+  std::vector<double> input_feature_variance;
+  std::int64_t dataset_size = 0;
   std::vector<LayerTrace> layers;       ///< one per weight layer, forward order
   std::vector<BlockTrace> blocks;       ///< resnet only
   TensorStats output;                   ///< the network output (last layer's post, or last stream)

@@ -237,6 +237,10 @@ double PredictedTrajectory::cumulative_gain() const {
 }
 
 double input_second_moment(const engine::NetworkConfig& config) {
+  // Raw dataset (engine/input_data.hpp): E[m²] + E[s²] = 1 + (4² − 4⁻²)/(4 ln 4).
+  if (config.input == engine::InputKind::dataset_unnormalized) {
+    return 1.0 + (16.0 - 1.0 / 16.0) / (4.0 * std::log(4.0));
+  }
   if (config.input != engine::InputKind::unnormalized) return 1.0;
   const double r = config.input_scale_range;
   if (!(r > 1.0)) return 1.0;

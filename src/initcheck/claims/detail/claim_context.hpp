@@ -1,6 +1,7 @@
 #pragma once
 /// Internal interface of the claims: what a claim reads, and one entry per claim.
 
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -143,9 +144,16 @@ std::string gain_advice(const engine::NetworkConfig& config, double per_layer_ga
 
 namespace initcheck::claims::detail {
 
-/// Interval for a layer's mean event fraction (underflow + overflow) over replicates, rows as
-/// independent [0, 1] units (precision_claim.cpp). `pre_only`: count only z's events.
-stats::ConfidenceInterval layer_event_interval(std::span<const engine::Trace> traces,
-                                               std::size_t layer, bool pre_only, double level);
+/// One layer's event-fraction test (precision_claim.cpp, header): the interval for p̄_l, the
+/// exact conditional value when the Gaussian law applies and passes the guard, else the
+/// distribution-free Chernoff interval over rows.
+struct LayerEventTest {
+  stats::ConfidenceInterval ci;
+  bool exact = false;                                             ///< ci is the exact point
+  double conditional = std::numeric_limits<double>::quiet_NaN();  ///< p̄_l from the law, or NaN
+};
+/// `pre_only`: count only z's events (bn-input).
+LayerEventTest layer_event_test(const ClaimContext& ctx, std::size_t layer, bool pre_only,
+                                double level);
 
 }  // namespace initcheck::claims::detail
