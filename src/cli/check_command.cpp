@@ -73,6 +73,7 @@ nlohmann::json to_json(const claims::CheckRequest& request, const claims::CheckR
   j["reproduce"] = claims::reproduce_command(request);
   j["seed"] = request.seed;
   j["tolerance"] = request.tolerance;
+  j["alpha"] = request.alpha;
   j["replicates"] = result.replicates;
   j["overall"] = std::string(stats::to_string(result.overall));
   nlohmann::json list = nlohmann::json::array();
@@ -205,14 +206,8 @@ Subcommand add_check_command(CLI::App& app) {
             if (!flags->widths.empty()) request.widths = parse_widths(flags->widths);
             if (!flags->claims.empty()) request.claims = split_claims(flags->claims);
             const engine::NetworkConfig config = claims::make_network_config(request);
-            claims::CheckOptions options;
-            options.tolerance = request.tolerance;
-            options.alpha = request.alpha;
-            options.seed = request.seed;
-            for (const std::string& c : request.claims) {
-              options.claims.push_back(claims::parse_claim(c));
-            }
-            const claims::CheckResult result = claims::check_configuration(config, options);
+            const claims::CheckResult result =
+                claims::check_configuration(config, claims::make_check_options(request));
             const std::string description = describe(request, config);
             if (flags->json) {
               std::cout << to_json(request, result, description).dump(2) << "\n";

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "initcheck/claims/check_request.hpp"
 #include "planted_catalogue.hpp"
@@ -23,13 +25,14 @@ struct CliRun {
   std::string err;
 };
 
-CliRun run(const std::string& args) {
+/// Runs `initcheck <subcommand> <args>` (subcommand "check" unless given).
+CliRun run(const std::string& args, const std::string& subcommand = "check") {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(test->test_suite_name()) + "_" + test->name();
   std::replace(name.begin(), name.end(), '/', '_');
   const std::string base = ::testing::TempDir() + "/initcheck_cli_" + name;
-  const std::string cmd =
-      std::string(INITCHECK_BINARY) + " check " + args + " >" + base + ".out 2>" + base + ".err";
+  const std::string cmd = std::string(INITCHECK_BINARY) + " " + subcommand + " " + args + " >" +
+                          base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
   CliRun r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -153,6 +156,93 @@ TEST(CheckCommand, BadInputExitsTwoWithOneLine) {
     EXPECT_EQ(lines(r.err), 1) << args << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << args;
   }
+}
+
+// Valid configurations that used to end in an internal error (exit 4): each now gets a verdict.
+// Shapes are the smallest that still reach the old failure.
+struct ValidInput {
+  const char* name;
+  const char* args;
+  int code;
+};
+
+constexpr ValidInput kValidInputs[] = {
+    // Zero gain: drift_probability threw for gain 0 (the signal vanishes: drift predicted 1).
+    {"zeros", "--init zeros --activation relu --depth 3 --width 16 --batch 8", 1},
+    // Π g_l = (8e-4)^120 underflows to 0 in the finite-width prediction the planner uses, even
+    // when drift is not selected.
+    {"gain_underflow",
+     "--init 'normal(std=0.01)' --activation relu --depth 120 --width 16 --batch 8 "
+     "--claims variance",
+     1},
+    // E[M_L²]/E[M_L]² = 2.25^900 overflows; the old recursion then made 0·inf = NaN.
+    {"moment_ratio_overflow",
+     "--init kaiming_normal --activation relu --depth 900 --width 4 --batch 4 --claims drift", 1},
+    // cut³·φ(cut) was inf·0 = NaN in the truncated normal's kurtosis.
+    {"huge_truncation_cut",
+     "--init 'truncated_normal(sigma=1, cut=1e300)' --activation relu --depth 3 --width 16 "
+     "--batch 8 --claims variance,drift",
+     1},
+    // Var = 1e-600 underflows to 0: gain 0.
+    {"tiny_std",
+     "--init 'normal(std=1e-300)' --activation relu --depth 3 --width 16 --batch 8 "
+     "--claims variance,drift",
+     1},
+};
+
+class ValidInputCommand : public ::testing::TestWithParam<ValidInput> {};
+
+TEST_P(ValidInputCommand, GetsAVerdict) {
+  const CliRun r = run(GetParam().args);
+  EXPECT_EQ(r.code, GetParam().code) << GetParam().args << "\n" << r.out << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(CheckCommand, ValidInputCommand, ::testing::ValuesIn(kValidInputs),
+                         [](const ::testing::TestParamInfo<ValidInput>& p) {
+                           return p.param.name;
+                         });
+
+TEST(CheckCommand, AlphaBelowDoublePrecisionIsBadInput) {
+  const CliRun r = run("--init kaiming_normal --activation relu --alpha 1e-15");
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("--alpha"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[1e-12, 1)"), std::string::npos) << r.err;  // the valid range
+  // The same split leaves 1e-12 resolvable (a verdict, whichever).
+  const int code = run("--init kaiming_normal --activation relu --depth 3 --width 32 --batch 16 "
+                       "--claims variance --alpha 1e-12")
+                       .code;
+  EXPECT_TRUE(code == 0 || code == 1 || code == 3) << code;
+}
+
+TEST(CheckCommand, OutOfRangeActivationParameterIsBadInputEverywhere) {
+  for (const auto& [sub, args] : std::vector<std::pair<std::string, std::string>>{
+           {"check", "--init kaiming_normal --activation 'leaky_relu(1e300)'"},
+           {"theory", "--init kaiming_normal --activation 'leaky_relu(1e300)' --depth 3 --width 8"},
+           {"gain", "--activation 'leaky_relu(1e300)'"},
+           {"gain", "--activation 'elu(1e300)'"}}) {
+    const CliRun r = run(args, sub);
+    EXPECT_EQ(r.code, 2) << sub << " " << args << "\n" << r.out << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("1e6"), std::string::npos) << r.err;  // names the valid range
+  }
+}
+
+TEST(TheoryCommand, OverflowingSecondMomentsPrintInf) {
+  // q = 256^l overflows near layer 128; 0·inf in the next layer's mean used to throw.
+  const CliRun r =
+      run("--init 'normal(std=1)' --activation relu --depth 300 --width 512", "theory");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("inf"), std::string::npos);
+}
+
+TEST(CheckCommand, JsonCarriesAlpha) {
+  const CliRun r =
+      run("--init kaiming_normal --activation relu --depth 3 --width 32 --batch 16 --claims "
+          "variance --alpha 1e-9 --json");
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_NE(r.out.find("\"alpha\": 1e-09"), std::string::npos) << r.out;
 }
 
 }  // namespace

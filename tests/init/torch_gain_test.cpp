@@ -80,7 +80,7 @@ TEST(TruncatedNormal, ConstantsAtTwo) {
 // The closed-form moments against Simpson quadrature of z²φ and z⁴φ on [−c, c] (20000
 // intervals: error ≈ h⁴·max|f⁗| ≈ 1e-16, far below the 1e-12 tolerance).
 TEST(TruncatedNormal, MomentsMatchQuadrature) {
-  for (double c : {0.25, 1.0, 2.0, 3.0}) {
+  for (double c : {0.25, 0.75, 1.0, 2.0, 3.0}) {
     constexpr int kIntervals = 20000;
     const double h = 2 * c / kIntervals;
     double m0 = 0;
@@ -99,6 +99,27 @@ TEST(TruncatedNormal, MomentsMatchQuadrature) {
     EXPECT_NEAR(truncated_normal_kurtosis(c), (m4 / m0) / (var * var), 1e-10) << c;
   }
   EXPECT_NEAR(truncated_normal_kurtosis(2.0), 2.3655367171296495, 1e-12);
+}
+
+// Extreme cuts: c → 0 is the uniform law on ±c (Var = c²/3·(1 − 2c²/15 + O(c⁴)), κ = 9/5·(1 +
+// 8c²/105 + O(c⁴))), where the closed forms cancel to 0; c → ∞ is the normal law, where c³φ(c)
+// was inf·0 = NaN.
+TEST(TruncatedNormal, ExtremeCuts) {
+  for (double c : {1e-300, 1e-8, 1e-3}) {
+    EXPECT_NEAR(truncated_normal_variance_factor(c), c * c / 3 * (1 - 2 * c * c / 15),
+                1e-10 * c * c)
+        << c;
+    EXPECT_NEAR(truncated_normal_kurtosis(c), 1.8 * (1 + 8 * c * c / 105), 1e-5) << c;
+  }
+  // Continuous across the switch from the series to the closed forms at c = 1.
+  EXPECT_NEAR(truncated_normal_variance_factor(std::nextafter(1.0, 0.0)),
+              truncated_normal_variance_factor(1.0), 1e-14);
+  EXPECT_NEAR(truncated_normal_kurtosis(std::nextafter(1.0, 0.0)), truncated_normal_kurtosis(1.0),
+              1e-13);
+  for (double c : {40.0, 1e10, 1e300}) {
+    EXPECT_EQ(truncated_normal_variance_factor(c), 1.0) << c;
+    EXPECT_EQ(truncated_normal_kurtosis(c), 3.0) << c;
+  }
 }
 
 }  // namespace

@@ -141,6 +141,48 @@ TEST(ResultsJson, RoundTripIsLossless) {
   EXPECT_EQ(write(after), text);  // and the text is a fixed point
 }
 
+TEST(ResultsJson, RoundTripsEveryRequestField) {
+  SweepResults before = tricky_results();
+  claims::CheckRequest& q = before.cells[0].request;
+  q.alpha = 1e-3;
+  q.arch = "conv";
+  q.kernel = 5;
+  q.spatial = 7;
+  q.branch_scale = "1/sqrt(depth)";
+  q.norm = "batchnorm";
+  q.precision = "bf16";
+  q.input = "unnormalized";
+  q.batch = 33;
+  const claims::CheckRequest after = parse(write(before)).cells[0].request;
+  EXPECT_TRUE(same(after.alpha, 1e-3)) << after.alpha;
+  EXPECT_EQ(after.init, q.init);
+  EXPECT_EQ(after.activation, q.activation);
+  EXPECT_EQ(after.arch, q.arch);
+  EXPECT_EQ(after.depth, q.depth);
+  EXPECT_EQ(after.width, q.width);
+  EXPECT_EQ(after.widths, q.widths);
+  EXPECT_EQ(after.batch, q.batch);
+  EXPECT_EQ(after.kernel, q.kernel);
+  EXPECT_EQ(after.spatial, q.spatial);
+  EXPECT_EQ(after.branch_scale, q.branch_scale);
+  EXPECT_EQ(after.norm, q.norm);
+  EXPECT_EQ(after.precision, q.precision);
+  EXPECT_EQ(after.input, q.input);
+  EXPECT_TRUE(same(after.tolerance, q.tolerance));
+  EXPECT_EQ(after.claims, q.claims);
+  EXPECT_EQ(after.seed, q.seed);
+}
+
+TEST(ResultsJson, LinesWithoutAlphaWereCheckedAtTheDefault) {
+  // Files written before `alpha` was recorded: every cell was checked at the default 1e-6.
+  std::string line = write(tricky_results());
+  line = line.substr(0, line.find('\n') + 1);
+  const std::string key = "\"alpha\":1e-06,";
+  ASSERT_NE(line.find(key), std::string::npos) << line;
+  line.erase(line.find(key), key.size());
+  EXPECT_EQ(parse(line).cells[0].request.alpha, claims::CheckRequest{}.alpha);
+}
+
 TEST(ResultsJson, WritesOneSelfDescribingLinePerCell) {
   const std::string text = write(tricky_results());
   std::istringstream in(text);

@@ -8,6 +8,7 @@
 #include "fake_checker.hpp"
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/sweep/claims_checker.hpp"
 #include "initcheck/sweep/results_json.hpp"
 
 namespace initcheck::sweep {
@@ -139,6 +140,70 @@ TEST(Runner, DrawsAProgressBarOnlyWhenAsked) {
   const std::string text = bar.str();
   EXPECT_NE(text.find("\rinitcheck: ["), std::string::npos);
   EXPECT_NE(text.find("] 25/25 cells\n"), std::string::npos);
+}
+
+/// The production checker maps the whole cell onto CheckOptions: a cell's `alpha` reaches the
+/// claims (it used to be dropped, so every sweep cell ran at the default 1e-6).
+TEST(ClaimsChecker, ChecksAtTheCellsAlpha) {
+  std::istringstream in(
+      "blocks:\n  - {init: kaiming_normal, activation: relu, depth: 2, width: 8, batch: 8,\n"
+      "     claims: [variance], alpha: 1e-3}\n");
+  const SweepSpec s = parse_sweep(in, "alpha.yaml");
+  ASSERT_EQ(s.cells.size(), 1U);
+  const claims::CheckRequest& request = s.cells[0].request;
+  ASSERT_EQ(request.alpha, 1e-3);
+
+  const claims::CheckResult got = claims_checker()(request);
+  claims::CheckOptions at_alpha;
+  at_alpha.claims = {claims::ClaimId::variance};
+  at_alpha.tolerance = request.tolerance;
+  at_alpha.seed = request.seed;
+  at_alpha.threads = 1;
+  at_alpha.alpha = 1e-3;
+  const engine::NetworkConfig config = claims::make_network_config(request);
+  const claims::CheckResult want = claims::check_configuration(config, at_alpha);
+  at_alpha.alpha = claims::CheckOptions{}.alpha;
+  const claims::CheckResult at_default = claims::check_configuration(config, at_alpha);
+
+  const auto level = [](const claims::CheckResult& r) {
+    for (const claims::ClaimResult& c : r.claims) {
+      if (c.id == claims::ClaimId::variance) return c.ci.level;
+    }
+    return -1.0;
+  };
+  EXPECT_EQ(level(got), level(want));
+  EXPECT_NE(level(got), level(at_default));
+  EXPECT_GT(1.0 - level(got), 1e-4);  // the claim's share of 1e-3, not of 1e-6
+
+  // And the results file says which alpha the cell was checked at.
+  const SweepResults results = run_sweep(s, sweep_info(s, "alpha.yaml"), claims_checker(), {});
+  std::ostringstream out;
+  write_results_jsonl(out, results);
+  std::istringstream back(out.str());
+  const SweepResults parsed = parse_results_jsonl(back, "alpha.jsonl");
+  ASSERT_EQ(parsed.cells.size(), 1U);
+  EXPECT_EQ(parsed.cells[0].request.alpha, 1e-3);
+  EXPECT_EQ(level(parsed.cells[0].result), level(want));
+}
+
+/// make_check_options carries every request field CheckOptions has.
+TEST(ClaimsChecker, MakeCheckOptionsMapsTheRequest) {
+  claims::CheckRequest r;
+  r.claims = {"drift", "variance", "drift"};
+  r.tolerance = 3.0;
+  r.alpha = 1e-4;
+  r.seed = 42;
+  const claims::CheckOptions o = claims::make_check_options(r);
+  EXPECT_EQ(o.claims,
+            (std::vector<claims::ClaimId>{claims::ClaimId::drift, claims::ClaimId::variance}));
+  EXPECT_EQ(o.tolerance, 3.0);
+  EXPECT_EQ(o.alpha, 1e-4);
+  EXPECT_EQ(o.seed, 42U);
+  r.alpha = 0.0;
+  EXPECT_THROW((void)claims::make_check_options(r), InputError);
+  r.alpha = 1e-4;
+  r.claims = {"bogus"};
+  EXPECT_THROW((void)claims::make_check_options(r), InputError);
 }
 
 /// The default sweep parses and exercises every claim in at least one block.

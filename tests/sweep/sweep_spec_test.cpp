@@ -58,6 +58,18 @@ TEST(SweepSpec, ExpandsCartesianProductsInFileOrder) {
   EXPECT_EQ(spec.cells[8].request.batch, 16);  // the block overrides defaults
 }
 
+TEST(SweepSpec, AlphaIsAGridKey) {
+  const SweepSpec spec =
+      parse("defaults: {alpha: 1e-3}\nblocks:\n  - depth: 3\n  - alpha: [1e-4, 1e-5]\n");
+  ASSERT_EQ(spec.cells.size(), 3U);
+  EXPECT_EQ(spec.cells[0].request.alpha, 1e-3);
+  EXPECT_EQ(spec.cells[1].request.alpha, 1e-4);
+  EXPECT_EQ(spec.cells[2].request.alpha, 1e-5);
+  EXPECT_NE(spec.cells[1].request.seed, spec.cells[2].request.seed);  // part of the cell
+  EXPECT_EQ(error_of("blocks:\n  - alpha: small\n"),
+            "test.yaml:2: key 'alpha' must be a number (got 'small')");
+}
+
 TEST(SweepSpec, CellSeedsArePureAndDistinct) {
   const SweepSpec a = parse(kGrid);
   const SweepSpec b = parse(kGrid);
@@ -80,10 +92,11 @@ blocks:
 }
 
 TEST(SweepSpec, ErrorsNameFileLineAndKey) {
-  EXPECT_EQ(error_of("blocks:\n  - init: relu\n    widht: 3\n"),
-            "test.yaml:3: unknown key 'widht' in block 1; expected one of: activation, arch, "
-            "batch, branch_scale, claims, depth, init, input, kernel, name, norm, precision, "
-            "spatial, tolerance, width, widths");
+  EXPECT_EQ(
+      error_of("blocks:\n  - init: relu\n    widht: 3\n"),
+      "test.yaml:3: unknown key 'widht' in block 1; expected one of: activation, alpha, arch, "
+      "batch, branch_scale, claims, depth, init, input, kernel, name, norm, precision, "
+      "spatial, tolerance, width, widths");
   EXPECT_EQ(error_of("blocks:\n  - depth: ten\n"),
             "test.yaml:2: key 'depth' must be an integer (got 'ten')");
   EXPECT_EQ(error_of("blocks:\n  - depth: []\n"),

@@ -4,7 +4,9 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <limits>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -176,6 +178,35 @@ TEST(FiniteWidth, DriftProbabilityLogNormal) {
               1e-15);
   EXPECT_GT(drift_probability(s2, 4.0, 2.0), p);
   EXPECT_NEAR(drift_probability(1e-12, 100.0, 2.0), 1.0, 1e-12);
+}
+
+TEST(FiniteWidth, DriftProbabilityIsTotalOnValidConfigurations) {
+  // Zero gain (`zeros`, or Π g_l underflowed): the signal vanishes, every network leaves.
+  EXPECT_EQ(drift_probability(0.5, 0.0, 2.0), 1.0);
+  EXPECT_EQ(drift_probability(0.0, 0.0, 2.0), 1.0);
+  EXPECT_EQ(drift_probability(0.5, std::numeric_limits<double>::infinity(), 2.0), 1.0);
+  EXPECT_EQ(drift_probability(std::numeric_limits<double>::infinity(), 1.0, 2.0), 1.0);
+  EXPECT_THROW((void)drift_probability(std::nan(""), 1.0, 2.0), std::invalid_argument);
+  EXPECT_THROW((void)drift_probability(0.5, -1.0, 2.0), std::invalid_argument);
+  EXPECT_THROW((void)drift_probability(0.5, 1.0, 1.0), std::invalid_argument);
+}
+
+TEST(FiniteWidth, DeepNarrowChainsKeepAFiniteLogVariance) {
+  // Gaussian ReLU: s² = Σ ln(1 + 5/n_l) exactly; 1500·ln(1.625) ≈ 728 > ln(DBL_MAX) ≈ 709.
+  const std::vector<std::int64_t> widths(1501, 8);
+  const std::vector<double> variance(1500, 2.0 / 8.0);
+  const std::vector<double> gaussian(1500, 3.0);
+  const nn::Activation relu = nn::Activation::parse("relu");
+  const FiniteWidthPrediction p = predict_finite_width(widths, relu, variance, gaussian);
+  EXPECT_NEAR(p.log_variance, 1500.0 * std::log(1.625), 1e-9 * p.log_variance);
+  EXPECT_EQ(p.moment_ratio.back(), std::numeric_limits<double>::infinity());
+  EXPECT_NEAR(p.moment_ratio[99], std::pow(1.625, 100), 1e-12 * std::pow(1.625, 100));
+  // Uniform weights (κ = 1.8): the coupled (a, b) recursion stays finite too.
+  const FiniteWidthPrediction u =
+      predict_finite_width(widths, relu, variance, std::vector<double>(1500, 1.8));
+  EXPECT_TRUE(std::isfinite(u.log_variance));
+  EXPECT_LT(u.log_variance, p.log_variance);
+  EXPECT_EQ(drift_probability(p.log_variance, p.mean_gain, 2.0), 1.0);
 }
 
 TEST(FiniteWidth, FromConfig) {

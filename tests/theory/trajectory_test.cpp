@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "initcheck/core/error.hpp"
@@ -49,6 +50,18 @@ TEST(Trajectory, KaimingReluPreservesEveryLayer) {
   }
   EXPECT_NEAR(t.cumulative_gain(), 1.0, kRel);
   EXPECT_NEAR(t.grad_input_sq, 1.0, kRel);
+}
+
+TEST(Trajectory, OverflowingMomentsStayInfNotNan) {
+  // Var = 1 at width 512: ×256 per relu layer, inf from about layer 128. The next layer's mean
+  // 0·E[h] used to be 0·inf = NaN, which the moment quadrature rejected.
+  const PredictedTrajectory t = predict_trajectory(mlp(
+      engine::constant_widths(512, 300), "relu", scheme([](const FanInfo& /*f*/) { return 1.0; })));
+  ASSERT_EQ(t.layers.size(), 300u);
+  EXPECT_EQ(t.layers.back().pre_mean, 0.0);
+  EXPECT_EQ(t.layers.back().pre_second_moment, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(t.output_second_moment, std::numeric_limits<double>::infinity());
+  EXPECT_NEAR(t.layers.front().gain, 256.0, 256.0 * kRel);
 }
 
 TEST(Trajectory, XavierReluHalvesAndTorchDefaultSixths) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "initcheck/claims/check.hpp"
 #include "initcheck/engine/network_config.hpp"
 
 namespace initcheck::claims {
@@ -36,6 +37,12 @@ struct CheckRequest {
 /// the activation), activation, arch, norm, precision, input and branch-scale expression.
 /// Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
 engine::NetworkConfig make_network_config(const CheckRequest& request);
+
+/// The check options of `request`: its claim ids (parsed, duplicates removed, order kept),
+/// tolerance, alpha and seed; everything else keeps the CheckOptions default. The one mapping
+/// `initcheck check` and the sweep checker share. Throws InputError on an unknown claim id or
+/// an alpha outside (0, 1) or a tolerance that is not a finite number > 1.
+CheckOptions make_check_options(const CheckRequest& request);
 
 /// The `initcheck check ...` command line that reproduces `request` (shell-quoted, flags that
 /// equal their defaults omitted).

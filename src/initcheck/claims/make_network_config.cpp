@@ -1,7 +1,11 @@
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <string>
 
 #include "initcheck/claims/check_request.hpp"
+#include "initcheck/claims/claim_id.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/init/builtin_schemes.hpp"
 #include "initcheck/init/expression.hpp"
@@ -51,6 +55,44 @@ const init::Registry& builtin_registry() {
     return r;
   }();
   return registry;
+}
+
+/// The statistical levels both make_network_config and make_check_options validate.
+void check_levels(const CheckRequest& r) {
+  if (!(r.alpha > 0.0 && r.alpha < 1.0)) {
+    throw InputError("--alpha must be a number in (0, 1) (family-wise false-violation level)");
+  }
+  if (!(std::isfinite(r.tolerance) && r.tolerance > 1.0)) {
+    throw InputError("--tolerance must be a finite number > 1 (std band [1/K, K])");
+  }
+}
+
+/// Shortest text that reads back as exactly `x`.
+std::string format_double(double x) {
+  std::array<char, 32> buf{};
+  const std::to_chars_result res = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+  return {buf.data(), res.ptr};
+}
+
+/// Confidence levels are doubles 1 − α′, α′ the share of α one test gets (split over claims and
+/// layers, then halved or quartered): below ≈ 1e-16 it rounds to 1, so each claim-layer share
+/// must be at least this (then 1 − α′/4 still resolves α′ to a few percent).
+constexpr double kMinShare = 1e-14;
+
+void check_alpha_resolvable(const CheckRequest& r, const NetworkConfig& config) {
+  const std::size_t claims =
+      r.claims.empty() ? kAllClaims.size() : make_check_options(r).claims.size();
+  const int layers = config.arch == engine::Architecture::resnet
+                         ? config.depth() * config.block_layers
+                         : config.depth();
+  const double min_alpha = kMinShare * static_cast<double>(claims) * static_cast<double>(layers);
+  if (r.alpha < min_alpha) {
+    throw InputError("--alpha " + format_double(r.alpha) + " is too small for " +
+                     std::to_string(claims) + " claims over " + std::to_string(layers) +
+                     " layers: it must be in [" + format_double(min_alpha) +
+                     ", 1) (each claim-layer share >= 1e-14, the smallest level double precision "
+                     "resolves)");
+  }
 }
 
 std::vector<std::int64_t> widths_of(const CheckRequest& r) {
@@ -104,12 +146,7 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   }
   config.kernel = r.kernel;
   config.spatial = r.spatial;
-  if (!(r.alpha > 0.0 && r.alpha < 1.0)) {
-    throw InputError("--alpha must be a number in (0, 1) (family-wise false-violation level)");
-  }
-  if (!(std::isfinite(r.tolerance) && r.tolerance > 1.0)) {
-    throw InputError("--tolerance must be a finite number > 1 (std band [1/K, K])");
-  }
+  check_levels(r);
 
   // Activation memory guard: a check should fail fast, not exhaust the machine.
   double largest = 0;
@@ -138,7 +175,23 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   if (const std::optional<double> g = theory::torch_gain(config.activation)) context.gain = *g;
   config.init = init::parse_init_spec(r.init, builtin_registry(), context);
   config.validate();
+  check_alpha_resolvable(r, config);
   return config;
+}
+
+CheckOptions make_check_options(const CheckRequest& r) {
+  check_levels(r);
+  CheckOptions options;
+  for (const std::string& id : r.claims) {
+    const ClaimId claim = parse_claim(id);
+    if (std::find(options.claims.begin(), options.claims.end(), claim) == options.claims.end()) {
+      options.claims.push_back(claim);
+    }
+  }
+  options.tolerance = r.tolerance;
+  options.alpha = r.alpha;
+  options.seed = r.seed;
+  return options;
 }
 
 }  // namespace initcheck::claims

@@ -30,6 +30,10 @@ constexpr Entry kEntries[] = {
     {"linear", ActivationKind::linear, 0.0, false},
 };
 
+/// Largest |parameter| (leaky_relu slope, elu alpha): beyond it the fp32 engine and the
+/// theory's a², a⁴ moments overflow (1e300 is not even a float).
+constexpr double kMaxParam = 1e6;
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -114,8 +118,11 @@ Activation Activation::parse(std::string_view text) {
       throw InputError("activation parameter '" + std::string(arg) + "' in '" +
                        std::string(original) + "' is not a finite number");
     }
-    if (e.kind == ActivationKind::elu && value <= 0.0) {
-      throw InputError("elu alpha must be positive (got " + std::string(arg) + ")");
+    if (e.kind == ActivationKind::elu && !(value > 0.0 && value <= kMaxParam)) {
+      throw InputError("elu alpha must be in (0, 1e6] (got " + std::string(arg) + ")");
+    }
+    if (e.kind == ActivationKind::leaky_relu && !(std::abs(value) <= kMaxParam)) {
+      throw InputError("leaky_relu slope must be in [-1e6, 1e6] (got " + std::string(arg) + ")");
     }
     act.param = value;
     return act;

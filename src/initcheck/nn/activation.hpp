@@ -31,7 +31,8 @@ struct Activation {
   double param = 0.0;
 
   /// Parses `relu`, `leaky_relu`, `leaky_relu(0.2)`, `leaky_relu(a=0.2)`, `elu(1.0)`, ...
-  /// Throws InputError naming the problem (e.g. unknown activation 'rleu'; expected one of ...).
+  /// Throws InputError naming the problem (e.g. unknown activation 'rleu'; expected one of ...),
+  /// also for a leaky_relu slope outside [-1e6, 1e6] or an elu alpha outside (0, 1e6].
   static Activation parse(std::string_view text);
 
   /// Canonical name, e.g. `leaky_relu(0.2)`; round-trips through parse.

@@ -5,8 +5,8 @@
 
 namespace initcheck::sweep {
 
-/// make_network_config(request), then check_configuration with the request's claims,
-/// tolerance and seed, one thread per cell (the runner parallelizes over cells).
+/// make_network_config(request), then check_configuration with make_check_options(request)
+/// (claims, tolerance, alpha, seed), one thread per cell (the runner parallelizes over cells).
 Checker claims_checker();
 
 }  // namespace initcheck::sweep

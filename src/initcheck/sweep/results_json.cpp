@@ -32,14 +32,23 @@ ojson encode_doubles(const std::vector<double>& xs) {
 }
 
 ojson encode_request(const claims::CheckRequest& r) {
-  return ojson{{"init", r.init},       {"activation", r.activation},
-               {"arch", r.arch},       {"depth", r.depth},
-               {"width", r.width},     {"widths", r.widths},
-               {"batch", r.batch},     {"kernel", r.kernel},
-               {"spatial", r.spatial}, {"branch_scale", r.branch_scale},
-               {"norm", r.norm},       {"precision", r.precision},
-               {"input", r.input},     {"tolerance", encode_double(r.tolerance)},
-               {"claims", r.claims},   {"seed", r.seed}};
+  return ojson{{"init", r.init},
+               {"activation", r.activation},
+               {"arch", r.arch},
+               {"depth", r.depth},
+               {"width", r.width},
+               {"widths", r.widths},
+               {"batch", r.batch},
+               {"kernel", r.kernel},
+               {"spatial", r.spatial},
+               {"branch_scale", r.branch_scale},
+               {"norm", r.norm},
+               {"precision", r.precision},
+               {"input", r.input},
+               {"tolerance", encode_double(r.tolerance)},
+               {"alpha", encode_double(r.alpha)},
+               {"claims", r.claims},
+               {"seed", r.seed}};
 }
 
 ojson encode_claim(const claims::ClaimResult& c) {
@@ -220,6 +229,8 @@ claims::CheckRequest decode_request(const Reader& r, const json& line) {
   q.precision = r.str(j, "precision", p);
   q.input = r.str(j, "input", p);
   q.tolerance = r.number(j, "tolerance", p);
+  // Optional: files written before `alpha` was recorded were all checked at the default.
+  if (j.contains("alpha")) q.alpha = r.number(j, "alpha", p);
   q.claims = r.strings(j, "claims", p);
   q.seed = r.integer<std::uint64_t>(j, "seed", p);
   return q;

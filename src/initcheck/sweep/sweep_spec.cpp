@@ -18,8 +18,8 @@ namespace {
 using claims::CheckRequest;
 
 const std::vector<std::string> kGridKeys = {
-    "init",   "activation", "arch",         "depth", "width",     "widths", "batch",
-    "kernel", "spatial",    "branch_scale", "norm",  "precision", "input",  "tolerance"};
+    "init",    "activation",   "arch", "depth",     "width", "widths",    "batch", "kernel",
+    "spatial", "branch_scale", "norm", "precision", "input", "tolerance", "alpha"};
 const std::set<std::string> kBlockKeys = [] {
   std::set<std::string> keys(kGridKeys.begin(), kGridKeys.end());
   keys.insert("claims");
@@ -84,6 +84,8 @@ class Parser {
       r.input = scalar<std::string>(v, key, "an input kind");
     } else if (key == "tolerance") {
       r.tolerance = scalar<double>(v, key, "a number");
+    } else if (key == "alpha") {
+      r.alpha = scalar<double>(v, key, "a number");
     }
   }
 

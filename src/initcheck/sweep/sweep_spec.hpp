@@ -13,7 +13,7 @@
 ///     claims: [variance, growth]   # a list, not a grid axis
 /// ```
 /// Keys: init, activation, arch, depth, width, widths, batch, kernel, spatial, branch_scale,
-/// norm, precision, input, tolerance, claims, name.
+/// norm, precision, input, tolerance, alpha, claims, name.
 
 #include <cstdint>
 #include <filesystem>

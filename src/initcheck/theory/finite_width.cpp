@@ -57,21 +57,31 @@ FiniteWidthPrediction predict_finite_width(std::span<const std::int64_t> widths,
   const double r4 = c4 / (c2 * c2);  // E[φ⁴]/E[φ²]² relative to E[z⁴]/E[z²]²
 
   FiniteWidthPrediction p;
+  // The recursion is linear in (a, b): once a exceeds kRescale it runs on (a, b)/e^log_scale,
+  // so that deep narrow chains (a_L ≈ e^{5L/n}, beyond 1e308) keep a finite log_variance
+  // (moment_ratio itself is then +inf).
+  constexpr double kRescale = 1e100;
   double a_prev = 1.0;
   double b_prev = input_kurtosis;
+  double log_scale = 0.0;
   for (std::size_t l = 1; l <= depth; ++l) {
     const auto n_in = static_cast<double>(widths[l - 1]);
     const auto n_out = static_cast<double>(widths[l]);
     const double excess = kurtosis[l - 1] - 3.0;
-    const double a_next =
+    double a_next =
         a_prev * (1.0 + (3.0 * r4 - 1.0) / n_out) + r4 * excess * b_prev / (n_out * n_in);
-    const double b_next = r4 * (3.0 * a_prev + excess * b_prev / n_in);
-    p.moment_ratio.push_back(a_next);
+    double b_next = r4 * (3.0 * a_prev + excess * b_prev / n_in);
+    if (a_next > kRescale) {
+      log_scale += std::log(a_next);
+      b_next /= a_next;
+      a_next = 1.0;
+    }
+    p.moment_ratio.push_back(log_scale == 0.0 ? a_next : std::exp(log_scale + std::log(a_next)));
     p.mean_gain *= c2 * weight_variance[l - 1] * n_in;
     a_prev = a_next;
     b_prev = b_next;
   }
-  p.log_variance = std::log(p.moment_ratio.back());
+  p.log_variance = log_scale + std::log(a_prev);
   return p;
 }
 
@@ -111,9 +121,12 @@ FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config) 
 }
 
 double drift_probability(double log_variance, double mean_gain, double tolerance_k) {
-  if (!(tolerance_k > 1.0) || !(mean_gain > 0.0) || !(log_variance >= 0.0)) {
-    throw std::invalid_argument("drift_probability: need K > 1, gain > 0, variance >= 0");
+  if (!(tolerance_k > 1.0) || !(mean_gain >= 0.0) || !(log_variance >= 0.0)) {
+    throw std::invalid_argument("drift_probability: need K > 1, gain >= 0, variance >= 0");
   }
+  // A vanished (or underflowed) or overflowed gain puts every network outside the band, and so
+  // does an unbounded log-variance (the log-normal's mass escapes to 0).
+  if (mean_gain == 0.0 || std::isinf(mean_gain) || std::isinf(log_variance)) return 1.0;
   const double bound = 2.0 * std::log(tolerance_k);
   const double mu = std::log(mean_gain) - 0.5 * log_variance;
   if (log_variance == 0.0) return (mu < -bound || mu > bound) ? 1.0 : 0.0;

@@ -33,11 +33,12 @@ namespace initcheck::theory {
 
 /// Finite-width prediction for a chain of layers.
 struct FiniteWidthPrediction {
-  /// E[M_l²]/E[M_l]² for l = 1..L (entry l−1); ≥ 1.
+  /// E[M_l²]/E[M_l]² for l = 1..L (entry l−1); ≥ 1 (+inf beyond the double range).
   std::vector<double> moment_ratio;
   /// Mean-field gain E[M_L]/M_0 = Π g_l.
   double mean_gain = 1.0;
-  /// s² = ln(moment_ratio.back()), the variance of log(M_L/M_0) in the log-normal model.
+  /// s² = ln(moment_ratio.back()), the variance of log(M_L/M_0) in the log-normal model
+  /// (finite even where moment_ratio overflows).
   double log_variance = 0.0;
 };
 
@@ -59,6 +60,9 @@ FiniteWidthPrediction predict_finite_width(std::span<const std::int64_t> widths,
 FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config);
 
 /// Log-normal approximation of P(std_L/std_0 ∉ [1/K, K]) = P(M_L/M_0 ∉ [1/K², K²]).
+/// Total on valid configurations: 1 when the gain is 0 (the signal vanishes, e.g. `zeros` or an
+/// underflowed Π g_l), +inf, or the log-variance is +inf. Throws std::invalid_argument unless
+/// K > 1, gain >= 0 and log_variance >= 0 (NaN included).
 double drift_probability(double log_variance, double mean_gain, double tolerance_k);
 
 }  // namespace initcheck::theory

@@ -33,6 +33,12 @@ double average(const std::vector<double>& v) {
   return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
 }
 
+/// coefficient·moment where a zero coefficient (zero-mean or zero weights) contributes exactly 0
+/// even when the moment has overflowed to ±inf or become NaN (inf − inf) in a deep network.
+double times(double coefficient, double moment) {
+  return coefficient == 0.0 ? 0.0 : coefficient * moment;
+}
+
 /// Spatial geometry of one weight layer (dense = 1×1 map, kernel 1).
 struct Geometry {
   int in_height = 1;
@@ -139,9 +145,10 @@ LayerResult forward_layer(const engine::NetworkConfig& config, const FanInfo& fa
   std::vector<double> pre_var(out_size);
   std::vector<double> within(out_size);
   for (std::size_t o = 0; o < out_size; ++o) {
-    pre_mean[o] = w.mean * c * sum_mean[o] + b.mean;
-    pre_var[o] = c * (w.variance * sum_second[o] + w.mean * w.mean * sum_var[o]) + b.variance;
-    within[o] = c * (w.variance + w.mean * w.mean) * sum_var[o];
+    pre_mean[o] = times(w.mean * c, sum_mean[o]) + b.mean;
+    pre_var[o] =
+        c * (times(w.variance, sum_second[o]) + times(w.mean * w.mean, sum_var[o])) + b.variance;
+    within[o] = times(c * (w.variance + w.mean * w.mean), sum_var[o]);
   }
 
   // Normalization: law of y per pixel.
