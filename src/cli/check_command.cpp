@@ -199,6 +199,17 @@ Subcommand add_check_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--claims", flags->claims, "comma-separated claim ids (default: all applicable)");
   sub->add_option("--seed", r.seed, "random seed")->capture_default_str();
+  sub->add_option("--replicates", r.replicates,
+                  "networks to run, fixed (0 = planned for power 0.99, then more networks for "
+                  "undecided claims: sequential looks R, 2R, 4R)")
+      ->capture_default_str();
+  sub->add_option("--max-networks", r.max_networks,
+                  "cap on networks for the sequential looks (0 = 384)")
+      ->capture_default_str();
+  sub->add_option("--budget", r.budget,
+                  "nominal seconds of compute the sequential looks may spend (a fixed flop "
+                  "count: results never depend on the machine's speed)")
+      ->capture_default_str();
   sub->add_flag("--json", flags->json, "print the result as JSON");
 
   return {sub, [flags] {

@@ -153,6 +153,9 @@ TEST(ResultsJson, RoundTripsEveryRequestField) {
   q.precision = "bf16";
   q.input = "unnormalized";
   q.batch = 33;
+  q.replicates = 7;
+  q.max_networks = 99;
+  q.budget = 0.25;
   const claims::CheckRequest after = parse(write(before)).cells[0].request;
   EXPECT_TRUE(same(after.alpha, 1e-3)) << after.alpha;
   EXPECT_EQ(after.init, q.init);
@@ -171,6 +174,9 @@ TEST(ResultsJson, RoundTripsEveryRequestField) {
   EXPECT_TRUE(same(after.tolerance, q.tolerance));
   EXPECT_EQ(after.claims, q.claims);
   EXPECT_EQ(after.seed, q.seed);
+  EXPECT_EQ(after.replicates, 7);
+  EXPECT_EQ(after.max_networks, 99);
+  EXPECT_TRUE(same(after.budget, 0.25));
 }
 
 TEST(ResultsJson, LinesWithoutAlphaWereCheckedAtTheDefault) {

@@ -95,8 +95,8 @@ TEST(SweepSpec, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(
       error_of("blocks:\n  - init: relu\n    widht: 3\n"),
       "test.yaml:3: unknown key 'widht' in block 1; expected one of: activation, alpha, arch, "
-      "batch, branch_scale, claims, depth, init, input, kernel, name, norm, precision, "
-      "spatial, tolerance, width, widths");
+      "batch, branch_scale, budget, claims, depth, init, input, kernel, max_networks, name, "
+      "norm, precision, replicates, spatial, tolerance, width, widths");
   EXPECT_EQ(error_of("blocks:\n  - depth: ten\n"),
             "test.yaml:2: key 'depth' must be an integer (got 'ten')");
   EXPECT_EQ(error_of("blocks:\n  - depth: []\n"),

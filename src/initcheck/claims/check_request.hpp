@@ -31,6 +31,9 @@ struct CheckRequest {
   double alpha = 1e-6;
   std::vector<std::string> claims;  ///< claim ids; empty = every applicable claim
   std::uint64_t seed = 0;
+  int replicates = 0;    ///< networks to run (fixed, no sequential looks); 0 = planned
+  int max_networks = 0;  ///< cap of the sequential looks; 0 = the default (384)
+  double budget = 2.0;   ///< nominal seconds of compute the sequential looks may spend
 };
 
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for
@@ -39,7 +42,8 @@ struct CheckRequest {
 engine::NetworkConfig make_network_config(const CheckRequest& request);
 
 /// The check options of `request`: its claim ids (parsed, duplicates removed, order kept),
-/// tolerance, alpha and seed; everything else keeps the CheckOptions default. The one mapping
+/// tolerance, alpha, seed, replicates, max_networks and budget; everything else keeps the
+/// CheckOptions default. The one mapping
 /// `initcheck check` and the sweep checker share. Throws InputError on an unknown claim id or
 /// an alpha outside (0, 1) or a tolerance that is not a finite number > 1.
 CheckOptions make_check_options(const CheckRequest& request);

@@ -62,6 +62,13 @@ void check_levels(const CheckRequest& r) {
   if (!(r.alpha > 0.0 && r.alpha < 1.0)) {
     throw InputError("--alpha must be a number in (0, 1) (family-wise false-violation level)");
   }
+  if (r.replicates < 0 || r.replicates == 1) {
+    throw InputError("--replicates must be 0 (planned) or at least 2");
+  }
+  if (r.max_networks < 0) throw InputError("--max-networks must be >= 0 (0 = default)");
+  if (!(std::isfinite(r.budget) && r.budget >= 0.0)) {
+    throw InputError("--budget must be a finite number of seconds >= 0");
+  }
   if (!(std::isfinite(r.tolerance) && r.tolerance > 1.0)) {
     throw InputError("--tolerance must be a finite number > 1 (std band [1/K, K])");
   }
@@ -191,6 +198,9 @@ CheckOptions make_check_options(const CheckRequest& r) {
   options.tolerance = r.tolerance;
   options.alpha = r.alpha;
   options.seed = r.seed;
+  options.replicates = r.replicates;
+  options.max_networks = r.max_networks;
+  options.budget_seconds = r.budget;
   return options;
 }
 

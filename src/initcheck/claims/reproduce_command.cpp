@@ -67,6 +67,9 @@ std::string reproduce_command(const CheckRequest& r) {
     flag("claims", list);
   }
   if (r.seed != defaults.seed) flag("seed", std::to_string(r.seed));
+  if (r.replicates != defaults.replicates) flag("replicates", std::to_string(r.replicates));
+  if (r.max_networks != defaults.max_networks) flag("max-networks", std::to_string(r.max_networks));
+  if (r.budget != defaults.budget) flag("budget", format_double(r.budget));
   return cmd;
 }
 

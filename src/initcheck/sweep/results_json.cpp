@@ -48,7 +48,10 @@ ojson encode_request(const claims::CheckRequest& r) {
                {"tolerance", encode_double(r.tolerance)},
                {"alpha", encode_double(r.alpha)},
                {"claims", r.claims},
-               {"seed", r.seed}};
+               {"seed", r.seed},
+               {"replicates", r.replicates},
+               {"max_networks", r.max_networks},
+               {"budget", encode_double(r.budget)}};
 }
 
 ojson encode_claim(const claims::ClaimResult& c) {
@@ -233,6 +236,10 @@ claims::CheckRequest decode_request(const Reader& r, const json& line) {
   if (j.contains("alpha")) q.alpha = r.number(j, "alpha", p);
   q.claims = r.strings(j, "claims", p);
   q.seed = r.integer<std::uint64_t>(j, "seed", p);
+  // Optional: older files predate the sequential sampling controls (defaults then).
+  if (j.contains("replicates")) q.replicates = r.integer<int>(j, "replicates", p);
+  if (j.contains("max_networks")) q.max_networks = r.integer<int>(j, "max_networks", p);
+  if (j.contains("budget")) q.budget = r.number(j, "budget", p);
   return q;
 }
 

@@ -18,8 +18,9 @@ namespace {
 using claims::CheckRequest;
 
 const std::vector<std::string> kGridKeys = {
-    "init",    "activation",   "arch", "depth",     "width", "widths",    "batch", "kernel",
-    "spatial", "branch_scale", "norm", "precision", "input", "tolerance", "alpha"};
+    "init",  "activation", "arch",    "depth",        "width",        "widths",
+    "batch", "kernel",     "spatial", "branch_scale", "norm",         "precision",
+    "input", "tolerance",  "alpha",   "replicates",   "max_networks", "budget"};
 const std::set<std::string> kBlockKeys = [] {
   std::set<std::string> keys(kGridKeys.begin(), kGridKeys.end());
   keys.insert("claims");
@@ -86,6 +87,12 @@ class Parser {
       r.tolerance = scalar<double>(v, key, "a number");
     } else if (key == "alpha") {
       r.alpha = scalar<double>(v, key, "a number");
+    } else if (key == "replicates") {
+      r.replicates = scalar<int>(v, key, "an integer");
+    } else if (key == "max_networks") {
+      r.max_networks = scalar<int>(v, key, "an integer");
+    } else if (key == "budget") {
+      r.budget = scalar<double>(v, key, "a number of seconds");
     }
   }
 
