@@ -25,7 +25,7 @@ struct CheckOptions {
   /// within max_networks (0 = 4·96) and budget_seconds of nominal compute (a flop count at a
   /// fixed nominal rate, so results never depend on the machine's speed).
   int max_networks = 0;
-  double budget_seconds = 2.0;
+  double budget_seconds = 5.0;
 };
 
 /// Per-layer curves for plots (index 0 = network input, index l = layer l's output).

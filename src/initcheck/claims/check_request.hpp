@@ -33,7 +33,7 @@ struct CheckRequest {
   std::uint64_t seed = 0;
   int replicates = 0;    ///< networks to run (fixed, no sequential looks); 0 = planned
   int max_networks = 0;  ///< cap of the sequential looks; 0 = the default (384)
-  double budget = 2.0;   ///< nominal seconds of compute the sequential looks may spend
+  double budget = 5.0;   ///< nominal seconds of compute the sequential looks may spend
 };
 
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for

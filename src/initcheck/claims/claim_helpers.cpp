@@ -151,9 +151,35 @@ double a_priori_dead_bound(const ClaimContext& ctx) {
   return std::min(bound, 1.0);
 }
 
+std::vector<bool> measurable_moments(const std::vector<double>& predicted,
+                                     precision::Format format) {
+  const precision::FormatLimits f = precision::format_limits(format);
+  const double lo = static_cast<double>(f.min_normal) * static_cast<double>(f.min_normal);
+  const double hi = 1e-6 * static_cast<double>(f.max) * static_cast<double>(f.max);
+  std::vector<bool> out;
+  out.reserve(predicted.size());
+  for (double m : predicted) out.push_back(m >= lo && m <= hi);
+  return out;
+}
+
+int measurable_layer_prefix(const ClaimContext& ctx) {
+  const int depth = ctx.config.depth();
+  if (!ctx.trajectory || ctx.config.arch == engine::Architecture::resnet) return depth;
+  const std::vector<bool> in = measurable_moments(
+      predicted_forward_moments(*ctx.trajectory, ctx.config), ctx.config.precision);
+  std::vector<double> pre;
+  for (const theory::LayerPrediction& p : ctx.trajectory->layers)
+    pre.push_back(p.pre_second_moment);
+  const std::vector<bool> z = measurable_moments(pre, ctx.config.precision);
+  for (int l = 0; l < depth; ++l) {
+    if (!in[static_cast<std::size_t>(l)] || !z[static_cast<std::size_t>(l)]) return l;
+  }
+  return depth;
+}
+
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
-                             double alpha, double dead_bound) {
+                             double alpha, double dead_bound, const std::vector<bool>& measurable) {
   SeriesCheck out;
   if (logs.empty()) {
     out.verdict = stats::Verdict::inconclusive;
@@ -169,6 +195,10 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
   stats::ConfidenceInterval least_ci;
   std::vector<double> column(logs.size());
   for (std::size_t l = 1; l <= depth; ++l) {
+    if (!measurable.empty() && !measurable[l]) {
+      ++out.unmeasurable;
+      continue;
+    }
     for (std::size_t r = 0; r < logs.size(); ++r) column[r] = logs[r][l] - reference[l];
     const double level =
         equivalence_level(depth_alpha(alpha, static_cast<int>(l), static_cast<int>(depth)));
@@ -189,6 +219,10 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
   }
   for (const std::vector<double>& x : logs) {
     if (x.back() == -std::numeric_limits<double>::infinity()) ++out.dead;
+  }
+  if (out.depth <= 0) {
+    out.verdict = stats::Verdict::inconclusive;  // no depth within the format's range
+    return out;
   }
   out.ci = exp_interval(least_ci);
   return out;

@@ -131,7 +131,9 @@ stats::ConfidenceInterval log_mean_interval(std::span<const double> logs, double
   const double half = t * std::sqrt(s2 / md + s2 * s2 / (2.0 * (md - 1.0)));
   const double centre = mean + s2 / 2.0;
   ci.estimate = centre + live;
-  ci.lower = centre - half + std::log1p(-p.upper);
+  // Lower end by Jensen (log E[X] ≥ E[log X]; a t bound needing no log-normal model, so heavy
+  // lower tails cannot fake a high mean), upper end by Cox's log-normal mean.
+  ci.lower = mean - t * std::sqrt(s2 / md) + std::log1p(-p.upper);
   ci.upper = centre + half + std::log1p(-p.lower);
   return ci;
 }

@@ -37,9 +37,11 @@ stats::ConfidenceInterval replicate_mean_interval(std::span<const double> values
 
 /// Interval for log E[X] from iid X ≥ 0 given as logs (log 0 = −inf: a dead network), with
 /// E[X] = (1 − p)·E[X | X > 0], p = P(X = 0), the mean-field estimand (never the geometric mean):
-/// - log E[X | X > 0]: Cox's method for the log-normal mean (Land 1972; Zhou & Gao 1997),
-///   ȳ + s²/2 ± t_{m−1}·√(s²/m + s⁴/(2(m−1))) over the m finite logs (asymptotic in m; log X is
-///   a sum of independent per-layer terms, close to normal), at level 1 − 0.9·(1 − level);
+/// - log E[X | X > 0], estimate ȳ + s²/2 over the m finite logs; upper end by Cox's method for
+///   the log-normal mean (Land 1972; Zhou & Gao 1997), ȳ + s²/2 + t_{m−1}·√(s²/m + s⁴/(2(m−1)))
+///   (asymptotic in m; log X is a sum of independent per-layer terms, close to normal); lower
+///   end by Jensen, log E[X] ≥ E[log X] ≥ ȳ − t_{m−1}·s/√m (no log-normal model needed, so a
+///   heavy lower tail cannot fake a high mean); each end at 1 − 0.45·(1 − level);
 /// - p ∈ [0, dead_bound] when an a-priori bound is known (0: X > 0 surely), else Clopper–Pearson
 ///   at level 1 − 0.1·(1 − level) (exact); together level ≥ `level`.
 /// Any +inf (an overflow) → [+inf, +inf]: P(X = ∞) > 0 makes E[X] infinite. A NaN, or fewer

@@ -10,6 +10,8 @@
 /// et al. 2019) — both reported as violations, not hidden.
 
 #include <cmath>
+#include <exception>
+#include <optional>
 #include <string>
 
 #include "initcheck/claims/claim_statistics.hpp"
@@ -17,7 +19,24 @@
 
 namespace initcheck::claims::detail {
 
-std::string gradient_not_applicable(const engine::NetworkConfig& /*config*/) {
+std::string gradient_not_applicable(const engine::NetworkConfig& config) {
+  // Backward passes through activations the storage format cannot hold (overflowed to inf/NaN
+  // or flushed) measure the format, not the init: decided from the oracle, before any data.
+  std::optional<theory::PredictedTrajectory> t;
+  try {
+    t = theory::predict_trajectory(config);
+  } catch (const std::exception&) {
+    return {};
+  }
+  const std::vector<bool> ok =
+      measurable_moments(predicted_forward_moments(*t, config), config.precision);
+  for (std::size_t l = 0; l < ok.size(); ++l) {
+    if (!ok[l]) {
+      return "the forward signal leaves the " +
+             std::string(precision::format_name(config.precision)) + " range by layer " +
+             std::to_string(l) + " (predicted): gradients are not measurable (see variance)";
+    }
+  }
   return {};
 }
 
@@ -41,9 +60,30 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
     }
     logs.push_back(std::move(x));
   }
+  // Depth j is measured when the oracle's backward moment at h_{D−j} lies within the storage
+  // format's range (measurable_moments; the forward pass does, see gradient_not_applicable).
+  std::vector<bool> measurable;
+  if (ctx.trajectory) {
+    const std::vector<bool> bwd = measurable_moments(
+        predicted_backward_moments(*ctx.trajectory, ctx.config), ctx.config.precision);
+    measurable.assign(static_cast<std::size_t>(depth) + 1, true);
+    for (int j = 1; j <= depth; ++j) {
+      measurable[static_cast<std::size_t>(j)] = bwd[static_cast<std::size_t>(depth - j)];
+    }
+  }
   const SeriesCheck s =
       check_log_series(logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0),
-                       result.band, ctx.alpha, a_priori_dead_bound(ctx));
+                       result.band, ctx.alpha, a_priori_dead_bound(ctx), measurable);
+  if (s.unmeasurable > 0) {
+    result.quantity += "; " + std::to_string(s.unmeasurable) +
+                       " depths skipped (predicted second moments outside the storage format's "
+                       "range)";
+  }
+  if (s.depth <= 0) {
+    result.verdict = stats::Verdict::inconclusive;
+    result.advice = "no depth's gradient lies within the storage format's range";
+    return result;
+  }
   result.ci = s.ci;
   // Report the layer whose input gradient is h_{D−j}: layer D−j+1 (1-based).
   result.layer = s.depth > 0 ? depth - s.depth + 1 : -1;

@@ -91,7 +91,8 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   const stats::ToleranceBand log_band{-std::log(k2), std::log(k2)};
   double least = std::numeric_limits<double>::infinity();
   stats::Verdict least_verdict = stats::Verdict::holds;
-  for (int l = 1; l <= depth; ++l) {
+  const int measured = measurable_layer_prefix(ctx);
+  for (int l = 1; l <= measured; ++l) {
     const double level = equivalence_level(depth_alpha(ctx.alpha, l, depth));
     const stats::ConfidenceInterval ci =
         cumulative_log_gain_interval(pivots, unit_gain, l - 1, level);
@@ -135,6 +136,11 @@ ClaimResult check_growth(const ClaimContext& ctx) {
   for (std::size_t l = 1; l < p.size(); ++l) reference[l] = std::log(p[l]) - std::log(p[0]);
   SeriesCheck exact;
   if (pivot_check(ctx, exact)) {
+    if (exact.depth <= 0) {
+      result.verdict = stats::Verdict::inconclusive;
+      result.advice = "no layer's second moment lies within the storage format's range";
+      return result;
+    }
     result.quantity =
         "mean-field gain E[M_l]/M_0 vs the prediction (exact pre-activation χ² pivots pooled "
         "over " +
@@ -166,7 +172,18 @@ ClaimResult check_growth(const ClaimContext& ctx) {
     logs.push_back(std::move(x));
   }
   const SeriesCheck s =
-      check_log_series(logs, reference, result.band, ctx.alpha / 2.0, a_priori_dead_bound(ctx));
+      check_log_series(logs, reference, result.band, ctx.alpha / 2.0, a_priori_dead_bound(ctx),
+                       measurable_moments(p, ctx.config.precision));
+  if (s.unmeasurable > 0) {
+    result.quantity += "; " + std::to_string(s.unmeasurable) +
+                       " depths skipped (predicted second moment outside the storage format's "
+                       "range: see precision)";
+  }
+  if (s.depth <= 0) {
+    result.verdict = stats::Verdict::inconclusive;
+    result.advice = "no depth's second moment lies within the storage format's range";
+    return result;
+  }
   stats::ConfidenceInterval linear;
   const bool has_linear = linear_step_check(ctx, equivalence_level(ctx.alpha / 2.0), linear);
   const stats::Verdict linear_verdict =

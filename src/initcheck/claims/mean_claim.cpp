@@ -40,7 +40,21 @@ ClaimResult check_mean(const ClaimContext& ctx) {
   double worst_margin = std::numeric_limits<double>::infinity();
   stats::Verdict worst_verdict = stats::Verdict::holds;
   stats::ConfidenceInterval worst_ci;
+  // Layers whose predicted pre-activation second moment lies outside the storage format's range
+  // are skipped (an overflowed or flushed layer has no defined mean/std; fixed by the oracle).
+  std::vector<bool> measurable(layers, true);
+  if (ctx.trajectory) {
+    std::vector<double> q;
+    for (const theory::LayerPrediction& p : ctx.trajectory->layers)
+      q.push_back(p.pre_second_moment);
+    measurable = measurable_moments(q, ctx.config.precision);
+  }
+  int skipped = 0;
   for (std::size_t l = 0; l < layers; ++l) {
+    if (l < measurable.size() && !measurable[l]) {
+      ++skipped;
+      continue;
+    }
     double mean = 0.0;
     double var_of_mean = 0.0;
     double variance = 0.0;
@@ -83,6 +97,18 @@ ClaimResult check_mean(const ClaimContext& ctx) {
       worst = static_cast<int>(l) + 1;
       worst_ci = ci;
     }
+  }
+  if (skipped > 0) {
+    result.quantity += "; " + std::to_string(skipped) +
+                       " layers skipped (predicted second moment outside the storage format's "
+                       "range)";
+  }
+  if (worst < 0) {
+    result.ci = {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+                 0.0, 1.0 - alpha_l, 0};
+    result.verdict = stats::Verdict::inconclusive;
+    result.advice = "no layer's scale lies within the storage format's range";
+    return result;
   }
   result.ci = worst_ci;
   result.layer = worst;

@@ -64,7 +64,12 @@ ClaimResult check_variance(const ClaimContext& ctx) {
     const stats::ToleranceBand log_band{std::log(result.band.lo), std::log(result.band.hi)};
     double least = std::numeric_limits<double>::infinity();
     stats::Verdict least_verdict = stats::Verdict::holds;
-    for (int l = 1; l <= depth; ++l) {
+    const int measured = measurable_layer_prefix(ctx);
+    if (measured < depth) {
+      result.quantity += "; depths > " + std::to_string(measured) +
+                         " skipped (predicted second moment outside the storage format's range)";
+    }
+    for (int l = 1; l <= measured; ++l) {
       const double level = equivalence_level(depth_alpha(ctx.alpha, l, depth));
       const stats::ConfidenceInterval ci =
           cumulative_log_gain_interval(pivots, unit_gain, l - 1, level);
@@ -93,6 +98,11 @@ ClaimResult check_variance(const ClaimContext& ctx) {
     if (s.dead > 0) {
       result.quantity += " (" + std::to_string(s.dead) + " networks died: counted as 0)";
     }
+  }
+  if (s.depth <= 0) {
+    result.verdict = stats::Verdict::inconclusive;
+    result.advice = "no layer's second moment lies within the storage format's range";
+    return result;
   }
   result.ci = s.ci;
   result.layer = s.depth;

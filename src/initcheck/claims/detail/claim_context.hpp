@@ -100,6 +100,7 @@ struct SeriesCheck {
   stats::ConfidenceInterval ci;   ///< exp of the interval at `depth`
   std::vector<double> mean_gain;  ///< estimated E[X_l] per depth (index 0..D)
   std::size_t dead = 0;           ///< replicates whose quantity is exactly 0 at the last depth
+  int unmeasurable = 0;           ///< depths skipped: predicted outside the format's range
 };
 /// The depth a claim reports among several: true when a depth with verdict `v` and CI margin
 /// `margin` (signed distance inside the band, negative when it sticks out, NaN counts as −inf)
@@ -120,9 +121,21 @@ double equivalence_level(double alpha);
 /// reference; −inf = a dead replicate). `reference` (size D+1, log units) is subtracted first
 /// (theory or 0). Each depth's estimand is log E[X_l] (log_mean_interval), decided against the
 /// band (ratio units) at equivalence_level(depth_alpha(α, l, D)).
+/// Depths l whose `measurable[l]` is false are skipped (empty = all measured): see
+/// measurable_moments.
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
                              const std::vector<double>& reference, const stats::ToleranceBand& band,
-                             double alpha, double dead_bound);
+                             double alpha, double dead_bound,
+                             const std::vector<bool>& measurable = {});
+/// Which predicted second moments the storage format can represent with full precision:
+/// m ∈ [min_normal², 1e-6·max²] (values of typical size √m neither subnormal nor within a factor
+/// 1000 of overflow). Fixed by the oracle, never by the data: outside it a measured moment is
+/// an artefact of the format (0 or inf), which `precision` reports.
+std::vector<bool> measurable_moments(const std::vector<double>& predicted,
+                                     precision::Format format);
+/// Leading weight layers (mlp/conv) whose predicted input and pre-activation second moments are
+/// measurable: the exact pivots' cumulative products stop before the first that is not.
+int measurable_layer_prefix(const ClaimContext& ctx);
 /// A-priori bound on P(a network's activations are exactly 0 at some depth), fixed by the
 /// configuration: 0 where that cannot happen (no exact zeros in fp32), Σ 2^{−n_l} for ReLU MLPs
 /// with zero-mean symmetric iid weights, NaN when unknown (log_mean_interval then estimates it).
