@@ -33,6 +33,19 @@ struct Dataset {
   std::vector<std::int64_t> picks;
 };
 
+/// The per-thread dataset buffer.
+Eigen::MatrixXd& dataset_buffer() {
+  thread_local Eigen::MatrixXd buffer;
+  return buffer;
+}
+
+/// Frees the buffer when it exceeds 64 MB (conv inputs: N = 4·B·S² samples), so large datasets
+/// are not kept for the thread's lifetime.
+void release_large_buffer() {
+  constexpr Eigen::Index kKeepEntries = Eigen::Index{1} << 23U;
+  if (dataset_buffer().size() > kKeepEntries) dataset_buffer().resize(0, 0);
+}
+
 Dataset generate(std::int64_t features, std::int64_t columns, rng::Engine& engine) {
   const std::int64_t n = dataset_size(features, columns);
   const std::int64_t k = std::min<std::int64_t>(4, features);
@@ -48,7 +61,7 @@ Dataset generate(std::int64_t features, std::int64_t columns, rng::Engine& engin
   for (Eigen::Index j = 0; j < features; ++j) {
     scales(j) = std::sqrt(0.5) * std::exp(std::log(4.0) * (2.0 * rng::uniform01(engine) - 1.0));
   }
-  thread_local Eigen::MatrixXd buffer;
+  Eigen::MatrixXd& buffer = dataset_buffer();
   buffer.resize(features, n);
   fill(buffer);
   Eigen::MatrixXd factors(k, n);
@@ -149,6 +162,7 @@ DatasetBatch draw_dataset(std::int64_t features, std::int64_t columns, Standardi
   const Eigen::VectorXd inv_std = d.u_std.cwiseInverse();
   c = inv_std.asDiagonal() * c * inv_std.asDiagonal();
   out.stats = whiten_batch(c, out.batch, d.u.cols());
+  release_large_buffer();
   return out;
 }
 
@@ -169,9 +183,12 @@ DatasetBatch draw_dataset_input(const NetworkConfig& config, rng::Engine& engine
 
 Eigen::MatrixXf draw_dataset_batch(std::int64_t features, std::int64_t columns, bool normalize,
                                    rng::Engine& engine) {
-  return standardized_batch(generate(features, columns, engine),
-                            normalize ? Standardization::dataset : Standardization::none)
-      .cast<float>();
+  Eigen::MatrixXf batch =
+      standardized_batch(generate(features, columns, engine),
+                         normalize ? Standardization::dataset : Standardization::none)
+          .cast<float>();
+  release_large_buffer();
+  return batch;
 }
 
 }  // namespace initcheck::engine
