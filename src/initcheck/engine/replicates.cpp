@@ -18,16 +18,15 @@ namespace {
 void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redraw) {
   if (redraw) net.init_weights(replicate);
   rng::Engine input_engine = replicate.split(kInputStream);
-  const Eigen::MatrixXf input = make_input(net.config(), input_engine);
-  net.forward(input, trace);
   const InputKind kind = net.config().input;
   if (kind == InputKind::dataset_normalized || kind == InputKind::dataset_unnormalized) {
-    const Eigen::MatrixXd x = input.cast<double>();
-    const Eigen::VectorXd mean = x.rowwise().mean();
-    const Eigen::VectorXd var = (x.colwise() - mean).array().square().rowwise().mean().matrix();
-    trace.input_feature_mean.assign(mean.data(), mean.data() + mean.size());
-    trace.input_feature_variance.assign(var.data(), var.data() + var.size());
-    trace.dataset_size = dataset_size(input.cols());
+    // make_input's batch (same engine, same values) plus its statistics against the dataset,
+    // which exists only while the batch is drawn.
+    const DatasetBatch input = draw_dataset_input(net.config(), input_engine);
+    net.forward(input.batch, trace);
+    trace.input_batch = input.stats;
+  } else {
+    net.forward(make_input(net.config(), input_engine), trace);
   }
   if (net.options().backward) {
     Eigen::MatrixXf upstream(net.output_rows(), net.output_cols());

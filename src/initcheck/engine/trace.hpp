@@ -37,6 +37,18 @@ struct TensorStats {
   std::int64_t inf_count = 0;
 };
 
+/// dataset_* inputs: the input batch (as drawn, before storage rounding) against the dataset it
+/// was drawn from (engine/input_data.hpp, the `batch-stats` claim). Ĉ is the dataset's population
+/// correlation matrix, μ and Σ the batch mean and biased covariance. For a batch of a dataset
+/// standardized with its own mean and std both forms have expectation `rank` exactly.
+struct InputBatchStats {
+  std::int64_t dataset_size = 0;  ///< N (0: not recorded)
+  std::int64_t batch_size = 0;    ///< n, samples in the batch
+  std::int64_t rank = 0;          ///< rank of Ĉ (= n0: Ĉ is positive definite)
+  double mean_form = 0.0;         ///< T_m = n(N−1)/(N−n)·μᵀĈ⁻¹μ
+  double covariance_form = 0.0;   ///< T_v = n(N−1)/((n−1)N)·tr(Ĉ⁻¹Σ) (0 when n < 2)
+};
+
 /// One weight layer: z = W·h_in (+b); y = norm(z) (if any); h = φ(y) (or y, see network_config).
 /// Every stage is stored (rounded) in the config's precision before its statistics are taken.
 struct LayerTrace {
@@ -94,13 +106,9 @@ struct BlockTrace {
 /// The record of one network replicate.
 struct Trace {
   int replicate = 0;
-  TensorStats input;                   ///< h_0, the input batch
-  std::vector<double> input_sq_norms;  ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
-  /// dataset_* inputs only: per-feature batch mean and biased batch variance of the input as
-  /// drawn (before storage rounding), and the dataset size N the batch was drawn from.
-  std::vector<double> input_feature_mean;
-  std::vector<double> input_feature_variance;
-  std::int64_t dataset_size = 0;
+  TensorStats input;                    ///< h_0, the input batch
+  std::vector<double> input_sq_norms;   ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
+  InputBatchStats input_batch;          ///< dataset_* inputs only (else dataset_size = 0)
   std::vector<LayerTrace> layers;       ///< one per weight layer, forward order
   std::vector<BlockTrace> blocks;       ///< resnet only
   TensorStats output;                   ///< the network output (last layer's post, or last stream)
