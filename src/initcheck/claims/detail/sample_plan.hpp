@@ -45,8 +45,10 @@ inline constexpr double kNominalFlopsPerSecond = 1.5e11;
 /// GEMM-flop equivalent of drawing one weight (see plan_samples).
 inline constexpr double kFlopsPerWeightDrawn = 400.0;
 /// GEMM-flop equivalents per n_max·n_min² of an orthogonal scheme's QR (see plan_samples).
-inline constexpr double kFlopsPerQrFlop = 20.0;
-inline constexpr int kMaxDriftReplicates = 512;
+inline constexpr double kFlopsPerQrFlop = 80.0;
+/// Cap on the extra engine networks for `drift` (where the exact norm chain does not apply):
+/// Clopper–Pearson alone needs ≈ log(1/α)/δ networks to show p ≤ δ.
+inline constexpr int kMaxDriftReplicates = 16384;
 /// Flop-equivalents the extra drift networks may spend (weight draws dominate): 512 networks of
 /// the default depth-10 width-512 MLP, ≈ 1.3 G normals (≈ 6 core-seconds; fewer are planned
 /// unless the level is tiny: ≈ 150 at α = 1e-6).
