@@ -35,7 +35,7 @@ namespace {
 
 using namespace initcheck;
 
-// Keep glibc from returning freed/packing memory to the OS between products (DESIGN.md §5).
+// Keep glibc from returning freed/packing memory to the OS between products (README, "Performance").
 const bool kMalloptDone = [] {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);

@@ -1,7 +1,7 @@
 // The claims' property suite on the built-in matched pairs (reusable entry point, see
 // initcheck/properties.hpp) plus predicted violations for mismatched pairs.
 //
-// Error budget of a full ctest run (DESIGN.md §2: ≤ 1e-6 by construction; QuickCheck's rule).
+// Error budget of a full ctest run (docs/statistics.md: ≤ 1e-6 by construction; QuickCheck's rule).
 // Each property case checks one configuration at family level α_case = 1e-9
 // (PropertyOptions::alpha_per_case), already split across the claim's layers by the claim.
 //   matched-pair suites: 5 schemes × 10 properties × 6 cases          = 300 cases
@@ -51,7 +51,7 @@ initcheck::properties::PropertyOptions square_only() {
 
 }  // namespace
 
-// Matched pairs (DESIGN.md §1): Kaiming + ReLU family, LeCun + SELU, orthogonal + linear, tanh
+// Matched pairs (README, "The claims"): Kaiming + ReLU family, LeCun + SELU, orthogonal + linear, tanh
 // with its fixed point (exact gain), Xavier + linear on square layers.
 INITCHECK_SCHEME_PROPERTIES(
     KaimingRelu, [] { return scheme("kaiming_normal", "relu"); }, "relu")

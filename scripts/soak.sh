@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak mode (DESIGN.md §2): runs the property suite with varied RapidCheck seeds and prints the
+# Soak mode (docs/statistics.md): runs the property suite with varied RapidCheck seeds and prints the
 # observed false-failure count with its Clopper–Pearson bound.
 # Usage: scripts/soak.sh PROPERTY_BINARY [RUNS=20] [SOAK_BOUND_BINARY]
 set -u

@@ -1,6 +1,6 @@
 #pragma once
 /// The reusable RapidCheck property suite: point it at a NEW init scheme and the activation it
-/// is meant for, and every applicable stability claim (DESIGN.md §1) is checked on randomly
+/// is meant for, and every applicable stability claim (README, "The claims") is checked on randomly
 /// generated configurations that shrink towards the smallest failing one.
 ///
 ///   #include <initcheck/properties.hpp>

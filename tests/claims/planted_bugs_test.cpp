@@ -1,4 +1,4 @@
-// The planted-bug catalogue (DESIGN.md §2 "power is shown, not assumed"): each entry is a
+// The planted-bug catalogue (docs/statistics.md "power is shown, not assumed"): each entry is a
 // scheme or configuration with a known mistake, and the claim that must flag it as violated.
 // A wrong "holds"/"inconclusive" here is a power failure; each configuration is checked at the
 // family level α = 1e-9 (testing::kTestAlpha) with a fixed seed (deterministic).

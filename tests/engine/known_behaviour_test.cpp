@@ -1,7 +1,7 @@
 // Known answers: Kaiming (He) normal + ReLU preserves the second moment layer by layer;
 // PyTorch's default Linear init (Var = 1/(3 fan_in)) + ReLU divides it by 6 per layer.
 //
-// Exact per-sample law (DESIGN.md §2). For sample b of layer l, given the layer input h (any
+// Exact per-sample law (docs/statistics.md). For sample b of layer l, given the layer input h (any
 // past), the units z_i = w_iᵀh are iid with variance v = Var(W)·‖h‖², so
 // T = ‖relu(z)‖²/v = Σ_i Y_i, Y_i = relu(z_i)²/v iid with E[Y] = 1/2 — whatever the past.
 // Bounds with a stated α (valid for Gaussian W, and for uniform W, whose z is strictly

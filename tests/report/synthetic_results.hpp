@@ -126,7 +126,7 @@ inline sweep::SweepResults synthetic_results() {
   return r;
 }
 
-/// Two gain rows (values from DESIGN.md §7), one without a PyTorch gain.
+/// Two gain rows (values from published reference values), one without a PyTorch gain.
 inline std::vector<GainRow> synthetic_gains() {
   GainRow tanh_row;
   tanh_row.activation = "tanh";

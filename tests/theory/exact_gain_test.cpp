@@ -41,7 +41,7 @@ TEST(ExactGain, ReportPutsTheSlopeNextToEachGain) {
               1e-7);
   EXPECT_GT(t.slope, 0.0);
   EXPECT_LT(t.slope, 1.0);  // the exact tanh gain's fixed point is stable
-  // PyTorch's 5/3 moves the fixed point to q* = 1.1785 (DESIGN.md §7).
+  // PyTorch's 5/3 moves the fixed point to q* = 1.1785 (published reference values).
   EXPECT_NEAR(*t.torch_q_star, 1.1785, 5e-5);
   EXPECT_FALSE(gain_report(Activation::parse("silu")).torch.has_value());
 }

@@ -134,7 +134,7 @@ TEST(FiniteWidth, MonteCarloMatchesHaninRolnickAndRejectsFourOverN) {
       << net.mean << " ± " << net.half_width << " vs " << hanin_rolnick_ratio(widths);
 
   // Per layer: for Gaussian weights R_l = M_l/M_{l−1} are iid across layers and networks
-  // (DESIGN.md §2), so the 64000 values of R_l² estimate the per-layer factor 1 + 5/n.
+  // (docs/statistics.md), so the 64000 values of R_l² estimate the per-layer factor 1 + 5/n.
   const MeanCi layer = mean_ci(mc.layer_ratio_sq);
   record("layer", layer);
   EXPECT_TRUE(layer.contains(1 + 5.0 / 16)) << layer.mean << " ± " << layer.half_width;
@@ -167,7 +167,7 @@ TEST(FiniteWidth, KurtosisCorrectionMatchesUniformWeightsMonteCarlo) {
 TEST(FiniteWidth, DriftProbabilityLogNormal) {
   // s² = 0 and gain 1: never leaves; the probability grows with s² and with |log gain|.
   EXPECT_EQ(drift_probability(0.0, 1.0, 2.0), 0.0);
-  const double s2 = 50.0 * std::log(1 + 5.0 / 256);  // width 256, depth 50 (DESIGN.md §1)
+  const double s2 = 50.0 * std::log(1 + 5.0 / 256);  // width 256, depth 50 (README, "The claims")
   const double p = drift_probability(s2, 1.0, 2.0);
   EXPECT_GT(p, 0.01);  // "drifts beyond K = 2 in a noticeable fraction of networks"
   EXPECT_LT(p, 0.5);

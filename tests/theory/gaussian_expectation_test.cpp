@@ -120,7 +120,7 @@ TEST(GaussianExpectation, SteinIdentityHoldsForEveryActivation) {
 }
 
 TEST(GaussianExpectation, TruncatedNormalConstants) {
-  // DESIGN.md §7: variance 0.77374130354992324, std factor 0.87962566103423975 (to 1e-14:
+  // published reference values: variance 0.77374130354992324, std factor 0.87962566103423975 (to 1e-14:
   // indicator integrands split exactly at ±2 are smooth on every piece).
   EXPECT_NEAR(truncated_normal_variance_by_quadrature(2.0), 0.77374130354992324, 1e-14);
   EXPECT_NEAR(std::sqrt(truncated_normal_variance_by_quadrature(2.0)), 0.87962566103423975, 1e-14);

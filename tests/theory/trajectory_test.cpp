@@ -121,7 +121,7 @@ TEST(Trajectory, TanhMatchesIteratedQMap) {
     EXPECT_NEAR(l.pre_second_moment, q, kRel * q);
     q = q_map(tanh_act, MeanFieldParams{1.0, 0.0}, q);
   }
-  // DESIGN.md §1: q_l ≈ 1/(2l) slowly vanishing (within 20 % at l = 20: the 1/(2l) law is
+  // README, "The claims": q_l ≈ 1/(2l) slowly vanishing (within 20 % at l = 20: the 1/(2l) law is
   // asymptotic with log corrections).
   EXPECT_NEAR(t.layers.back().post_second_moment * 2.0 * 20.0, 1.0, 0.2);
 }

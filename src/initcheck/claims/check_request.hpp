@@ -12,7 +12,7 @@
 namespace initcheck::claims {
 
 struct CheckRequest {
-  std::string init = "kaiming_normal";  ///< init spec (DESIGN.md §4 grammar)
+  std::string init = "kaiming_normal";  ///< init spec (README, "The command line" grammar)
   std::string activation = "relu";
   std::string arch = "mlp";          ///< mlp | conv | resnet
   int depth = 10;                    ///< weight layers (mlp, conv) or residual blocks (resnet)

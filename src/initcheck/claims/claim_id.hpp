@@ -1,5 +1,5 @@
 #pragma once
-/// The stability claims of DESIGN.md §1: ids, names and source statements.
+/// The stability claims of README, "The claims": ids, names and source statements.
 
 #include <array>
 #include <string_view>

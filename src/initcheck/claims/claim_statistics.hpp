@@ -2,7 +2,7 @@
 /// The statistics behind the claims, as pure functions over plain measured numbers (so they can
 /// be unit-tested on synthetic data without the engine).
 ///
-/// Independent units only (DESIGN.md §2): network replicates (iid), output units given the
+/// Independent units only (docs/statistics.md): network replicates (iid), output units given the
 /// layer input (rows of W are iid), and layers given the past (for Gaussian weights the ratio
 /// ‖z_l‖²/(σ_w²‖h_{l−1}‖²) of one sample is exactly χ²_{n_out}, whatever the past).
 

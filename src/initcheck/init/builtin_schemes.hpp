@@ -1,5 +1,5 @@
 #pragma once
-/// The built-in init schemes of DESIGN.md §4.
+/// The built-in init schemes of README, "The command line".
 
 #include "initcheck/init/registry.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-/// Parses init spec strings: `NAME` or `NAME(key=value, ...)` (DESIGN.md §4).
+/// Parses init spec strings: `NAME` or `NAME(key=value, ...)` (README, "The command line").
 
 #include <memory>
 #include <string_view>

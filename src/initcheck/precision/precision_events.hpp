@@ -16,7 +16,7 @@ struct PrecisionEvents {
   std::int64_t infinite = 0;   ///< ±inf results (overflows plus inputs that already were ±inf)
   std::int64_t nan = 0;        ///< NaN values (NaN in, NaN out)
 
-  /// Underflows in DESIGN.md's sense: non-zero values that became 0 or subnormal.
+  /// Underflows in initcheck's sense: non-zero values that became 0 or subnormal.
   [[nodiscard]] std::int64_t underflow() const { return flushed_to_zero + subnormal; }
 
   PrecisionEvents& operator+=(const PrecisionEvents& other) {

@@ -18,7 +18,7 @@ using claims::ClaimId;
 using claims::ClaimResult;
 using sweep::CellResult;
 
-/// How each claim is tested, in two or three sentences (DESIGN.md §1–2).
+/// How each claim is tested, in two or three sentences (docs/statistics.md).
 std::string_view method_text(ClaimId id) {
   switch (id) {
     case ClaimId::variance:

@@ -1,7 +1,7 @@
 #pragma once
 /// Time-uniform confidence sequence for a mean (Howard, Ramdas, McAuliffe & Sekhon 2021,
 /// "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann. Statist. 49(2)):
-/// the only licence to stop sampling early (DESIGN §2).
+/// the only licence to stop sampling early (docs/statistics.md).
 
 #include <cstddef>
 #include <limits>

@@ -9,7 +9,7 @@ namespace initcheck::stats {
 
 /// A false-failure probability α that may be spent on tests. Splitting is the union
 /// (Bonferroni) bound: if each of the parts fails falsely with probability ≤ its share, the
-/// whole fails falsely with probability ≤ α, whatever the dependence. Example (DESIGN §2):
+/// whole fails falsely with probability ≤ α, whatever the dependence. Example (docs/statistics.md):
 ///   ErrorBudget suite{1e-6};
 ///   double a = suite.split(n_claims).split(n_layers).split(n_cases).alpha();
 ///   // each single interval then uses level 1 − a.

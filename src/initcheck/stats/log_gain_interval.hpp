@@ -9,7 +9,7 @@
 namespace initcheck::stats {
 
 /// Input: per-layer estimates ĝ_l with ĝ_l/g_l ~ χ²_{k_l}/k_l, independent across layers
-/// (DESIGN §2: R_l/n_out for Gaussian weights, k_l = n_out). Output: interval for
+/// (docs/statistics.md: R_l/n_out for Gaussian weights, k_l = n_out). Output: interval for
 /// S = Σ log g_l, so exp(lower), exp(upper) bound Π g_l.
 ///
 /// Method (chosen over a Bonferroni union of per-layer intervals, which is far wider): the pivot

@@ -1,5 +1,5 @@
 #pragma once
-/// Equivalence-test verdicts: a confidence interval compared with a tolerance band (DESIGN §2).
+/// Equivalence-test verdicts: a confidence interval compared with a tolerance band (docs/statistics.md).
 
 #include <string_view>
 

@@ -1,6 +1,6 @@
 #pragma once
 /// Exact variance-preserving gains, next to PyTorch's calculate_gain and the stability of the
-/// fixed point each gain creates (DESIGN.md §3: a gain is reported with its q-map slope).
+/// fixed point each gain creates (a gain is reported with its q-map slope).
 
 #include <optional>
 

@@ -9,7 +9,7 @@
 ///         subnormal iff 2⁻¹³⁴ < |x| < 2⁻¹²⁶ − 2⁻¹³⁴; inf iff |x| ≥ 2¹²⁸(1 − 2⁻⁹).
 ///   fp32: min subnormal 2⁻¹⁴⁹, min normal 2⁻¹²⁶: 0 iff |x| ≤ 2⁻¹⁵⁰; subnormal iff
 ///         2⁻¹⁵⁰ < |x| < 2⁻¹²⁶ − 2⁻¹⁵⁰; inf iff |x| ≥ 2¹²⁸(1 − 2⁻²⁵).
-/// An exact 0 (e.g. a ReLU output) is not an underflow (DESIGN.md §4).
+/// An exact 0 (e.g. a ReLU output) is not an underflow (README, "The command line").
 
 #include "initcheck/nn/activation.hpp"
 #include "initcheck/precision/format.hpp"
