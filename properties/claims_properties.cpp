@@ -51,8 +51,8 @@ initcheck::properties::PropertyOptions square_only() {
 
 }  // namespace
 
-// Matched pairs (README, "The claims"): Kaiming + ReLU family, LeCun + SELU, orthogonal + linear, tanh
-// with its fixed point (exact gain), Xavier + linear on square layers.
+// Matched pairs (README, "The claims"): Kaiming + ReLU family, LeCun + SELU, orthogonal + linear,
+// tanh with its fixed point (exact gain), Xavier + linear on square layers.
 INITCHECK_SCHEME_PROPERTIES(
     KaimingRelu, [] { return scheme("kaiming_normal", "relu"); }, "relu")
 INITCHECK_SCHEME_PROPERTIES(

@@ -1,5 +1,6 @@
-/// `initcheck check`: checks the stability claims on one configuration (README, "The command line").
-/// Exit codes: 0 every checked claim holds, 1 a claim is violated, 2 bad input, 3 inconclusive.
+/// `initcheck check`: checks the stability claims on one configuration (README, "The command
+/// line"). Exit codes: 0 every checked claim holds, 1 a claim is violated, 2 bad input, 3
+/// inconclusive.
 
 #include <cmath>
 #include <iostream>

@@ -1,6 +1,6 @@
 // End-to-end checks of matched configurations (must hold), documented true findings (must be
-// reported as README, "The claims" says) and the mechanics of check_configuration. Every verdict is a
-// hypothesis test at the configuration's family level α = 1e-9 (testing::kTestAlpha); with a
+// reported as README, "The claims" says) and the mechanics of check_configuration. Every verdict is
+// a hypothesis test at the configuration's family level α = 1e-9 (testing::kTestAlpha); with a
 // fixed seed each test is deterministic, and for correct code a wrong "violated" has
 // probability ≤ 1e-9 per configuration by construction. "holds" assertions additionally need
 // power; their configurations sit ≥ 2 interval half-widths inside the band.
@@ -102,7 +102,8 @@ TEST(Check, CurvesHaveOneEntryPerDepth) {
   EXPECT_NEAR(res.curves.forward_std[0], 1.0, 0.2);
 }
 
-// --- true findings (README, "The claims"): reported, never hidden ----------------------------------
+// --- true findings (README, "The claims"): reported, never hidden
+// ----------------------------------
 
 TEST(TrueFindings, TanhXavierVanishesSlowlyAsPredicted) {
   CheckRequest r = mlp("xavier_normal", "tanh", 20, 128);

@@ -1,7 +1,7 @@
 #pragma once
-// The planted-bug catalogue (docs/statistics.md "power is shown, not assumed"; issue list of planted
-// bugs): each entry is a scheme or configuration with a known mistake and the claim that must
-// flag it as violated. Used by the library tests (tests/claims) and, through the printed
+// The planted-bug catalogue (docs/statistics.md "power is shown, not assumed"; issue list of
+// planted bugs): each entry is a scheme or configuration with a known mistake and the claim that
+// must flag it as violated. Used by the library tests (tests/claims) and, through the printed
 // reproduce command, by the `initcheck check` exit-code tests (tests/cli).
 
 #include <algorithm>

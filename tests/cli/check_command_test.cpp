@@ -1,6 +1,6 @@
-// `initcheck check` exit codes (README, "The command line"): 0 holds, 1 violated, 2 bad input with a one-line
-// message, 3 inconclusive. Runs the built binary (INITCHECK_BINARY). Verdicts are statistical
-// tests at α = 1e-6 per configuration with the default seed 0 (deterministic).
+// `initcheck check` exit codes (README, "The command line"): 0 holds, 1 violated, 2 bad input with
+// a one-line message, 3 inconclusive. Runs the built binary (INITCHECK_BINARY). Verdicts are
+// statistical tests at α = 1e-6 per configuration with the default seed 0 (deterministic).
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -53,8 +53,8 @@ int lines(const std::string& s) {
   return n;
 }
 
-// Matched pairs (README, "The claims", issue #5) exit 0 with the default shape (depth 10, width 512,
-// batch 128) and every applicable claim, except where a claim's violation is a documented true
+// Matched pairs (README, "The claims", issue #5) exit 0 with the default shape (depth 10, width
+// 512, batch 128) and every applicable claim, except where a claim's violation is a documented true
 // finding for that family, which is then left out with --claims (the reason is given).
 // Calibration: each run is a family test at --alpha 1e-9 with seed 0 (deterministic): the eight
 // runs spend ≤ 8e-9 of the suite's 1e-6 budget (README, src/initcheck/claims/check.cpp).

@@ -102,7 +102,8 @@ TEST(SchemeLaw, ConvAndGroupedConvUseThePyTorchFans) {
   EXPECT_THROW((void)he->weight_law(FanInfo{64, 128, 9, 3}), InputError);  // 3 ∤ 64
 }
 
-// PyTorch nn.Linear default: Var(W) = 1/(3·fan_in), bias U(±1/√fan_in) (published reference values).
+// PyTorch nn.Linear default: Var(W) = 1/(3·fan_in), bias U(±1/√fan_in) (published reference
+// values).
 TEST(SchemeLaw, TorchDefaultWeightsAndBias) {
   const auto scheme = parse_init_spec("torch_default", builtins());
   ASSERT_TRUE(scheme->has_bias());

@@ -70,8 +70,8 @@ TEST(FanInfo, DenseConvAndGroupedConv) {
   EXPECT_EQ(depthwise.fan_out(), 800);
 }
 
-// Std of N(0,1) truncated at ±2: the JAX/Keras constant 0.87962566103423978 and the published reference
-// variance. Closed form via erf/exp (each ≤ 1 ulp): 1e-15 absolute is ≈ 5 ulp.
+// Std of N(0,1) truncated at ±2: the JAX/Keras constant 0.87962566103423978 and the published
+// reference variance. Closed form via erf/exp (each ≤ 1 ulp): 1e-15 absolute is ≈ 5 ulp.
 TEST(TruncatedNormal, ConstantsAtTwo) {
   EXPECT_NEAR(std::sqrt(truncated_normal_variance_factor(2.0)), kTruncatedNormalStd2, 1e-15);
   EXPECT_NEAR(truncated_normal_variance_factor(2.0), 0.77374130354992324, 1e-15);

@@ -18,7 +18,8 @@ TEST(Format, ParseAndNameRoundTrip) {
   EXPECT_THROW(parse_format("FP16"), InputError);
 }
 
-// Known answers: published reference values and IEEE 754 (all comparisons exact: the limits are floats).
+// Known answers: published reference values and IEEE 754 (all comparisons exact: the limits are
+// floats).
 TEST(Format, LimitsKnownAnswers) {
   const FormatLimits h = format_limits(Format::fp16);
   EXPECT_EQ(h.max, 65504.0f);

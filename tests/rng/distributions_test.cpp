@@ -234,7 +234,8 @@ TEST(TruncatedLaw, NormalProposalPassesKsAndSupport) {
   for (const float x : xf) ASSERT_LE(std::abs(x), 2.0F);
   const std::vector<double> xs(xf.begin(), xf.end());
   EXPECT_TRUE(ks_accepts(xs, truncated_cdf(2.0)));
-  // Variance 0.77374130354992324 (published reference values), kurtosis 2.3655 declared (Satterthwaite).
+  // Variance 0.77374130354992324 (published reference values), kurtosis 2.3655 declared
+  // (Satterthwaite).
   double ss = 0.0;
   for (const double x : xs) ss += x * x;
   EXPECT_TRUE(stats::second_moment_interval_declared_kurtosis(ss, kN, 2.3655, 1.0 - kAlpha)

@@ -120,8 +120,8 @@ TEST(GaussianExpectation, SteinIdentityHoldsForEveryActivation) {
 }
 
 TEST(GaussianExpectation, TruncatedNormalConstants) {
-  // published reference values: variance 0.77374130354992324, std factor 0.87962566103423975 (to 1e-14:
-  // indicator integrands split exactly at ±2 are smooth on every piece).
+  // published reference values: variance 0.77374130354992324, std factor 0.87962566103423975 (to
+  // 1e-14: indicator integrands split exactly at ±2 are smooth on every piece).
   EXPECT_NEAR(truncated_normal_variance_by_quadrature(2.0), 0.77374130354992324, 1e-14);
   EXPECT_NEAR(std::sqrt(truncated_normal_variance_by_quadrature(2.0)), 0.87962566103423975, 1e-14);
 }

@@ -15,7 +15,7 @@ namespace {
 
 using nn::Activation;
 
-/// Half a unit in the last stated digit of a reference value (published reference values states them rounded).
+/// Half a unit in the last stated digit of a reference value (published values are rounded).
 double half_ulp_of_digits(int decimals) {
   return 0.5 * std::pow(10.0, -decimals);
 }
@@ -81,7 +81,8 @@ TEST(MeanField, TanhFiveThirdsFixedPointAndChi) {
 }
 
 TEST(MeanField, TanhEdgeOfChaosLine) {
-  // published reference values (Schoenholz et al. 2017, Fig. 1): σ_b² = 0.05 → σ_w² = 1.7610; 0.10 → 1.9861.
+  // published reference values (Schoenholz et al. 2017, Fig. 1): σ_b² = 0.05 → σ_w² = 1.7610; 0.10
+  // → 1.9861.
   const Activation tanh_act = Activation::parse("tanh");
   EXPECT_NEAR(edge_of_chaos_weight_variance(tanh_act, 0.05), 1.7610, 5e-5);
   EXPECT_NEAR(edge_of_chaos_weight_variance(tanh_act, 0.10), 1.9861, 5e-5);

@@ -1,7 +1,7 @@
 // check_configuration: engine replicates → theory oracle → one test per applicable claim.
 //
-// Error budget (docs/statistics.md). A configuration's family level α (CheckOptions::alpha, 1e-6 for
-// `initcheck check`) is split equally over the applicable claims (Bonferroni: α_c = α/#claims)
+// Error budget (docs/statistics.md). A configuration's family level α (CheckOptions::alpha, 1e-6
+// for `initcheck check`) is split equally over the applicable claims (Bonferroni: α_c = α/#claims)
 // and, inside a claim, over its depths (α_c/D per layer or depth) or its sub-tests (α_c/2 for
 // growth's two tests, batch-stats' mean and variance, drift's Clopper–Pearson lower and upper
 // bounds; drift's normal-model bound spends α_c/4 on μ and α_c/4 on s). So a configuration on

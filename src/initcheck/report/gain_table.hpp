@@ -21,7 +21,8 @@ struct GainRow {
   double torch_slope = kNone;    ///< q-map slope there
 };
 
-/// One row per activation of README, "The command line" (leaky_relu at 0.01 and 0.2), from theory::gain_report.
+/// One row per activation of README, "The command line" (leaky_relu at 0.01 and 0.2), from
+/// theory::gain_report.
 std::vector<GainRow> gain_rows();
 
 /// Writes the Markdown table and a short explanation (or a note when `rows` is empty).

@@ -10,7 +10,8 @@ namespace initcheck::stats {
 
 /// Exact interval for θ when `statistic` ~ θ·χ²_dof: [T/χ²_{dof,1−α/2}, T/χ²_{dof,α/2}] with
 /// α = 1 − level; estimate T/dof; n = round(dof). dof may be fractional.
-/// E.g. the per-layer gain: R_l = n_in‖z_l‖²/(σ_w²‖h_{l−1}‖²) ~ g_l·χ²_{n_out} (docs/statistics.md).
+/// E.g. the per-layer gain: R_l = n_in‖z_l‖²/(σ_w²‖h_{l−1}‖²) ~ g_l·χ²_{n_out}
+/// (docs/statistics.md).
 ConfidenceInterval chi_squared_scale_interval(double statistic, double dof, double level);
 
 /// Second moment σ² = E[x²] of n iid N(0, σ²) samples (mean known to be 0):

@@ -1,5 +1,6 @@
 #pragma once
-/// Equivalence-test verdicts: a confidence interval compared with a tolerance band (docs/statistics.md).
+/// Equivalence-test verdicts: a confidence interval compared with a tolerance band
+/// (docs/statistics.md).
 
 #include <string_view>
 
