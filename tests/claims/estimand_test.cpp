@@ -99,3 +99,20 @@ TEST(LogMeanInterval, CoversTheLogOfTheMeanNotTheMeanOfTheLog) {
 
 }  // namespace
 }  // namespace initcheck::claims
+
+namespace initcheck::claims {
+namespace {
+
+// Issue: sample plans had ≈ 50 % power (half-width = margin) and assumed a row-mean spread of
+// 0.6·std where the data show ≈ 1.0, so `mean` was inconclusive on 26 of 51 report cells, e.g.
+// this one. Plans now solve (z_α' + z_β)·sd ≤ margin with β = 0.01 and spread 1.0.
+TEST(SamplePlan, MeanIsDecidedOnADeepReportCell) {
+  CheckRequest r = testing::mlp("kaiming_normal", "relu", 50, 256);
+  r.claims = {"variance", "growth", "mean", "gradient"};
+  r.seed = 14212330234592282949ULL;  // the report cell's seed (old code: inconclusive here)
+  const ClaimResult& m = testing::claim(testing::run_check(r), ClaimId::mean);
+  EXPECT_EQ(m.verdict, stats::Verdict::holds) << m.quantity << " " << m.advice;
+}
+
+}  // namespace
+}  // namespace initcheck::claims
