@@ -1,19 +1,12 @@
 // The claims' property suite on the built-in matched pairs (reusable entry point, see
 // initcheck/properties.hpp) plus predicted violations for mismatched pairs.
 //
-// Error budget of a full ctest run (docs/statistics.md: ≤ 1e-6 by construction; QuickCheck's rule).
-// Each property case checks one configuration at family level α_case = 1e-9
-// (PropertyOptions::alpha_per_case), already split across the claim's layers by the claim.
-//   matched-pair suites: 5 schemes × 10 properties × 6 cases          = 300 cases
-//   mismatch properties: 4 properties × 6 cases (power, α n/a)         =  24 cases
-//   shrinking only happens after a failure, so it adds no false-failure probability to a
-//   passing run.
-// False-failure probability of this executable ≤ 300 · 1e-9 = 3e-7. The claims unit tests
-// (tests/claims: 27 configurations at α = 1e-6 each... see tests/claims/README budget below)
-// are deterministic with the fixed seeds; their α is listed in tests/claims/check_test.cpp.
-// Power assertions ("mismatched pairs are violated") can fail only by a power shortfall; their
-// configurations are chosen so that the expected log-gain is ≥ 5 standard errors outside the band
-// (the variance mismatches size their replicates with the sample plan for that reason).
+// Error budget: each property case checks one configuration at α_case = 1e-9
+// (PropertyOptions::alpha_per_case): 5 matched suites × (10 properties × 6 cases + layer_gain ×
+// 4 cases) = 320 cases, ≤ 3.2e-7 for this executable; shrinking only follows a failure. The
+// suite-level total is tabulated in README.md ("Error rates"). Power assertions ("mismatched
+// pairs are violated") can fail only by a power shortfall; their configurations lie ≥ 5
+// standard errors outside the band.
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

@@ -4,8 +4,8 @@
 // fail. RapidCheck's seed comes from RC_PARAMS, so scripts/planted_catalogue.sh runs it under
 // many seeds and counts.
 //
-// Usage: planted_catalogue [--suite]   (--suite: matched schemes run every applicable property,
-//                                       not only layer_gain)
+// Usage: planted_catalogue [--suite] [--matched]   (--suite: matched schemes run every applicable
+//        property, not only layer_gain; --matched: skip the bugs, e.g. for a soak)
 // Prints one line per entry: "<pass|fail> <expected> <name>"; exits 1 when any entry disagrees
 // with its expectation, 0 otherwise.
 
@@ -72,9 +72,23 @@ const std::vector<Entry>& catalogue() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool suite = argc > 1 && std::string(argv[1]) == "--suite";
+  bool suite = false;
+  bool matched_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--suite") {
+      suite = true;
+    } else if (arg == "--matched") {
+      matched_only = true;
+    } else {
+      std::cerr << "planted_catalogue: unknown argument '" << arg
+                << "' (expected --suite or --matched)\n";
+      return 2;
+    }
+  }
   int disagreements = 0;
   for (const Entry& e : catalogue()) {
+    if (matched_only && e.bug) continue;
     const auto s = scheme(e.spec, e.activation);
     const auto act = initcheck::nn::Activation::parse(e.activation);
     bool passed = false;

@@ -1,23 +1,12 @@
 // check_configuration: engine replicates → theory oracle → one test per applicable claim.
 //
 // Error budget (docs/statistics.md). A configuration's family level α (CheckOptions::alpha, 1e-6
-// for `initcheck check`) is split equally over the applicable claims (Bonferroni: α_c = α/#claims)
-// and, inside a claim, over its depths (α_c/D per layer or depth) or its sub-tests (α_c/2 for
-// growth's two tests, batch-stats' mean and variance, drift's Clopper–Pearson lower and upper
-// bounds; drift's normal-model bound spends α_c/4 on μ and α_c/4 on s). So a configuration on
+// for `initcheck check`) is split equally over the applicable claims that spend error (all but
+// `batchnorm`) and the pre-declared sequential looks (R, 2R, 4R within the network cap and the
+// nominal budget); inside a claim over its depths (weighted toward the deepest, depth_alpha) or
+// sub-tests, with two-sided intervals at the equivalence level 1 − 2α′. So a configuration on
 // which every claim is true is reported "violated" with probability ≤ α whatever the dependence.
-//
-// Suite-level budget (a full ctest run, target ≤ 1e-6):
-//   tests/claims: ≈ 30 configurations asserting holds / not violated at α = 1e-9  ≤ 3e-8
-//                 + 4 calibration checks of the statistics at α = 1e-9 each         ≤ 4e-9
-//   tests/cli:    9 "exit 0" configurations (matched pairs, JSON) at --alpha 1e-9   ≤ 9e-9
-//   properties/claims_properties.cpp: 5 scheme suites × 10 properties × 6 cases at
-//                 α_case = 1e-9                                                     ≤ 3e-7
-//   examples/new_scheme: 10 properties × 6 cases at 1e-9                            ≤ 6e-8
-//   total (claims + properties + cli + example)                                     ≤ 4e-7
-// Shrinking runs only after a failure, so it adds nothing to a passing run's false-failure
-// probability. Assertions of "violated" (planted bugs, true findings) are power statements: they
-// can fail only if a test lacks power, and their configurations lie far outside the band.
+// The suite-level budget of a ctest run is tabulated once, in README.md ("Error rates").
 
 #include "initcheck/claims/check.hpp"
 
