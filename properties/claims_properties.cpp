@@ -24,16 +24,7 @@ namespace {
 using initcheck::init::InitScheme;
 
 std::shared_ptr<const InitScheme> scheme(const std::string& spec, const std::string& activation) {
-  static const initcheck::init::Registry registry = [] {
-    initcheck::init::Registry r;
-    initcheck::init::register_builtin_schemes(r);
-    return r;
-  }();
-  const initcheck::nn::Activation act = initcheck::nn::Activation::parse(activation);
-  initcheck::init::SpecContext context;
-  context.exact_gain = initcheck::theory::variance_preserving_gain(act);
-  if (const auto g = initcheck::theory::torch_gain(act)) context.gain = *g;
-  return initcheck::init::parse_init_spec(spec, registry, context);
+  return initcheck::properties::builtin_scheme(spec, initcheck::nn::Activation::parse(activation));
 }
 
 initcheck::properties::PropertyOptions square_only() {

@@ -9,6 +9,9 @@
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/layer_gain_check.hpp"
 #include "initcheck/engine/network_config.hpp"
+#include "initcheck/init/builtin_schemes.hpp"
+#include "initcheck/init/spec_parser.hpp"
+#include "initcheck/theory/exact_gain.hpp"
 
 namespace initcheck::properties {
 namespace {
@@ -259,6 +262,19 @@ bool property_applies(Property p, const init::InitScheme& scheme,
     }
     default: return true;
   }
+}
+
+std::shared_ptr<const init::InitScheme> builtin_scheme(const std::string& spec,
+                                                       const nn::Activation& activation) {
+  static const init::Registry registry = [] {
+    init::Registry r;
+    init::register_builtin_schemes(r);
+    return r;
+  }();
+  init::SpecContext context;
+  context.exact_gain = theory::variance_preserving_gain(activation);
+  if (const auto g = theory::torch_gain(activation)) context.gain = *g;
+  return init::parse_init_spec(spec, registry, context);
 }
 
 bool check_cases(const std::string& id, const std::function<void()>& body, int cases) {

@@ -85,6 +85,11 @@ bool check_property(Property p, const std::shared_ptr<const init::InitScheme>& s
 /// reproduce string from RC_PARAMS. Prints the counterexample on failure; returns success.
 bool check_cases(const std::string& id, const std::function<void()>& body, int cases);
 
+/// A built-in scheme from an init spec (`initcheck schemes`), with `gain` and `exact_gain` taken
+/// for `activation` as `initcheck check` does. Throws InputError on a bad spec.
+std::shared_ptr<const init::InitScheme> builtin_scheme(const std::string& spec,
+                                                       const nn::Activation& activation);
+
 /// Runs every applicable property; returns the names of the failed ones (empty = all pass).
 std::vector<std::string> run_property_suite(const std::shared_ptr<const init::InitScheme>& scheme,
                                             const nn::Activation& activation,

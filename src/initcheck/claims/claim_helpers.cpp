@@ -3,6 +3,7 @@
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/claims/detail/layer_gain_pivot.hpp"
 #include "initcheck/report/number_format.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 
@@ -175,6 +176,31 @@ int measurable_layer_prefix(const ClaimContext& ctx) {
     if (!in[static_cast<std::size_t>(l)] || !z[static_cast<std::size_t>(l)]) return l;
   }
   return depth;
+}
+
+SeriesCheck check_cumulative_pivots(const LayerGainPivots& pivots,
+                                    const std::vector<double>& unit_gain,
+                                    const stats::ToleranceBand& log_band, double alpha,
+                                    int measured, int depth) {
+  SeriesCheck out;
+  double least = std::numeric_limits<double>::infinity();
+  stats::Verdict least_verdict = stats::Verdict::holds;
+  for (int l = 1; l <= measured; ++l) {
+    const double level = equivalence_level(depth_alpha(alpha, l, depth));
+    const stats::ConfidenceInterval ci =
+        cumulative_log_gain_interval(pivots, unit_gain, l - 1, level);
+    const stats::Verdict v = safe_decide(ci, log_band);
+    out.verdict = stats::combine(out.verdict, v);
+    if (v == stats::Verdict::violated && out.first_violated == 0) out.first_violated = l;
+    const double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
+    if (out.depth <= 0 || reports_before(v, margin, least_verdict, least)) {
+      least = margin;
+      least_verdict = v;
+      out.depth = l;
+      out.ci = exp_interval(ci);
+    }
+  }
+  return out;
 }
 
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,

@@ -89,24 +89,8 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   const LayerGainPivots pivots = collect_layer_gain_pivots(ctx.traces);
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
   const stats::ToleranceBand log_band{-std::log(k2), std::log(k2)};
-  double least = std::numeric_limits<double>::infinity();
-  stats::Verdict least_verdict = stats::Verdict::holds;
-  const int measured = measurable_layer_prefix(ctx);
-  for (int l = 1; l <= measured; ++l) {
-    const double level = equivalence_level(depth_alpha(ctx.alpha, l, depth));
-    const stats::ConfidenceInterval ci =
-        cumulative_log_gain_interval(pivots, unit_gain, l - 1, level);
-    const stats::Verdict v = safe_decide(ci, log_band);
-    out.verdict = stats::combine(out.verdict, v);
-    if (v == stats::Verdict::violated && out.first_violated == 0) out.first_violated = l;
-    const double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
-    if (out.depth <= 0 || reports_before(v, margin, least_verdict, least)) {
-      least = margin;
-      least_verdict = v;
-      out.depth = l;
-      out.ci = exp_interval(ci);
-    }
-  }
+  out = check_cumulative_pivots(pivots, unit_gain, log_band, ctx.alpha,
+                                measurable_layer_prefix(ctx), depth);
   return true;
 }
 

@@ -62,28 +62,12 @@ ClaimResult check_variance(const ClaimContext& ctx) {
         (pivots.dead > 0 ? ", " + std::to_string(pivots.dead) + " died" : std::string()) +
         "), worst of " + std::to_string(depth) + " depths";
     const stats::ToleranceBand log_band{std::log(result.band.lo), std::log(result.band.hi)};
-    double least = std::numeric_limits<double>::infinity();
-    stats::Verdict least_verdict = stats::Verdict::holds;
     const int measured = measurable_layer_prefix(ctx);
     if (measured < depth) {
       result.quantity += "; depths > " + std::to_string(measured) +
                          " skipped (predicted second moment outside the storage format's range)";
     }
-    for (int l = 1; l <= measured; ++l) {
-      const double level = equivalence_level(depth_alpha(ctx.alpha, l, depth));
-      const stats::ConfidenceInterval ci =
-          cumulative_log_gain_interval(pivots, unit_gain, l - 1, level);
-      const stats::Verdict v = safe_decide(ci, log_band);
-      s.verdict = stats::combine(s.verdict, v);
-      if (v == stats::Verdict::violated && s.first_violated == 0) s.first_violated = l;
-      const double margin = std::min(ci.lower - log_band.lo, log_band.hi - ci.upper);
-      if (s.depth <= 0 || reports_before(v, margin, least_verdict, least)) {
-        least = margin;
-        least_verdict = v;
-        s.depth = l;
-        s.ci = exp_interval(ci);
-      }
-    }
+    s = check_cumulative_pivots(pivots, unit_gain, log_band, ctx.alpha, measured, depth);
   } else {
     std::vector<std::vector<double>> logs;
     logs.reserve(ctx.traces.size());

@@ -121,6 +121,16 @@ double equivalence_level(double alpha);
 /// reference; −inf = a dead replicate). `reference` (size D+1, log units) is subtracted first
 /// (theory or 0). Each depth's estimand is log E[X_l] (log_mean_interval), decided against the
 /// band (ratio units) at equivalence_level(depth_alpha(α, l, D)).
+struct LayerGainPivots;  // layer_gain_pivot.hpp
+
+/// The cumulative exact-pivot test of `variance` and `growth`: for depths l = 1..measured, the
+/// interval for Σ_{k≤l} log(unit_gain_k·σ_k²·fan_in_k) (cumulative_log_gain_interval) against
+/// `log_band`, at equivalence_level(depth_alpha(α, l, depth)).
+SeriesCheck check_cumulative_pivots(const LayerGainPivots& pivots,
+                                    const std::vector<double>& unit_gain,
+                                    const stats::ToleranceBand& log_band, double alpha,
+                                    int measured, int depth);
+
 /// Depths l whose `measurable[l]` is false are skipped (empty = all measured): see
 /// measurable_moments.
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
