@@ -5,7 +5,7 @@
 #   RUNS: runs per (claim, α) in total over the catalogue for α = 0.01 and 0.001, split evenly
 #   over the configurations where the claim is true (--claim-runs); α = 0.05 gets RUNS/4 and the
 #   slow batch-stats entry (≈ 0.2–0.4 s a run: it builds a finite dataset per network) RUNS/8
-#   at every level; power mode runs RUNS/10 seeds per planted error.
+#   at every level; power mode runs RUNS/20 seeds per planted error and level.
 set -euo pipefail
 build=${1:-build}
 runs=${2:-2000}
@@ -29,4 +29,4 @@ echo "# batch-stats (slow entry)"
 timed "$h" --claims batch-stats --claim-runs $((runs / 8)) --alpha 0.05,0.01,0.001
 echo
 echo "# Power"
-timed "$h" --power --runs $((runs / 10)) --alpha 0.01,0.001
+timed "$h" --power --runs $((runs / 20)) --alpha 0.01,0.001
