@@ -336,7 +336,9 @@ int run_calibration(const Options& o) {
   }
   std::cout << "\nWhy the claims are true (theory):\n\n";
   for (const std::size_t i : entries) {
-    std::cout << "- " << cat[i].name << ": " << cat[i].why << "\n";
+    const bool used =
+        std::any_of(cells.begin(), cells.end(), [&](const Cell& c) { return c.entry == i; });
+    if (used) std::cout << "- " << cat[i].name << ": " << cat[i].why << "\n";
   }
   if (o.assert_calibrated) {
     std::cout << "\nassert: " << (failed ? "FAILED" : "ok")

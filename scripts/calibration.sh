@@ -6,6 +6,9 @@
 #   over the configurations where the claim is true (--claim-runs); α = 0.05 gets RUNS/4 and the
 #   slow batch-stats entry (≈ 0.2–0.4 s a run: it builds a finite dataset per network) RUNS/8
 #   at every level; power mode runs RUNS/20 seeds per planted error and level.
+# Measured with RUNS=2000 on the shared 2-core machine under load (nice -n 10, ≈ 0.5–0.8 core):
+# α = 0.01/0.001 ≈ 40 min, α = 0.05 ≈ 11 min, batch-stats ≈ 15 min, power ≈ 19 min; on two idle
+# cores expect roughly a third of that.
 set -euo pipefail
 build=${1:-build}
 runs=${2:-2000}
