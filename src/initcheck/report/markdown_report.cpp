@@ -22,55 +22,53 @@ using sweep::CellResult;
 std::string_view method_text(ClaimId id) {
   switch (id) {
     case ClaimId::variance:
-      return "Each layer's second-moment gain g_l is estimated from the layer's output units, "
-             "which are independent given the layer input (for Gaussian weights "
-             "n_in·‖z_l‖²/(σ_w²·‖h_{l−1}‖²) is exactly χ² with n_out degrees of freedom), and the "
-             "layers are independent given the past, so the product Π g_l over depth gets an "
-             "exact interval. The claim holds when that interval lies inside [1/K², K²].";
+      return "Estimand: the mean-field gain E[M_l]/M_0 = Π g_l at every depth, within [1/K², K²]. "
+             "For dense Gaussian-weight MLPs with relu, leaky_relu or linear activations it is "
+             "exact: given the layer input, ‖z_l‖²/‖h_{l−1}‖² is σ_l²·χ² with n_l degrees of "
+             "freedom, pooled over networks, and the sum of log gains gets a saddlepoint "
+             "interval. Otherwise the log of the mean over networks is bounded by Jensen below "
+             "and Cox's log-normal mean above; dead networks count as 0.";
     case ClaimId::growth:
-      return "The measured second-moment trajectory is compared layer by layer with the "
-             "mean-field q-map prediction; every layer's measured gain gets an interval and the "
-             "prediction must lie inside it at every layer (multiplicity-corrected across "
-             "layers). This is the claim that geometric growth or decay happens exactly as the "
-             "theory says, including where it is a true finding.";
+      return "The measured mean-field trajectory E[M_l]/M_0 is compared with the oracle's "
+             "prediction at every depth (band: prediction × [1/K², K²]), with the same exact "
+             "pivots or log-mean intervals as variance; depths the storage format cannot "
+             "represent are skipped by the oracle, before any data.";
     case ClaimId::drift:
-      return "Independent network replicates are drawn; in each one std_L/std_0 is measured and "
-             "the fraction of networks outside [1/K, K] gets a Clopper–Pearson interval, which "
-             "must lie below δ = 0.01. The prediction is the finite-width theory of Hanin & "
-             "Rolnick (2018): E[M_L²]/M_0² = Π(1 + 5/n_l) for Gaussian He-initialized ReLU nets.";
+      return "For one random network and one input, P(std_L/std_0 ∉ [1/K, K]) must stay ≤ δ. "
+             "Gaussian relu/leaky/linear MLPs use the exact O(L) norm chain (up to 10⁶ networks, "
+             "Clopper–Pearson alone); other configurations count engine networks. The "
+             "prediction is Hanin & Rolnick's (2018) finite-width theory.";
     case ClaimId::precision:
-      return "Every layer's values are rounded to the storage format and the fractions flushed "
-             "to zero, made subnormal or overflowed to inf are counted (an exact 0 from ReLU is "
-             "not an underflow). Each fraction gets a Clopper–Pearson interval whose upper end "
-             "must stay ≤ ε = 10⁻³ at every layer; the prediction is the Gaussian tail mass at "
-             "the layer's predicted std.";
+      return "Per layer, the expected fraction of values flushed to zero, made subnormal or "
+             "overflowed in the storage format (an exact 0 from ReLU is not an underflow) must "
+             "stay ≤ ε = 10⁻³. For Gaussian weights it is computed exactly from each layer's "
+             "recorded input norms; otherwise rows of W are independent units (Chernoff bound).";
     case ClaimId::mean:
-      return "The pre-activation mean and std are measured at every layer from independent "
-             "units; the claim holds when |mean| ≤ 0.1·std with the interval of the mean "
-             "accounted for, even though ReLU outputs have a positive mean.";
+      return "The pre-activation mean over std at every layer, from row means that are "
+             "independent given the layer input; the claim holds when |mean| ≤ 0.1·std with the "
+             "interval accounted for, even though ReLU outputs have a positive mean.";
     case ClaimId::dominance:
-      return "For each unit the variance contributions of its inputs are summarized by their "
-             "participation ratio (Σc)²/Σc², which is n when all inputs contribute equally and 1 "
-             "when one dominates; the claim holds when it is at least n/4. Unnormalized inputs "
-             "with very different feature scales are expected to violate it.";
+      return "For first-layer units the variance contributions of the inputs are summarized by "
+             "their participation ratio (Σc)²/Σc² (n when all contribute equally, 1 when one "
+             "dominates); the claim holds when it is at least n/4. Unnormalized inputs with very "
+             "different feature scales are expected to violate it.";
     case ClaimId::batchnorm:
       return "After every BatchNorm layer (training-mode batch statistics) each channel's batch "
              "mean must be 0 and its variance σ²/(σ²+ε); these are identities, so the tolerance "
              "is the rounding error of the storage format, whatever the init scale.";
     case ClaimId::bn_input:
-      return "The BatchNorm output computed in the storage format is compared with an fp64 "
-             "reference and its variance with σ²/(σ²+ε). A pre-BN std far below 1 lets ε swamp "
-             "the variance; a huge one, or low-precision storage before BN, destroys "
-             "resolution.";
+      return "BatchNorm's output std √(σ²/(σ²+ε)) must stay ≥ 1/K in every channel (a pre-BN "
+             "std far below 1 lets ε swamp the variance), and in fp16/bf16 the stored pre-BN "
+             "values must not be flushed or overflowed (as precision, on z).";
     case ClaimId::batch_stats:
-      return "Batches are drawn from a dataset normalized as a whole; each batch's mean and std "
-             "are compared with exact t and χ² intervals for the batch size B. The claim holds "
-             "when batch statistics deviate from 0 and 1 only by that sampling error.";
+      return "Batches are drawn without replacement from a finite, correlated dataset "
+             "normalized with its own statistics; the whitened batch mean and covariance are "
+             "compared with their exact finite-population expectations. Normalizing with "
+             "anything else (raw data, per-batch statistics) shifts them.";
     case ClaimId::gradient:
-      return "The backward pass measures the per-unit gradient second moment at every layer and "
-             "the per-layer backward gains get the same exact χ² intervals as the forward ones. "
-             "With fan_out scaling the product must stay in [1/K², K²]; with fan_in scaling it "
-             "changes by the width ratio Π n_in/n_out (He et al. 2015).";
+      return "The mean-field backward gain E[(∂L/∂h_l)²]/E[r²] at every depth, with the same "
+             "log-mean intervals as variance. fan_out scaling preserves it; fan_in scaling "
+             "changes it by the width ratio Π n_in/n_out (He et al. 2015).";
   }
   return "";
 }
