@@ -41,7 +41,7 @@ TEST(Estimand, DeadNetworksDoNotSwitchTheVarianceEstimand) {
     CheckRequest r = mlp("kaiming_normal", "relu", 100, 16);
     r.claims = {"variance"};
     r.seed = seed;
-    const ClaimResult& v = claim(run_check(r), ClaimId::variance);
+    const ClaimResult v = claim(run_check(r), ClaimId::variance);
     EXPECT_NE(v.verdict, stats::Verdict::violated) << "seed " << seed << ": " << v.quantity;
     EXPECT_GT(v.ci.upper, 0.0) << "seed " << seed;
   }
@@ -52,7 +52,7 @@ TEST(Estimand, DeadNetworksDoNotSwitchTheVarianceEstimand) {
 TEST(Estimand, GradientUsesTheMeanFieldBackwardGain) {
   CheckRequest r = mlp("kaiming_normal(mode=fan_out)", "relu", 100, 32);
   r.claims = {"gradient"};
-  const ClaimResult& g = claim(run_check(r), ClaimId::gradient);
+  const ClaimResult g = claim(run_check(r), ClaimId::gradient);
   EXPECT_NE(g.verdict, stats::Verdict::violated) << g.quantity << " " << g.advice;
 }
 
@@ -62,13 +62,13 @@ TEST(Estimand, GradientUsesTheMeanFieldBackwardGain) {
 TEST(Estimand, ExactPivotEstimatesTheMeanFieldGain) {
   CheckRequest r = mlp("kaiming_normal", "relu", 100, 16);
   r.claims = {"variance"};
-  const ClaimResult& v = claim(run_check(r), ClaimId::variance);
+  const ClaimResult v = claim(run_check(r), ClaimId::variance);
   // The reported depth's interval covers the truth 1 (its level is ≥ 1 − 2e-9).
   EXPECT_LE(v.ci.lower, 1.0) << v.quantity;
   EXPECT_GE(v.ci.upper, 1.0) << v.quantity;
   CheckRequest bug = mlp("normal(std=sqrt(2.2/fan_in))", "relu", 30, 64);  // ×1.1 per layer
   bug.claims = {"variance"};
-  const ClaimResult& b = claim(run_check(bug), ClaimId::variance);
+  const ClaimResult b = claim(run_check(bug), ClaimId::variance);
   EXPECT_EQ(b.verdict, stats::Verdict::violated) << b.quantity;  // 1.1^30 ≈ 17 ≫ 4
 }
 
@@ -110,7 +110,7 @@ TEST(SamplePlan, MeanIsDecidedOnADeepReportCell) {
   CheckRequest r = testing::mlp("kaiming_normal", "relu", 50, 256);
   r.claims = {"variance", "growth", "mean", "gradient"};
   r.seed = 14212330234592282949ULL;  // the report cell's seed (old code: inconclusive here)
-  const ClaimResult& m = testing::claim(testing::run_check(r), ClaimId::mean);
+  const ClaimResult m = testing::claim(testing::run_check(r), ClaimId::mean);
   EXPECT_EQ(m.verdict, stats::Verdict::holds) << m.quantity << " " << m.advice;
 }
 

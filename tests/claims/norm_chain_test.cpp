@@ -352,13 +352,13 @@ TEST(NormChainDrift, TwoPercentGainBugAtDepth50IsViolated) {
 TEST(NormChainDrift, CheckConfigurationUsesTheChain) {
   CheckRequest r = mlp("kaiming_normal", "relu", 10, 256);
   r.claims = {"drift"};
-  const ClaimResult& d = claims::testing::claim(claims::testing::run_check(r), ClaimId::drift);
+  const ClaimResult d = claims::testing::claim(claims::testing::run_check(r), ClaimId::drift);
   EXPECT_EQ(d.verdict, Verdict::holds) << d.quantity;
   EXPECT_NE(d.quantity.find("exact norm chain"), std::string::npos) << d.quantity;
   // A non-Gaussian scheme keeps the engine path.
   CheckRequest u = mlp("kaiming_uniform", "relu", 4, 64);
   u.claims = {"drift"};
-  const ClaimResult& du = claims::testing::claim(claims::testing::run_check(u), ClaimId::drift);
+  const ClaimResult du = claims::testing::claim(claims::testing::run_check(u), ClaimId::drift);
   EXPECT_EQ(du.quantity.find("exact norm chain"), std::string::npos) << du.quantity;
 }
 
