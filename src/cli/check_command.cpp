@@ -125,7 +125,7 @@ void print_human(std::ostream& os, const claims::CheckRequest& request,
        << fmt(r.predicted) << "  band [" << fmt(r.band.lo) << ", " << fmt(r.band.hi) << "]";
     if (r.layer > 0) os << "  layer " << r.layer;
     os << "\n      " << r.quantity << "\n";
-    if (r.verdict == stats::Verdict::violated && !r.advice.empty()) {
+    if (r.verdict != stats::Verdict::holds && !r.advice.empty()) {
       os << "      → " << r.advice << "\n";
     }
   }

@@ -130,6 +130,8 @@ TEST(CheckCommand, InconclusiveExitsThree) {
       run("--init kaiming_normal --activation relu --depth 20 --width 32 --batch 16 --claims "
           "variance --replicates 2");
   EXPECT_EQ(r.code, 3) << r.out << r.err;
+  // An inconclusive verdict says how many networks would likely decide it.
+  EXPECT_NE(r.out.find("would decide it"), std::string::npos) << r.out;
 }
 
 TEST(CheckCommand, JsonOutput) {
