@@ -252,15 +252,16 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
         engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
                                plan.drift_replicates - plan.replicates, threads);
   }
+  // drift reads the extra networks plus every look's networks (appended, never copied again).
+  std::vector<engine::Trace> drift_traces = std::move(drift_extra);
   std::vector<ClaimId> undecided = to_check;
   for (int target : looks) {
     if (undecided.empty()) break;
     const int have = static_cast<int>(traces.size());
     std::vector<engine::Trace> more =
         engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
+    drift_traces.insert(drift_traces.end(), more.begin(), more.end());
     std::move(more.begin(), more.end(), std::back_inserter(traces));
-    std::vector<engine::Trace> drift_traces = drift_extra;
-    drift_traces.insert(drift_traces.end(), traces.begin(), traces.end());
     out.replicates = static_cast<int>(traces.size());
     out.drift_replicates = static_cast<int>(drift_traces.size());
     std::vector<ClaimId> still;

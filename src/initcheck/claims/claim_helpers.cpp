@@ -200,7 +200,21 @@ SeriesCheck check_cumulative_pivots(const LayerGainPivots& pivots,
       out.ci = exp_interval(ci);
     }
   }
+  out.unmeasurable = depth - measured;
+  if (out.depth <= 0) out.verdict = stats::Verdict::inconclusive;
   return out;
+}
+
+bool record_measured_depths(ClaimResult& result, const SeriesCheck& s) {
+  if (s.unmeasurable > 0) {
+    result.quantity += "; " + std::to_string(s.unmeasurable) +
+                       " depths skipped (predicted second moment outside the storage format's "
+                       "range: see precision)";
+  }
+  if (s.depth > 0) return true;
+  result.verdict = stats::Verdict::inconclusive;
+  result.advice = "no depth's second moment lies within the storage format's range";
+  return false;
 }
 
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,

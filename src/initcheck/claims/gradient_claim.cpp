@@ -74,16 +74,7 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
   const SeriesCheck s =
       check_log_series(logs, std::vector<double>(static_cast<std::size_t>(depth) + 1, 0.0),
                        result.band, ctx.alpha, a_priori_dead_bound(ctx), measurable);
-  if (s.unmeasurable > 0) {
-    result.quantity += "; " + std::to_string(s.unmeasurable) +
-                       " depths skipped (predicted second moments outside the storage format's "
-                       "range)";
-  }
-  if (s.depth <= 0) {
-    result.verdict = stats::Verdict::inconclusive;
-    result.advice = "no depth's gradient lies within the storage format's range";
-    return result;
-  }
+  if (!record_measured_depths(result, s)) return result;
   result.ci = s.ci;
   // Report the layer whose input gradient is h_{D−j}: layer D−j+1 (1-based).
   result.layer = s.depth > 0 ? depth - s.depth + 1 : -1;

@@ -120,16 +120,12 @@ ClaimResult check_growth(const ClaimContext& ctx) {
   for (std::size_t l = 1; l < p.size(); ++l) reference[l] = std::log(p[l]) - std::log(p[0]);
   SeriesCheck exact;
   if (pivot_check(ctx, exact)) {
-    if (exact.depth <= 0) {
-      result.verdict = stats::Verdict::inconclusive;
-      result.advice = "no layer's second moment lies within the storage format's range";
-      return result;
-    }
     result.quantity =
         "mean-field gain E[M_l]/M_0 vs the prediction (exact pre-activation χ² pivots pooled "
         "over " +
         std::to_string(ctx.traces.size()) + " networks; band: prediction ×[1/K², K²]), worst of " +
         std::to_string(depth) + " depths";
+    if (!record_measured_depths(result, exact)) return result;
     const auto d = static_cast<std::size_t>(std::max(exact.depth, 0));
     const double scale = std::exp(reference[d]);
     result.layer = exact.depth;
@@ -158,16 +154,7 @@ ClaimResult check_growth(const ClaimContext& ctx) {
   const SeriesCheck s =
       check_log_series(logs, reference, result.band, ctx.alpha / 2.0, a_priori_dead_bound(ctx),
                        measurable_moments(p, ctx.config.precision));
-  if (s.unmeasurable > 0) {
-    result.quantity += "; " + std::to_string(s.unmeasurable) +
-                       " depths skipped (predicted second moment outside the storage format's "
-                       "range: see precision)";
-  }
-  if (s.depth <= 0) {
-    result.verdict = stats::Verdict::inconclusive;
-    result.advice = "no depth's second moment lies within the storage format's range";
-    return result;
-  }
+  if (!record_measured_depths(result, s)) return result;
   stats::ConfidenceInterval linear;
   const bool has_linear = linear_step_check(ctx, equivalence_level(ctx.alpha / 2.0), linear);
   const stats::Verdict linear_verdict =

@@ -62,12 +62,8 @@ ClaimResult check_variance(const ClaimContext& ctx) {
         (pivots.dead > 0 ? ", " + std::to_string(pivots.dead) + " died" : std::string()) +
         "), worst of " + std::to_string(depth) + " depths";
     const stats::ToleranceBand log_band{std::log(result.band.lo), std::log(result.band.hi)};
-    const int measured = measurable_layer_prefix(ctx);
-    if (measured < depth) {
-      result.quantity += "; depths > " + std::to_string(measured) +
-                         " skipped (predicted second moment outside the storage format's range)";
-    }
-    s = check_cumulative_pivots(pivots, unit_gain, log_band, ctx.alpha, measured, depth);
+    s = check_cumulative_pivots(pivots, unit_gain, log_band, ctx.alpha,
+                                measurable_layer_prefix(ctx), depth);
   } else {
     std::vector<std::vector<double>> logs;
     logs.reserve(ctx.traces.size());
@@ -83,11 +79,7 @@ ClaimResult check_variance(const ClaimContext& ctx) {
       result.quantity += " (" + std::to_string(s.dead) + " networks died: counted as 0)";
     }
   }
-  if (s.depth <= 0) {
-    result.verdict = stats::Verdict::inconclusive;
-    result.advice = "no layer's second moment lies within the storage format's range";
-    return result;
-  }
+  if (!record_measured_depths(result, s)) return result;
   result.ci = s.ci;
   result.layer = s.depth;
   result.first_layer = s.first_violated > 0 ? s.first_violated : -1;

@@ -131,6 +131,10 @@ SeriesCheck check_cumulative_pivots(const LayerGainPivots& pivots,
                                     const stats::ToleranceBand& log_band, double alpha,
                                     int measured, int depth);
 
+/// Notes the depths `s` skipped in result.quantity; when it measured none, makes `result`
+/// inconclusive (with advice) and returns false.
+bool record_measured_depths(ClaimResult& result, const SeriesCheck& s);
+
 /// Depths l whose `measurable[l]` is false are skipped (empty = all measured): see
 /// measurable_moments.
 SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
