@@ -31,7 +31,7 @@ int run_merge(const MergeOptions& opts) {
   }
   const sweep::SweepResults merged = sweep::merge_results(parts, opts.files);
   const std::vector<report::OutputFile> files = report::render_report(merged, report::gain_rows());
-  report::write_output_files(opts.out, files, opts.force);
+  report::write_report(opts.out, files, opts.force);
   std::cout << "initcheck: merged " << opts.files.size() << " files into "
             << (std::filesystem::path(opts.out) / report::kReportFileName).string() << " ("
             << merged.cells.size() << " configurations)\n";

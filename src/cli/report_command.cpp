@@ -35,15 +35,15 @@ int run_report(const ReportOptions& opts) {
   if (opts.seed_option->count() > 0) sweep::reseed(spec, opts.seed);
   const sweep::SweepInfo info = sweep::sweep_info(spec, opts.sweep);
 
-  // Refuse to clobber a user's file before spending time on the sweep.
+  // Refuse an unwritable --out or clobbering a user's file before spending time on the sweep.
   std::vector<std::string> targets;
   if (sharded) {
     targets.push_back(report::shard_file_name(shard));
   } else {
-    targets = {report::kReportFileName, report::kResultsFileName};
+    targets = {report::kReportFileName, report::kResultsFileName, report::kManifestFileName};
     for (const std::string& name : report::plot_file_names()) targets.push_back(name);
   }
-  report::check_overwrite(opts.out, targets, opts.force);
+  report::prepare_output_dir(opts.out, targets, opts.force);
 
   sweep::RunOptions run;
   run.jobs = opts.jobs;
@@ -54,7 +54,7 @@ int run_report(const ReportOptions& opts) {
   std::ostringstream jsonl;
   sweep::write_results_jsonl(jsonl, results);
   if (sharded) {
-    report::write_output_files(opts.out, {{targets.front(), jsonl.str()}}, opts.force);
+    report::write_output_file(opts.out, {targets.front(), jsonl.str()}, opts.force);
     std::cout << "initcheck: wrote " << results.cells.size() << " of " << info.cells << " cells to "
               << (std::filesystem::path(opts.out) / targets.front()).string() << "\n";
     return 0;
@@ -63,7 +63,7 @@ int run_report(const ReportOptions& opts) {
   std::istringstream in(jsonl.str());
   const sweep::SweepResults parsed = sweep::parse_results_jsonl(in, report::kResultsFileName);
   const std::vector<report::OutputFile> files = report::render_report(parsed, report::gain_rows());
-  report::write_output_files(opts.out, files, opts.force);
+  report::write_report(opts.out, files, opts.force);
   std::cout << "initcheck: wrote "
             << (std::filesystem::path(opts.out) / report::kReportFileName).string() << " ("
             << parsed.cells.size() << " configurations, " << files.size() - 2 << " plots)\n";

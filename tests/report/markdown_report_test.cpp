@@ -126,7 +126,7 @@ TEST(MarkdownReport, EscapesTableTextAndShowsNonFiniteValues) {
   EXPECT_NE(text.find("unknown init scheme 'bogus\\|scheme'; expected one of: kaiming\\_normal, "
                       "\\*xavier\\*"),
             std::string::npos);
-  EXPECT_NE(text.find("[0.0108, inf]"), std::string::npos);
+  EXPECT_NE(text.find("[0.005, inf]"), std::string::npos);
   EXPECT_NE(text.find("| ≤ 0.001 |"), std::string::npos);
   EXPECT_EQ(text.find("| nan |"), std::string::npos);
   EXPECT_EQ(text.find("[nan"), std::string::npos);
@@ -173,7 +173,7 @@ TEST(MarkdownReport, TableRowsHaveTheHeadersCellCount) {
 TEST(MarkdownReport, RendersWithCmarkGfm) {
   const fs::path dir = temp_dir("cmark");
   const std::vector<OutputFile> files = render_report(synthetic_results(), synthetic_gains());
-  write_output_files(dir, files, false);
+  write_report(dir, files, false);
   int status = -1;
   const std::string html = run(
       "cmark-gfm --unsafe --extension table --to html '" + (dir / kReportFileName).string() + "'",
@@ -204,7 +204,7 @@ TEST(MarkdownReport, RendersWithCmarkGfm) {
 TEST(MarkdownReport, PlotsAreWellFormedSvgWithTheMarker) {
   const fs::path dir = temp_dir("svg");
   const std::vector<OutputFile> files = render_report(synthetic_results(), synthetic_gains());
-  write_output_files(dir, files, false);
+  write_report(dir, files, false);
   for (const OutputFile& f : files) {
     if (f.name.ends_with(".svg")) {
       EXPECT_NE(f.content.find(kGeneratedMarker), std::string::npos) << f.name;

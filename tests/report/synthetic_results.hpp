@@ -108,6 +108,7 @@ inline sweep::SweepResults synthetic_results() {
   c4.result.claims = {claim(ClaimId::variance, Verdict::holds, 1.0, 1.0 / 9, 9.0),
                       claim(ClaimId::drift, Verdict::inconclusive, 0.012, 0.0, 0.01)};
   c4.result.claims[1].quantity = "P(|log std_L| > log K) <x> `q` $a$";
+  c4.result.claims[1].ci.lower = 0.005;  // straddles the band's upper end: inconclusive
   c4.result.claims[1].ci.upper = inf;
   c4.result.claims[1].predicted = nan;
   c4.result.overall = Verdict::inconclusive;
@@ -123,6 +124,10 @@ inline sweep::SweepResults synthetic_results() {
   c5.result.claims = {claim(ClaimId::batchnorm, Verdict::inconclusive, 0.99999, 0.999, 1.001)};
   c5.result.overall = Verdict::inconclusive;
   r.cells.push_back(c5);
+  sweep::SweepSpec spec;  // the fingerprint `initcheck report` would record for these cells
+  spec.seed = r.info.seed;
+  for (const sweep::CellResult& c : r.cells) spec.cells.push_back({c.block, c.request});
+  r.info.fingerprint = sweep::sweep_info(spec, r.info.file).fingerprint;
   return r;
 }
 

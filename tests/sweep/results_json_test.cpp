@@ -6,10 +6,13 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 
+#include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/sweep/runner.hpp"
 
 namespace initcheck::sweep {
 namespace {
@@ -45,6 +48,15 @@ void expect_same(const std::vector<double>& a, const std::vector<double>& b, con
   }
 }
 
+/// The sweep fingerprint of `r`'s cells (what `initcheck report` records).
+std::string fingerprint_of(const SweepResults& r) {
+  SweepSpec spec;
+  spec.seed = r.info.seed;
+  for (const CellResult& c : r.cells) spec.cells.push_back({c.block, c.request});
+  return sweep_info(spec, r.info.file).fingerprint;
+}
+
+/// Tricky values everywhere a consistent result may hold them (verdicts agree with their CIs).
 SweepResults tricky_results() {
   SweepResults r;
   r.info = {"dir with space/sweep \"q\".yaml", std::numeric_limits<std::uint64_t>::max(), 3,
@@ -54,29 +66,33 @@ SweepResults tricky_results() {
   a.block = "block ✓ with \"quotes\", \\ and\nnewline";
   a.request.init = "normal(std=0.01)";
   a.request.widths = {784, 512, 10};
-  a.request.depth = 20;  // explicit: NamesFileLineAndKeyOnBadInput edits "depth":20 in the JSON
-  a.request.tolerance = 1.0 / 3.0;
+  a.request.depth = 2;  // explicit: NamesFileLineAndKeyOnBadInput edits "depth":2 in the JSON
+  a.request.tolerance = 4.0 / 3.0;
   a.request.claims = {"variance", "bn-input"};
   a.request.seed = std::numeric_limits<std::uint64_t>::max() - 1;
-  for (std::size_t i = 0; i < kTricky.size(); ++i) {
+  for (std::size_t i = 0; i < claims::kAllClaims.size(); ++i) {
     claims::ClaimResult c;
-    c.id = claims::kAllClaims[i % claims::kAllClaims.size()];
+    c.id = claims::kAllClaims[i];
     c.applicable = i % 3 != 0;
     c.not_applicable_reason = c.applicable ? "" : "needs BatchNorm";
-    c.verdict = static_cast<stats::Verdict>(i % 3);
     c.quantity = "Π g_l";
     c.measured = kTricky[i];
-    c.ci = {kTricky[i], kTricky[(i + 1) % kTricky.size()], kTricky[(i + 2) % kTricky.size()],
-            1.0 - 1e-7, i * 1000};
+    double lower = kTricky[(i + 1) % kTricky.size()];
+    double upper = kTricky[(i + 2) % kTricky.size()];
+    if (lower > upper) std::swap(lower, upper);
+    c.ci = {lower, upper, kTricky[i], 1.0 - 1e-7, i * 1000};
     c.predicted = kTricky[(i + 3) % kTricky.size()];
-    c.band = {-kInf, kTricky[i]};
+    c.band = {-kInf, std::isnan(kTricky[i]) ? kInf : kTricky[i]};
+    c.verdict =
+        c.applicable ? claims::safe_decide(c.ci, c.band) : static_cast<stats::Verdict>(i % 3);
     c.layer = static_cast<int>(i) - 1;
     c.first_layer = static_cast<int>(i % 4) - 1;
-    c.severity = kTricky[(i + 4) % kTricky.size()];
+    c.severity = std::fabs(kTricky[(i + 4) % kTricky.size()]);
+    if (std::isnan(c.severity)) c.severity = 0.0;
     c.advice = "advice";
     a.result.claims.push_back(c);
   }
-  a.result.overall = stats::Verdict::violated;
+  a.result.overall = claims::overall_verdict(a.result.claims);
   a.result.curves.forward_std = kTricky;
   a.result.curves.drift_upper = kTricky;
   a.result.curves.overflow_fraction = {0.0, 1.0};
@@ -179,16 +195,6 @@ TEST(ResultsJson, RoundTripsEveryRequestField) {
   EXPECT_TRUE(same(after.budget, 0.25));
 }
 
-TEST(ResultsJson, LinesWithoutAlphaWereCheckedAtTheDefault) {
-  // Files written before `alpha` was recorded: every cell was checked at the default 1e-6.
-  std::string line = write(tricky_results());
-  line = line.substr(0, line.find('\n') + 1);
-  const std::string key = "\"alpha\":1e-06,";
-  ASSERT_NE(line.find(key), std::string::npos) << line;
-  line.erase(line.find(key), key.size());
-  EXPECT_EQ(parse(line).cells[0].request.alpha, claims::CheckRequest{}.alpha);
-}
-
 TEST(ResultsJson, WritesOneSelfDescribingLinePerCell) {
   const std::string text = write(tricky_results());
   std::istringstream in(text);
@@ -224,7 +230,7 @@ TEST(ResultsJson, NamesFileLineAndKeyOnBadInput) {
   missing.replace(missing.find("\"block\""), 7, "\"blokk\"");
   EXPECT_EQ(error_of(missing), "shard.jsonl:1: key 'block' is missing");
   std::string wrong_type = first_line;
-  wrong_type.replace(wrong_type.find("\"depth\":20"), 10, "\"depth\":\"20\"");
+  wrong_type.replace(wrong_type.find("\"depth\":2,"), 10, "\"depth\":\"2\",");
   EXPECT_EQ(error_of(wrong_type), "shard.jsonl:1: key 'request.depth' must be an integer");
   std::string bad_number = first_line;
   bad_number.replace(bad_number.find("\"measured\":0.1"), 14, "\"measured\":\"big\"");
@@ -248,6 +254,7 @@ TEST(ResultsJson, MergeChecksCompletenessAndOrigin) {
   CellResult c1 = all.cells[1];
   c1.index = 1;
   all.cells.insert(all.cells.begin() + 1, c1);
+  all.info.fingerprint = fingerprint_of(all);
   const SweepResults a = part(all, {0, 2});
   const SweepResults b = part(all, {1});
   const SweepResults empty;
@@ -273,6 +280,119 @@ TEST(ResultsJson, MergeChecksCompletenessAndOrigin) {
   other.info.seed = 3;
   EXPECT_THROW(merge_results({a, other}, {"a", "other"}), InputError);
   EXPECT_THROW(merge_results({empty}, {"empty"}), InputError);
+}
+
+/// One honest cell that ran: `variance` violated (CI above the band), `mean` holds.
+SweepResults honest_results() {
+  SweepResults r;
+  r.info = {"six.yaml", 7, 1, ""};
+  CellResult c;
+  c.block = "mlps";
+  c.request.depth = 4;
+  c.request.width = 16;
+  c.request.claims = {"variance", "mean"};
+  c.request.seed = 99;
+  claims::ClaimResult variance;
+  variance.id = claims::ClaimId::variance;
+  variance.measured = 5.5;
+  variance.ci = {5.0, 6.0, 5.5, 1.0 - 1e-7, 40};
+  variance.band = {0.25, 4.0};
+  variance.verdict = stats::Verdict::violated;
+  variance.severity = 0.1;
+  claims::ClaimResult mean = variance;
+  mean.id = claims::ClaimId::mean;
+  mean.measured = 0.0;
+  mean.ci = {-0.1, 0.1, 0.0, 1.0 - 1e-7, 40};
+  mean.band = {-0.5, 0.5};
+  mean.verdict = stats::Verdict::holds;
+  mean.severity = 0.0;
+  c.result.claims = {variance, mean};
+  c.result.overall = stats::Verdict::violated;
+  r.cells = {c};
+  r.info.fingerprint = fingerprint_of(r);
+  return r;
+}
+
+/// The error of parsing `r` written with a correct digest after `edit` (so the consistency
+/// checks, not the digest, must catch it).
+template <typename Edit>
+std::string error_after(Edit edit) {
+  SweepResults r = honest_results();
+  edit(r.cells[0]);
+  return error_of(write(r));
+}
+
+TEST(ResultsJson, RefusesEditedResultsNamingLineAndKey) {
+  EXPECT_NO_THROW((void)parse(write(honest_results())));
+  // A verdict milder than its CI and band imply.
+  EXPECT_EQ(error_after([](CellResult& c) { c.result.claims[0].verdict = stats::Verdict::holds; }),
+            "shard.jsonl:1: key 'claims[variance].verdict' is 'holds' but its CI and band give "
+            "'violated'");
+  EXPECT_EQ(error_after([](CellResult& c) { c.result.overall = stats::Verdict::holds; }),
+            "shard.jsonl:1: key 'overall' is 'holds' but the claims' verdicts give 'violated'");
+  EXPECT_EQ(error_after([](CellResult& c) {
+              c.result.claims[1].ci = {0.2, 0.1, 0.15, 0.9, 3};
+            }),
+            "shard.jsonl:1: key 'claims[mean].ci' has lower > upper");
+  EXPECT_EQ(error_after([](CellResult& c) { c.result.claims[1].band.hi = kNan; }),
+            "shard.jsonl:1: key 'claims[mean].band' must have lo <= hi and no NaN");
+  EXPECT_EQ(error_after([](CellResult& c) { c.result.claims[1].id = claims::ClaimId::variance; }),
+            "shard.jsonl:1: key 'claims' lists 'variance' twice");
+  EXPECT_EQ(error_after([](CellResult& c) { c.result.claims[1].severity = -1.0; }),
+            "shard.jsonl:1: key 'claims[mean].severity' must be a number >= 0");
+  // Requests go through the validation `initcheck check` uses.
+  const std::string depth = error_after([](CellResult& c) { c.request.depth = -5; });
+  EXPECT_EQ(depth.rfind("shard.jsonl:1: key 'request' is not a valid configuration: --depth", 0),
+            0U)
+      << depth;
+  const std::string init = error_after([](CellResult& c) { c.request.init = "bogus"; });
+  EXPECT_EQ(init.rfind("shard.jsonl:1: key 'request' is not a valid configuration: ", 0), 0U)
+      << init;
+  EXPECT_EQ(error_after([](CellResult& c) { c.error = "it failed"; }),
+            "shard.jsonl:1: key 'claims' must be empty on a line with an error");
+  // A verdict more severe than its CI: honest for claims that combine several tests.
+  SweepResults severe = honest_results();
+  severe.cells[0].result.claims[1].verdict = stats::Verdict::inconclusive;
+  EXPECT_NO_THROW((void)parse(write(severe)));
+}
+
+TEST(ResultsJson, DigestBindsEveryFieldOfALine) {
+  const std::string good = write(honest_results());
+  std::string init = good;  // another valid init: consistent, but not what was run
+  init.replace(init.find("\"init\":\"kaiming_normal\""), 23, "\"init\":\"xavier_normal\"");
+  EXPECT_EQ(error_of(init),
+            "shard.jsonl:1: key 'digest' does not match the line's content (edited after "
+            "initcheck wrote it?)");
+  std::string flipped = good;  // holds → violated: more severe, consistent, still an edit
+  flipped.replace(flipped.find("\"verdict\":\"holds\""), 17, "\"verdict\":\"violated\"");
+  EXPECT_NE(error_of(flipped).find("key 'digest' does not match"), std::string::npos);
+  std::string no_digest = good;
+  no_digest.erase(no_digest.find(",\"digest\":"), 28);
+  EXPECT_EQ(error_of(no_digest), "shard.jsonl:1: key 'digest' is missing");
+}
+
+TEST(ResultsJson, MergeRefusesARequestEditedWithItsDigestRecomputed) {
+  SweepResults edited = honest_results();
+  edited.cells[0].request.init = "xavier_normal";  // valid, and written with a fresh digest
+  const SweepResults parsed = parse(write(edited));
+  try {
+    (void)merge_results({parsed}, {"shard.jsonl"});
+    ADD_FAILURE() << "edited request merged";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("a request was edited"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW((void)merge_results({parse(write(honest_results()))}, {"shard.jsonl"}));
+}
+
+TEST(ResultsJson, SweepPathsAreNormalized) {
+  EXPECT_EQ(normalized_sweep_path("six.yaml"), "six.yaml");
+  EXPECT_EQ(normalized_sweep_path("./six.yaml"), "six.yaml");
+  EXPECT_EQ(normalized_sweep_path("a/./b/../six.yaml"), "a/six.yaml");
+  EXPECT_EQ(normalized_sweep_path((std::filesystem::current_path() / "d" / "six.yaml").string()),
+            "d/six.yaml");
+  EXPECT_EQ(normalized_sweep_path("/elsewhere/six.yaml").front(), '/');
+  const SweepSpec spec;
+  EXPECT_EQ(sweep_info(spec, "./six.yaml"), sweep_info(spec, "six.yaml"));
 }
 
 }  // namespace

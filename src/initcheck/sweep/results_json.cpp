@@ -5,9 +5,14 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
 
 #include "initcheck/claims/claim_id.hpp"
+#include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/core/content_hash.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/sweep/runner.hpp"
 
 namespace initcheck::sweep {
 namespace {
@@ -232,14 +237,12 @@ claims::CheckRequest decode_request(const Reader& r, const json& line) {
   q.precision = r.str(j, "precision", p);
   q.input = r.str(j, "input", p);
   q.tolerance = r.number(j, "tolerance", p);
-  // Optional: files written before `alpha` was recorded were all checked at the default.
-  if (j.contains("alpha")) q.alpha = r.number(j, "alpha", p);
+  q.alpha = r.number(j, "alpha", p);
   q.claims = r.strings(j, "claims", p);
   q.seed = r.integer<std::uint64_t>(j, "seed", p);
-  // Optional: older files predate the sequential sampling controls (defaults then).
-  if (j.contains("replicates")) q.replicates = r.integer<int>(j, "replicates", p);
-  if (j.contains("max_networks")) q.max_networks = r.integer<int>(j, "max_networks", p);
-  if (j.contains("budget")) q.budget = r.number(j, "budget", p);
+  q.replicates = r.integer<int>(j, "replicates", p);
+  q.max_networks = r.integer<int>(j, "max_networks", p);
+  q.budget = r.number(j, "budget", p);
   return q;
 }
 
@@ -306,9 +309,55 @@ std::string describe(const SweepInfo& info) {
          std::to_string(info.cells) + " cells, fingerprint " + info.fingerprint;
 }
 
-}  // namespace
+/// Checks what every line initcheck writes satisfies, so an edited line is refused even when its
+/// digest was recomputed: a valid request (the validation `initcheck check` and the sweep use)
+/// on every cell that ran, well-formed claims, verdicts that agree with their CIs and bands, and
+/// `overall` recomputed from the claims.
+///
+/// A claim's verdict may be more severe than decide(ci, band) but never milder: claims made of
+/// several tests (per layer, exact and linear checks) report one representative CI and combine
+/// the verdicts of all tests, so exact equality is not an invariant of honest output.
+void check_consistency(const Reader& r, const CellResult& cell) {
+  if (!cell.ok()) {
+    if (!cell.result.claims.empty()) r.fail("claims", "must be empty on a line with an error");
+  } else {
+    try {
+      (void)claims::make_network_config(cell.request);
+      (void)claims::make_check_options(cell.request);
+    } catch (const InputError& e) {
+      r.fail("request", std::string("is not a valid configuration: ") + e.what());
+    }
+  }
+  std::set<claims::ClaimId> seen;
+  for (const claims::ClaimResult& c : cell.result.claims) {
+    const std::string name(claims::claim_name(c.id));
+    const std::string p = "claims[" + name + "].";
+    if (!seen.insert(c.id).second) r.fail("claims", "lists '" + name + "' twice");
+    if (std::isnan(c.band.lo) || std::isnan(c.band.hi) || c.band.lo > c.band.hi) {
+      r.fail(p + "band", "must have lo <= hi and no NaN");
+    }
+    if (c.ci.lower > c.ci.upper) r.fail(p + "ci", "has lower > upper");
+    if (!(c.ci.level >= 0.0 && c.ci.level <= 1.0)) r.fail(p + "ci.level", "must be in [0, 1]");
+    if (!(c.severity >= 0.0)) r.fail(p + "severity", "must be a number >= 0");
+    if (c.layer < -1 || c.first_layer < -1) r.fail(p + "layer", "must be >= -1");
+    if (!c.applicable) continue;
+    const stats::Verdict implied = claims::safe_decide(c.ci, c.band);
+    if (stats::combine(c.verdict, implied) != c.verdict) {
+      r.fail(p + "verdict", "is '" + std::string(stats::to_string(c.verdict)) +
+                                "' but its CI and band give '" +
+                                std::string(stats::to_string(implied)) + "'");
+    }
+  }
+  const stats::Verdict overall = claims::overall_verdict(cell.result.claims);
+  if (cell.result.overall != overall) {
+    r.fail("overall", "is '" + std::string(stats::to_string(cell.result.overall)) +
+                          "' but the claims' verdicts give '" +
+                          std::string(stats::to_string(overall)) + "'");
+  }
+}
 
-std::string cell_to_json(const SweepInfo& info, const CellResult& cell) {
+/// The line without its digest: the canonical encoding the digest is computed over.
+std::string undigested_line(const SweepInfo& info, const CellResult& cell) {
   ojson j{{"format", kResultsFormat},
           {"sweep", encode_info(info)},
           {"index", cell.index},
@@ -323,6 +372,16 @@ std::string cell_to_json(const SweepInfo& info, const CellResult& cell) {
   j["curves"] = encode_curves(cell.result.curves);
   // Invalid UTF-8 (e.g. in a user's init spec) is replaced rather than aborting the run.
   return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string cell_to_json(const SweepInfo& info, const CellResult& cell) {
+  std::string line = undigested_line(info, cell);
+  const std::string digest = content_hash(line);
+  line.pop_back();  // the closing brace: the digest is the last key
+  line += ",\"digest\":\"" + digest + "\"}";
+  return line;
 }
 
 void write_results_jsonl(std::ostream& out, const SweepResults& results) {
@@ -368,6 +427,12 @@ SweepResults parse_results_jsonl(std::istream& in, const std::string& source) {
     if (!claim_list.is_array()) r.fail("claims", "must be a list");
     for (const json& c : claim_list) cell.result.claims.push_back(decode_claim(r, c));
     cell.result.curves = decode_curves(r, line);
+    check_consistency(r, cell);
+    // Last: an edit that kept the line consistent is still caught (any field, not just one).
+    const std::string digest = r.str(line, "digest");
+    if (digest != content_hash(undigested_line(info, cell))) {
+      r.fail("digest", "does not match the line's content (edited after initcheck wrote it?)");
+    }
     results.cells.push_back(std::move(cell));
   }
   std::stable_sort(results.cells.begin(), results.cells.end(),
@@ -412,6 +477,17 @@ SweepResults merge_results(const std::vector<SweepResults>& parts,
   }
   std::sort(merged.cells.begin(), merged.cells.end(),
             [](const CellResult& a, const CellResult& b) { return a.index < b.index; });
+  // The fingerprint hashes every cell's request: it binds the requests to the sweep, across
+  // shards (a line whose request was edited and its digest recomputed still fails here).
+  SweepSpec spec;
+  spec.seed = merged.info.seed;
+  for (const CellResult& cell : merged.cells) spec.cells.push_back({cell.block, cell.request});
+  const std::string fingerprint = sweep_info(spec, merged.info.file).fingerprint;
+  if (fingerprint != merged.info.fingerprint) {
+    throw InputError("the cells' requests hash to fingerprint " + fingerprint +
+                     ", not the sweep's " + merged.info.fingerprint +
+                     ": a request was edited after initcheck wrote it");
+  }
   return merged;
 }
 

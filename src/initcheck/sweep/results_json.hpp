@@ -5,7 +5,9 @@
 ///
 /// Line layout (keys): format ("initcheck-results-v1"), sweep {file, seed, cells, fingerprint},
 /// index, block, request {CheckRequest fields}, command (reproduce command; informational),
-/// error (string, only for invalid configurations), overall, claims [ClaimResult...], curves.
+/// error (string, only for invalid configurations), overall, claims [ClaimResult...], curves,
+/// digest (FNV-1a 64 of the line without the digest, 16 hex digits: binds every field, the
+/// request included, to the results the run wrote for it).
 
 #include <istream>
 #include <ostream>
@@ -26,13 +28,17 @@ void write_results_jsonl(std::ostream& out, const SweepResults& results);
 std::string cell_to_json(const SweepInfo& info, const CellResult& cell);
 
 /// Parses a JSON-lines file written by write_results_jsonl. Blank lines are skipped. Throws
-/// InputError naming `source` and the line on malformed JSON, missing keys or wrong types, and
-/// when lines disagree about the sweep. An empty input gives empty `cells` and default `info`.
+/// InputError naming `source:line` and the key on malformed JSON, missing keys or wrong types,
+/// when lines disagree about the sweep, on content initcheck never writes (an invalid request on
+/// a cell that ran, CI lower > upper, a NaN or inverted band, a claim listed twice, a verdict
+/// milder than its CI and band imply, an `overall` that does not combine the claims), and when
+/// the digest does not match the line. An empty input gives empty `cells` and default `info`.
 SweepResults parse_results_jsonl(std::istream& in, const std::string& source);
 
 /// Combines shard results into the results of the whole sweep. Throws InputError when the
 /// parts come from different sweeps (seed, file, fingerprint or cell count differ), when a
-/// cell appears twice, or when cells are missing (naming how many and the first index).
+/// cell appears twice, when cells are missing (naming how many and the first index), or when
+/// the cells' requests do not hash to the sweep's fingerprint.
 /// `sources` names each part in messages (same size as `parts`).
 SweepResults merge_results(const std::vector<SweepResults>& parts,
                            const std::vector<std::string>& sources);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <charconv>
 #include <exception>
+#include <filesystem>
 #include <iterator>
 #include <mutex>
 #include <thread>
@@ -89,7 +90,20 @@ SweepInfo sweep_info(const SweepSpec& spec, const std::string& file) {
   const auto printed = std::to_chars(std::begin(digits), std::end(digits), h, 16);
   std::string hex(static_cast<std::size_t>(std::end(digits) - printed.ptr), '0');
   hex.append(std::begin(digits), printed.ptr);
-  return {file, spec.seed, spec.cells.size(), hex};
+  return {normalized_sweep_path(file), spec.seed, spec.cells.size(), hex};
+}
+
+std::string normalized_sweep_path(const std::string& file) {
+  namespace fs = std::filesystem;
+  if (file.empty()) return file;
+  fs::path path = fs::path(file).lexically_normal();
+  if (path.is_absolute()) {
+    std::error_code ec;
+    const fs::path cwd = fs::current_path(ec);
+    const fs::path relative = ec ? fs::path() : path.lexically_relative(cwd);
+    if (!relative.empty() && *relative.begin() != "..") path = relative;
+  }
+  return path.generic_string();
 }
 
 SweepResults run_sweep(const SweepSpec& spec, const SweepInfo& info, const Checker& checker,

@@ -43,8 +43,13 @@ struct RunOptions {
 void reseed(SweepSpec& spec, std::uint64_t master_seed);
 
 /// The sweep's identity: master seed, cell count and a hash of every cell's block and
-/// reproduce command (seeds included). `file` is recorded as given.
+/// reproduce command (seeds included). `file` is recorded as normalized_sweep_path(file).
 SweepInfo sweep_info(const SweepSpec& spec, const std::string& file);
+
+/// `file` in one spelling, so shards run with `--sweep six.yaml` and `--sweep ./six.yaml` merge:
+/// lexically normal ("a/./b/../c" → "a/c"), and relative to the working directory when it is
+/// an absolute path inside it.
+std::string normalized_sweep_path(const std::string& file);
 
 /// Runs `checker` on the cells of `options.shard`, in parallel, and returns them sorted by cell
 /// index. Deterministic: the result does not depend on `options.jobs`. Rethrows the exception

@@ -15,7 +15,7 @@ namespace initcheck::sweep {
 /// Identifies the sweep a result row belongs to; every row of one run carries the same value,
 /// so shards of different sweeps (or seeds) are never merged.
 struct SweepInfo {
-  std::string file;         ///< the sweep file as given on the command line
+  std::string file;         ///< the sweep file (normalized_sweep_path of the command line)
   std::uint64_t seed = 1;   ///< master seed
   std::size_t cells = 0;    ///< number of cells of the whole sweep (all shards)
   std::string fingerprint;  ///< hash of every cell's block and command (16 hex digits)
