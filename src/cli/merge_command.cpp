@@ -45,7 +45,8 @@ Subcommand add_merge_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "merge",
       "Combine the results-i-of-N.jsonl files of `initcheck report --shard` runs into the report\n"
-      "a single run would write (byte for byte)");
+      "a single run would write (byte for byte); exit 2 naming file:line and the key on a line\n"
+      "that was edited or is inconsistent");
   sub->add_option("--out", opts->out, "Output directory")->capture_default_str();
   sub->add_flag("--force", opts->force, "Overwrite files that initcheck did not generate");
   sub->add_option("files", opts->files, "Shard results files (JSON lines)")->required();

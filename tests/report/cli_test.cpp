@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -133,6 +135,72 @@ TEST_F(CliTest, MergeRejectsBadInput) {
   EXPECT_EQ(initcheck("merge --out out absent.jsonl"), 2);
   EXPECT_NE(err_.find("absent.jsonl"), std::string::npos) << err_;
   EXPECT_EQ(initcheck("merge --out out"), 2);  // no files
+}
+
+/// --out is checked before the sweep runs: the default sweep takes about a minute, the refusal
+/// milliseconds (10 s leaves room for a loaded machine).
+TEST_F(CliTest, RefusesAnUnwritableOutputBeforeRunning) {
+  const std::string sweep =
+      (fs::path(INITCHECK_GOLDEN_DIR) / ".." / ".." / ".." / "reports" / "default.yaml").string();
+  write("taken", "a regular file\n");
+  for (const std::string out : {"taken", "taken/sub", "/proc/initcheck-out"}) {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(initcheck("report --sweep '" + sweep + "' --out " + out), 2) << out;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10)) << out;
+    EXPECT_NE(err_.find("output directory '" + out + "'"), std::string::npos) << err_;
+    EXPECT_EQ(std::count(err_.begin(), err_.end(), '\n'), 1) << err_;
+  }
+  EXPECT_EQ(read(dir_ / "taken"), "a regular file\n");
+}
+
+/// An empty report.md, or one quoting the marker, is the user's (only the exact header line
+/// marks a generated one).
+TEST_F(CliTest, RefusesAnEmptyOrQuotingReport) {
+  write("ok.yaml", "blocks:\n  - init: kaiming_normal\n    depth: 2\n    width: 8\n    batch: 8\n");
+  for (const std::string& mine :
+       {std::string(), "# notes\nthe header is " + std::string(kGeneratedMarker) + "\n"}) {
+    write("out/report.md", mine);
+    EXPECT_EQ(initcheck("report --sweep ok.yaml --out out"), 2);
+    EXPECT_NE(err_.find("refusing to overwrite 'out/report.md'"), std::string::npos) << err_;
+    EXPECT_EQ(read(dir_ / "out/report.md"), mine);
+  }
+}
+
+/// Real shards (`--sweep ./six.yaml` for one of them) merge into the single run's files; an
+/// edited shard is refused naming file:line and the key.
+TEST_F(CliTest, MergeAcceptsHonestShardsAndRefusesEditedOnes) {
+  write("six.yaml",
+        "seed: 3\nblocks:\n  - init: [kaiming_normal, 'normal(std=0.01)']\n    depth: 3\n"
+        "    width: 16\n    batch: 16\n    claims: [variance]\n");
+  ASSERT_EQ(initcheck("report --sweep six.yaml --out full"), 0) << err_;
+  ASSERT_EQ(initcheck("report --sweep six.yaml --out shards --shard 1/2"), 0) << err_;
+  ASSERT_EQ(initcheck("report --sweep ./six.yaml --out shards --shard 2/2"), 0) << err_;
+  ASSERT_EQ(initcheck("merge --out merged shards/results-1-of-2.jsonl shards/results-2-of-2.jsonl"),
+            0)
+      << err_;
+  for (const auto& e : fs::directory_iterator(dir_ / "full")) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(read(e.path()) == read(dir_ / "merged" / name)) << name << " differs";
+  }
+
+  // Cell 1 (normal(std=0.01): the variance shrinks ×1e-4 per layer) is violated.
+  const std::string shard = read(dir_ / "shards/results-2-of-2.jsonl");
+  const std::string violated = "\"verdict\":\"violated\"";
+  ASSERT_NE(shard.find(violated), std::string::npos) << shard;
+  std::string flipped = shard;
+  flipped.replace(flipped.find(violated), violated.size(), "\"verdict\":\"holds\"");
+  write("flipped.jsonl", flipped);
+  EXPECT_EQ(initcheck("merge --out bad shards/results-1-of-2.jsonl flipped.jsonl"), 2);
+  EXPECT_NE(err_.find("flipped.jsonl:1: key 'claims[variance].verdict'"), std::string::npos)
+      << err_;
+  std::string deeper = shard;
+  deeper.replace(deeper.find("\"depth\":3"), 9, "\"depth\":-5");
+  write("deeper.jsonl", deeper);
+  EXPECT_EQ(initcheck("merge --out bad shards/results-1-of-2.jsonl deeper.jsonl"), 2);
+  EXPECT_NE(err_.find("deeper.jsonl:1: key 'request' is not a valid configuration"),
+            std::string::npos)
+      << err_;
+  EXPECT_FALSE(fs::exists(dir_ / "bad" / kReportFileName));
 }
 
 }  // namespace

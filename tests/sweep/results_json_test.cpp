@@ -354,6 +354,12 @@ TEST(ResultsJson, RefusesEditedResultsNamingLineAndKey) {
   SweepResults severe = honest_results();
   severe.cells[0].result.claims[1].verdict = stats::Verdict::inconclusive;
   EXPECT_NO_THROW((void)parse(write(severe)));
+  // A claim that measured nothing: the default interval (level 0) implies no verdict.
+  SweepResults unmeasured = honest_results();
+  unmeasured.cells[0].result.claims[0].ci = {};
+  unmeasured.cells[0].result.claims[0].verdict = stats::Verdict::inconclusive;
+  unmeasured.cells[0].result.overall = stats::Verdict::inconclusive;
+  EXPECT_NO_THROW((void)parse(write(unmeasured)));
 }
 
 TEST(ResultsJson, DigestBindsEveryFieldOfALine) {

@@ -186,6 +186,43 @@ TEST(ClaimsChecker, ChecksAtTheCellsAlpha) {
   EXPECT_EQ(level(parsed.cells[0].result), level(want));
 }
 
+/// Real results pass the consistency checks of parse_results_jsonl, including claims that
+/// measured nothing (no depth within the format's range: the default interval, level 0, with an
+/// inconclusive verdict although [0, 0] lies outside the band).
+TEST(ClaimsChecker, ResultsThatMeasuredNothingParseBack) {
+  std::istringstream in(R"yaml(blocks:
+  - init: zeros
+    activation: leaky_relu(0.2)
+    depth: 40
+    width: 16
+    batch: 16
+    claims: [variance, growth]
+  - init: normal(std=30)
+    precision: fp16
+    depth: 30
+    width: 16
+    batch: 16
+    claims: [variance, growth]
+)yaml");
+  const SweepSpec s = parse_sweep(in, "nothing.yaml");
+  const SweepResults results = run_sweep(s, sweep_info(s, "nothing.yaml"), claims_checker(), {});
+  std::size_t unmeasured = 0;
+  for (const CellResult& cell : results.cells) {
+    ASSERT_TRUE(cell.ok()) << cell.error;
+    for (const claims::ClaimResult& c : cell.result.claims) {
+      if (c.applicable && c.ci.level == 0.0) {
+        ++unmeasured;
+        EXPECT_EQ(c.verdict, stats::Verdict::inconclusive);
+      }
+    }
+  }
+  EXPECT_GE(unmeasured, 2U);  // the case this test is about occurs
+  std::ostringstream out;
+  write_results_jsonl(out, results);
+  std::istringstream back(out.str());
+  EXPECT_EQ(parse_results_jsonl(back, "nothing.jsonl").cells.size(), 2U);
+}
+
 /// make_check_options carries every request field CheckOptions has.
 TEST(ClaimsChecker, MakeCheckOptionsMapsTheRequest) {
   claims::CheckRequest r;

@@ -316,7 +316,8 @@ std::string describe(const SweepInfo& info) {
 ///
 /// A claim's verdict may be more severe than decide(ci, band) but never milder: claims made of
 /// several tests (per layer, exact and linear checks) report one representative CI and combine
-/// the verdicts of all tests, so exact equality is not an invariant of honest output.
+/// the verdicts of all tests, so exact equality is not an invariant of honest output. A claim
+/// that measured nothing reports the default interval (level 0) and no verdict follows from it.
 void check_consistency(const Reader& r, const CellResult& cell) {
   if (!cell.ok()) {
     if (!cell.result.claims.empty()) r.fail("claims", "must be empty on a line with an error");
@@ -340,7 +341,8 @@ void check_consistency(const Reader& r, const CellResult& cell) {
     if (!(c.ci.level >= 0.0 && c.ci.level <= 1.0)) r.fail(p + "ci.level", "must be in [0, 1]");
     if (!(c.severity >= 0.0)) r.fail(p + "severity", "must be a number >= 0");
     if (c.layer < -1 || c.first_layer < -1) r.fail(p + "layer", "must be >= -1");
-    if (!c.applicable) continue;
+    // Level 0 is no interval (nothing measured: e.g. no depth within the format's range).
+    if (!c.applicable || c.ci.level == 0.0) continue;
     const stats::Verdict implied = claims::safe_decide(c.ci, c.band);
     if (stats::combine(c.verdict, implied) != c.verdict) {
       r.fail(p + "verdict", "is '" + std::string(stats::to_string(c.verdict)) +
