@@ -21,9 +21,8 @@ class ReportSweep : public ::testing::Test {
  protected:
   void SetUp() override {
     const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) /
-           ("initcheck_report_sweep_" + std::string(test->name()) + "_" +
-            std::to_string(::getpid()));
+    dir_ = fs::path(::testing::TempDir()) / ("initcheck_report_sweep_" + std::string(test->name()) +
+                                             "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

@@ -49,8 +49,8 @@ TEST(CellValidation, MarksEveryInvalidCellWithItsReason) {
 TEST(CellValidation, MessagesAreOneLineWithFileLineCellAndValues) {
   SweepSpec spec = parse(kMixed);
   (void)mark_invalid_cells(spec);
-  EXPECT_EQ(invalid_cell_message(spec, 0).rfind("cells.yaml:3: cell 1 (widths: width=0): --width", 0),
-            0U)
+  EXPECT_EQ(
+      invalid_cell_message(spec, 0).rfind("cells.yaml:3: cell 1 (widths: width=0): --width", 0), 0U)
       << invalid_cell_message(spec, 0);
   EXPECT_EQ(invalid_cell_message(spec, 10),
             "cells.yaml:13: cell 11 (block 8: depth=2): the same configuration as cell 2 (line 3)");
