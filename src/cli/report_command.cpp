@@ -7,9 +7,11 @@
 #include <string>
 
 #include "commands.hpp"
+#include "initcheck/core/error.hpp"
 #include "initcheck/report/gain_table.hpp"
 #include "initcheck/report/plots.hpp"
 #include "initcheck/report/report_files.hpp"
+#include "initcheck/sweep/cell_validation.hpp"
 #include "initcheck/sweep/claims_checker.hpp"
 #include "initcheck/sweep/results_json.hpp"
 #include "initcheck/sweep/runner.hpp"
@@ -26,13 +28,59 @@ struct ReportOptions {
   int jobs = 0;
   std::string shard;
   bool force = false;
+  bool allow_invalid = false;
 };
+
+constexpr int kExitInternal = 4;
+/// Invalid cells listed on stderr; the rest are counted on the last line.
+constexpr std::size_t kMaxListed = 20;
+
+/// Finds the invalid cells before any work. Without --allow-invalid, lists them (one line each)
+/// and throws InputError (exit 2); with it, lists them as warnings (they are skipped). Also
+/// exit 2 when no cell is left to check.
+void refuse_invalid_cells(sweep::SweepSpec& spec, bool allow_invalid) {
+  const std::size_t invalid = sweep::mark_invalid_cells(spec);
+  if (invalid == 0) return;
+  const std::string counts =
+      std::to_string(invalid) + " of " + std::to_string(spec.cells.size()) + " cells invalid" +
+      (invalid > kMaxListed ? ", first " + std::to_string(kMaxListed) + " listed" : std::string());
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < spec.cells.size() && lines.size() < kMaxListed; ++i) {
+    if (!spec.cells[i].invalid.empty()) lines.push_back(sweep::invalid_cell_message(spec, i));
+  }
+  if (!allow_invalid) {
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+      std::cerr << "initcheck: error: " << lines[i] << "\n";
+    }
+    throw InputError(lines.back() + " [" + counts + "; --allow-invalid skips them]");
+  }
+  for (const std::string& line : lines) std::cerr << "initcheck: warning: " << line << "\n";
+  if (invalid == spec.cells.size()) {
+    throw InputError(spec.source + ": every cell of the sweep is invalid (" + counts + ")");
+  }
+  std::cerr << "initcheck: skipping " << invalid << " invalid cell" << (invalid == 1 ? "" : "s")
+            << " (--allow-invalid); checking the other " << spec.cells.size() - invalid << "\n";
+}
+
+/// Names each cell whose check failed with an internal error (a bug) on stderr; returns
+/// kExitInternal if there was one, else 0.
+int report_internal_errors(const sweep::SweepResults& results) {
+  int code = 0;
+  for (const sweep::CellResult& cell : results.cells) {
+    if (!cell.internal) continue;
+    std::cerr << "initcheck: internal error in cell " << cell.index + 1 << " (" << cell.block
+              << "), recorded in the results with the other cells: " << cell.error << "\n";
+    code = kExitInternal;
+  }
+  return code;
+}
 
 int run_report(const ReportOptions& opts) {
   const bool sharded = !opts.shard.empty();
   const sweep::Shard shard = sharded ? sweep::parse_shard(opts.shard) : sweep::Shard{};
   sweep::SweepSpec spec = sweep::load_sweep(opts.sweep);
   if (opts.seed_option->count() > 0) sweep::reseed(spec, opts.seed);
+  refuse_invalid_cells(spec, opts.allow_invalid);
   const sweep::SweepInfo info = sweep::sweep_info(spec, opts.sweep);
 
   // Refuse an unwritable --out or clobbering a user's file before spending time on the sweep.
@@ -57,7 +105,7 @@ int run_report(const ReportOptions& opts) {
     report::write_output_file(opts.out, {targets.front(), jsonl.str()}, opts.force);
     std::cout << "initcheck: wrote " << results.cells.size() << " of " << info.cells << " cells to "
               << (std::filesystem::path(opts.out) / targets.front()).string() << "\n";
-    return 0;
+    return report_internal_errors(results);
   }
   // Render from the parsed JSON, exactly as `initcheck merge` does, so both agree byte for byte.
   std::istringstream in(jsonl.str());
@@ -67,7 +115,7 @@ int run_report(const ReportOptions& opts) {
   std::cout << "initcheck: wrote "
             << (std::filesystem::path(opts.out) / report::kReportFileName).string() << " ("
             << parsed.cells.size() << " configurations, " << files.size() - 2 << " plots)\n";
-  return 0;
+  return report_internal_errors(results);
 }
 
 }  // namespace
@@ -77,7 +125,23 @@ Subcommand add_report_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "report",
       "Run a sweep and write the Markdown stability report, its SVG plots and results.jsonl\n"
-      "(exit 0 when written, whatever the verdicts; 2 on bad input)");
+      "(exit 0 when written, whatever the verdicts; 2 on bad input or an invalid cell, before\n"
+      "any work; 4 if a cell hit an internal error, after writing the other cells)");
+  sub->footer(
+      "Sweep file (YAML): optional 'seed' and 'defaults' (keys applied to every block) and a\n"
+      "'blocks' list; each block is the cartesian product of its list-valued keys:\n"
+      "  blocks:\n"
+      "    - name: plain MLPs\n"
+      "      init: [kaiming_normal, xavier_normal]   # required (block or defaults)\n"
+      "      activation: [relu, tanh]                # required (block or defaults)\n"
+      "      depth: [10, 50]\n"
+      "      width: 256                              # or widths: [n0, ..., nL] (not both)\n"
+      "      claims: [variance, growth]              # a list, not an axis; omit = all\n"
+      "Keys as the `check` flags: init, activation, arch, depth, width, widths, batch, kernel,\n"
+      "spatial, branch_scale, norm, precision, input, tolerance, alpha, replicates, max_networks,\n"
+      "budget, claims, name. Unknown, duplicate or non-scalar keys and extra YAML documents\n"
+      "are errors (exit 2, FILE:LINE). A cell is invalid if `check` would refuse it (bad value,\n"
+      "unknown claim, a listed claim that does not apply) or it repeats an earlier cell.");
   sub->add_option("--sweep", opts->sweep, "Sweep file (YAML)")->capture_default_str();
   sub->add_option("--out", opts->out, "Output directory")->capture_default_str();
   opts->seed_option =
@@ -90,6 +154,9 @@ Subcommand add_report_command(CLI::App& app) {
                   "Run only cells with index % N == i-1 and write results-i-of-N.jsonl (merge "
                   "them with `initcheck merge`)");
   sub->add_flag("--force", opts->force, "Overwrite files that initcheck did not generate");
+  sub->add_flag("--allow-invalid", opts->allow_invalid,
+                "List invalid sweep cells, skip them (recorded as invalid in the report) and "
+                "check the others; without it an invalid cell is exit 2");
   return {sub, [opts] { return run_report(*opts); }};
 }
 

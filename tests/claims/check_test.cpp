@@ -12,6 +12,7 @@
 #include "check_helpers.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/precision_plan.hpp"
+#include "initcheck/core/error.hpp"
 #include "initcheck/engine/input_data.hpp"
 
 namespace initcheck::claims {
@@ -35,6 +36,37 @@ TEST(Check, MatchedKaimingReluHolds) {
   // Not selected / not applicable claims are listed with a reason.
   EXPECT_FALSE(claim(res, ClaimId::batchnorm).applicable);
   EXPECT_FALSE(claim(res, ClaimId::batchnorm).not_applicable_reason.empty());
+}
+
+// Issue #13 item 3: a selected claim that does not apply is refused before any work (exit 2 in
+// `check`), never reported as "holds"; without a selection it is listed as not applicable.
+TEST(Check, SelectedClaimThatDoesNotApplyIsRefused) {
+  const auto refusal = [](CheckRequest r, const char* id) -> std::string {
+    r.claims = {id};
+    try {
+      (void)run_check(r);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const CheckRequest plain = mlp("kaiming_normal", "relu", 3, 16);
+  EXPECT_EQ(refusal(plain, "batchnorm"),
+            "claim 'batchnorm' does not apply: needs --norm batchnorm");
+  EXPECT_EQ(refusal(plain, "bn-input"), "claim 'bn-input' does not apply: needs --norm batchnorm");
+  EXPECT_EQ(refusal(plain, "precision").rfind("claim 'precision' does not apply: fp32 storage", 0),
+            0U);
+  EXPECT_EQ(
+      refusal(plain, "batch-stats").rfind("claim 'batch-stats' does not apply: needs --input", 0),
+      0U);
+  // The oracle predicts fp32 overflow by layer ~34 (×11 per layer): gradients not measurable.
+  EXPECT_EQ(refusal(mlp("normal(std=1)", "relu", 50, 256), "gradient")
+                .rfind("claim 'gradient' does not apply: the forward signal leaves the fp32", 0),
+            0U);
+  // One inapplicable claim in a list is enough.
+  CheckRequest both = plain;
+  both.claims = {"variance", "batchnorm"};
+  EXPECT_THROW((void)run_check(both), InputError);
 }
 
 TEST(Check, MeanHoldsForZeroMeanWeightsAndFailsOtherwise) {

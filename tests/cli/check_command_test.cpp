@@ -162,6 +162,32 @@ TEST(CheckCommand, BadInputExitsTwoWithOneLine) {
   }
 }
 
+// Issue #13 item 3: `--claims X` where X does not apply used to print "holds" and exit 0 with
+// nothing checked. Now exit 2, one line naming the claim and why; refused before any work.
+TEST(CheckCommand, SelectedClaimThatDoesNotApplyExitsTwo) {
+  const std::string net = "--init kaiming_normal --activation relu --depth 3 --width 16 ";
+  for (const char* id :
+       {"batchnorm", "bn-input", "precision", "batch-stats", "variance,batchnorm"}) {
+    const CliRun r = run(net + "--claims " + id);
+    EXPECT_EQ(r.code, 2) << id << "\n" << r.out << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("does not apply"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_NE(run(net + "--claims batchnorm")
+                .err.find("claim 'batchnorm' does not apply: needs "
+                          "--norm batchnorm"),
+            std::string::npos);
+  // Where they apply, the same claims are checked.
+  const CliRun bn = run(net + "--norm batchnorm --batch 16 --claims batchnorm");
+  EXPECT_EQ(bn.code, 0) << bn.out << bn.err;
+  // Without --claims, claims that do not apply are listed, as before, and the run goes on.
+  const CliRun all = run(net + "--batch 16 --replicates 2");
+  EXPECT_NE(all.code, 2) << all.err;
+  EXPECT_NE(all.out.find("not checked: precision (fp32 storage"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("batchnorm (needs --norm batchnorm)"), std::string::npos) << all.out;
+}
+
 // Valid configurations that used to end in an internal error (exit 4): each now gets a verdict.
 // Shapes are the smallest that still reach the old failure.
 struct ValidInput {

@@ -59,18 +59,18 @@ TEST_F(CliTest, BadSweepFilesExitTwoAndLeaveTheReportUntouched) {
   write("out/report.md", kOldReport);
   EXPECT_EQ(initcheck("report --sweep missing.yaml --out out"), 2);
   EXPECT_NE(err_.find("missing.yaml"), std::string::npos) << err_;
-  write("bad.yaml", "blocks:\n  - init: kaiming_normal\n    colour: red\n");
+  write("bad.yaml", "blocks:\n  - init: kaiming_normal\n    colour: red\n    activation: relu\n");
   EXPECT_EQ(initcheck("report --sweep bad.yaml --out out"), 2);
   EXPECT_NE(err_.find("bad.yaml:3"), std::string::npos) << err_;
   EXPECT_NE(err_.find("'colour'"), std::string::npos) << err_;
-  write("empty.yaml", "blocks:\n  - init: []\n");
+  write("empty.yaml", "blocks:\n  - {init: [], activation: relu}\n");
   EXPECT_EQ(initcheck("report --sweep empty.yaml --out out"), 2);
   EXPECT_EQ(read(dir_ / "out/report.md"), kOldReport);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "out"), fs::directory_iterator()), 1);
 }
 
 TEST_F(CliTest, BadShardsExitTwo) {
-  write("ok.yaml", "blocks:\n  - init: kaiming_normal\n");
+  write("ok.yaml", "blocks:\n  - {init: kaiming_normal, activation: relu}\n");
   for (const char* shard : {"0/3", "4/3", "x"}) {
     EXPECT_EQ(initcheck(std::string("report --sweep ok.yaml --out out --shard ") + shard), 2)
         << shard;
@@ -81,7 +81,7 @@ TEST_F(CliTest, BadShardsExitTwo) {
 }
 
 TEST_F(CliTest, RefusesToOverwriteAUsersFileBeforeRunning) {
-  write("ok.yaml", "blocks:\n  - init: kaiming_normal\n");
+  write("ok.yaml", "blocks:\n  - {init: kaiming_normal, activation: relu}\n");
   write("out/report.md", "# my notes\n");
   EXPECT_EQ(initcheck("report --sweep ok.yaml --out out"), 2);
   EXPECT_NE(err_.find("out/report.md"), std::string::npos) << err_;

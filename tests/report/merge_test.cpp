@@ -23,6 +23,7 @@ blocks:
     precision: [fp32, fp16]
   - name: invalid
     init: invalid_spec
+    activation: relu
 )yaml";
 
 sweep::SweepSpec spec() {

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <sstream>
 
 #include "fake_checker.hpp"
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/sweep/cell_validation.hpp"
 #include "initcheck/sweep/claims_checker.hpp"
 #include "initcheck/sweep/results_json.hpp"
 
@@ -24,6 +26,7 @@ blocks:
     precision: [fp32, fp16]
   - name: broken
     init: invalid_scheme
+    activation: relu
     depth: 2
 )yaml";
 
@@ -76,13 +79,39 @@ TEST(Runner, InvalidConfigurationsBecomeErrorRows) {
   for (std::size_t i = 0; i + 1 < results.cells.size(); ++i) EXPECT_TRUE(results.cells[i].ok());
 }
 
-TEST(Runner, OtherCheckerFailuresAbortTheRun) {
-  std::istringstream in("blocks:\n  - init: [kaiming_normal, crash, xavier_normal]\n");
+// Issue #13 item 1: a cell whose check fails with an internal error (a bug) used to abort the
+// whole sweep, so `report` wrote nothing. It is now a failing row and the other cells are kept.
+TEST(Runner, InternalErrorsAreFailingCellsAndTheOthersAreKept) {
+  std::istringstream in(
+      "blocks:\n  - {init: [kaiming_normal, crash, xavier_normal], activation: relu}\n");
   const SweepSpec s = parse_sweep(in, "crash.yaml");
-  RunOptions options;
-  options.jobs = 2;
-  EXPECT_THROW(run_sweep(s, sweep_info(s, "crash.yaml"), testing::fake_check, options),
-               std::runtime_error);
+  for (int jobs : {1, 2}) {
+    RunOptions options;
+    options.jobs = jobs;
+    const SweepResults r = run_sweep(s, sweep_info(s, "crash.yaml"), testing::fake_check, options);
+    ASSERT_EQ(r.cells.size(), 3U);
+    EXPECT_TRUE(r.cells[0].ok());
+    EXPECT_EQ(r.cells[1].error, "internal error: checker bug");
+    EXPECT_TRUE(r.cells[1].internal);
+    EXPECT_TRUE(r.cells[2].ok());
+    EXPECT_FALSE(r.cells[2].internal);
+  }
+}
+
+// Issue #13 item 5 (`report --allow-invalid`): cells marked invalid are recorded, never run.
+TEST(Runner, InvalidCellsAreRecordedNotRun) {
+  SweepSpec s = spec();
+  s.cells[1].invalid = "marked invalid";
+  std::atomic<int> calls{0};
+  const Checker counting = [&calls](const claims::CheckRequest& r) {
+    ++calls;
+    return testing::fake_check(r);
+  };
+  const SweepResults r = run_sweep(s, sweep_info(s, "f.yaml"), counting, {});
+  EXPECT_EQ(calls.load(), static_cast<int>(s.cells.size()) - 1);
+  EXPECT_EQ(r.cells[1].error, "marked invalid");
+  EXPECT_FALSE(r.cells[1].internal);
+  EXPECT_TRUE(r.cells[0].ok());
 }
 
 TEST(Runner, ShardsPartitionTheCells) {
@@ -258,6 +287,12 @@ TEST(DefaultSweep, ParsesAndCoversEveryClaim) {
   }
   EXPECT_GT(s.cells.size(), 50U);
   EXPECT_LT(s.cells.size(), 1000U);
+  // Every cell is valid: `initcheck report` runs it without --allow-invalid.
+  SweepSpec marked = s;
+  EXPECT_EQ(mark_invalid_cells(marked), 0U);
+  for (std::size_t i = 0; i < marked.cells.size(); ++i) {
+    EXPECT_TRUE(marked.cells[i].invalid.empty()) << invalid_cell_message(marked, i);
+  }
 }
 
 }  // namespace

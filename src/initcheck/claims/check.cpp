@@ -19,6 +19,7 @@
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/sample_plan.hpp"
+#include "initcheck/core/error.hpp"
 #include "initcheck/engine/replicates.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/quantiles.hpp"
@@ -168,8 +169,19 @@ stats::Verdict overall_verdict(const std::vector<ClaimResult>& results) {
   return v;
 }
 
+void require_selected_claims_apply(const engine::NetworkConfig& config,
+                                   const CheckOptions& options) {
+  for (ClaimId id : options.claims) {
+    const std::string reason = detail::claim_definition(id).not_applicable(config);
+    if (!reason.empty()) {
+      throw InputError("claim '" + std::string(claim_name(id)) + "' does not apply: " + reason);
+    }
+  }
+}
+
 CheckResult check_configuration(const engine::NetworkConfig& config, const CheckOptions& options) {
   config.validate();
+  require_selected_claims_apply(config, options);
   const std::vector<ClaimId> selected =
       options.claims.empty() ? std::vector<ClaimId>(kAllClaims.begin(), kAllClaims.end())
                              : options.claims;

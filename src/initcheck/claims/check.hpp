@@ -12,7 +12,8 @@
 namespace initcheck::claims {
 
 struct CheckOptions {
-  std::vector<ClaimId> claims;      ///< empty = every claim (each checked only where it applies)
+  /// Empty = every claim, each checked only where it applies; else exactly these (each must apply).
+  std::vector<ClaimId> claims;
   double tolerance = 2.0;           ///< K: std within [1/K, K], second moment within [1/K², K²]
   double drift_delta = 0.01;        ///< δ: allowed probability that one network drifts out
   double precision_epsilon = 1e-3;  ///< ε: allowed fraction of precision events per layer
@@ -51,8 +52,16 @@ struct CheckResult {
   int drift_replicates = 0;  ///< networks behind `drift` (replicates + forward-only extras)
 };
 
+/// Throws InputError naming the first claim in `options.claims` (an explicit selection) that
+/// does not apply to `config` and why, e.g. "claim 'batchnorm' does not apply: the network has
+/// no BatchNorm (use --norm batchnorm)": a selected claim is checked or refused, never skipped.
+void require_selected_claims_apply(const engine::NetworkConfig& config,
+                                   const CheckOptions& options);
+
 /// Runs the engine, theory and statistics for `config` and returns one result per claim.
-/// Deterministic for a given (config, options.seed) whatever options.threads is.
+/// Deterministic for a given (config, options.seed) whatever options.threads is. Throws
+/// InputError (require_selected_claims_apply) before any work if a selected claim does not
+/// apply; with no selection, claims that do not apply are listed with their reason.
 CheckResult check_configuration(const engine::NetworkConfig& config, const CheckOptions& options);
 
 /// violated if any applicable claim is violated, else inconclusive if any is, else holds.

@@ -115,31 +115,36 @@ SweepResults run_sweep(const SweepSpec& spec, const SweepInfo& info, const Check
   SweepResults results;
   results.info = info;
   results.cells.resize(indices.size());
-  std::vector<std::exception_ptr> failures(indices.size());
-
   int jobs =
       options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
   jobs = std::clamp(jobs, 1, std::max(1, static_cast<int>(indices.size())));
 
   ProgressBar progress(options.progress, indices.size());
   std::atomic<std::size_t> next{0};
-  std::atomic<bool> abort{false};
   auto worker = [&] {
-    for (std::size_t k = next.fetch_add(1); k < indices.size() && !abort.load();
-         k = next.fetch_add(1)) {
+    for (std::size_t k = next.fetch_add(1); k < indices.size(); k = next.fetch_add(1)) {
       const SweepCell& cell = spec.cells[indices[k]];
       CellResult& row = results.cells[k];
       row.index = indices[k];
       row.block = cell.block;
       row.request = cell.request;
-      try {
-        row.result = checker(cell.request);
-      } catch (const InputError& e) {
-        row.error = e.what();
-        row.result = {};
-      } catch (...) {
-        failures[k] = std::current_exception();
-        abort.store(true);
+      if (!cell.invalid.empty()) {
+        row.error = cell.invalid;
+      } else {
+        try {
+          row.result = checker(cell.request);
+        } catch (const InputError& e) {
+          row.error = e.what();
+          row.result = {};
+        } catch (const std::exception& e) {
+          row.error = std::string("internal error: ") + e.what();
+          row.internal = true;
+          row.result = {};
+        } catch (...) {
+          row.error = "internal error: unknown exception";
+          row.internal = true;
+          row.result = {};
+        }
       }
       progress.tick();
     }
@@ -150,9 +155,6 @@ SweepResults run_sweep(const SweepSpec& spec, const SweepInfo& info, const Check
   worker();
   for (std::thread& t : pool) t.join();
 
-  for (const std::exception_ptr& failure : failures) {
-    if (failure) std::rethrow_exception(failure);
-  }
   return results;
 }
 

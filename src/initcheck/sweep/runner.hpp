@@ -17,7 +17,8 @@
 namespace initcheck::sweep {
 
 /// Checks one configuration. Throws InputError when the configuration is invalid (recorded as
-/// an error row); any other exception aborts the run. Must be safe to call concurrently.
+/// an error row); any other exception is a bug, recorded as an "internal error: ..." row
+/// (CellResult::internal) while the other cells go on. Must be safe to call concurrently.
 using Checker = std::function<claims::CheckResult(const claims::CheckRequest&)>;
 
 /// `--shard i/N`: cells whose index % count == index − 1 (index is 1-based).
@@ -52,8 +53,8 @@ SweepInfo sweep_info(const SweepSpec& spec, const std::string& file);
 std::string normalized_sweep_path(const std::string& file);
 
 /// Runs `checker` on the cells of `options.shard`, in parallel, and returns them sorted by cell
-/// index. Deterministic: the result does not depend on `options.jobs`. Rethrows the exception
-/// of the lowest-indexed failing cell if a checker throws anything but InputError.
+/// index. Deterministic: the result does not depend on `options.jobs`. Cells marked invalid
+/// (SweepCell::invalid) are not run: their row holds the reason as its error.
 SweepResults run_sweep(const SweepSpec& spec, const SweepInfo& info, const Checker& checker,
                        const RunOptions& options);
 

@@ -29,7 +29,8 @@ struct CellResult {
   std::size_t index = 0;  ///< 0-based position of the cell in the sweep
   std::string block;
   claims::CheckRequest request;  ///< request.seed is the cell's seed
-  std::string error;             ///< InputError message; empty when the check ran
+  std::string error;             ///< why the cell was not checked; empty when the check ran
+  bool internal = false;         ///< `error` is a bug (exit 4), not an invalid configuration
   claims::CheckResult result;
 
   [[nodiscard]] bool ok() const { return error.empty(); }

@@ -119,26 +119,77 @@ class Parser {
     return {v.begin(), v.end()};
   }
 
+  /// A map key as a string; lists, maps and nulls as keys are errors.
+  std::string key_of(const YAML::Node& key) const {
+    if (!key.IsScalar()) fail(key, "a key must be a plain name, not a list, map or null");
+    return key.Scalar();
+  }
+
+  /// Rejects a non-map, non-scalar, unknown or duplicate keys, and `width`/`depth` with `widths`.
   void check_keys(const YAML::Node& block, const std::string& what) const {
     if (!block.IsMap()) fail(block, what + " must be a map of keys");
+    std::map<std::string, int> seen;  // key -> 1-based line
     for (const auto& kv : block) {
-      const std::string key = kv.first.as<std::string>();
+      const std::string key = key_of(kv.first);
       if (!kBlockKeys.contains(key)) {
         fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
+      }
+      const int line = kv.first.Mark().line + 1;
+      if (const auto [it, added] = seen.emplace(key, line); !added) {
+        fail(kv.first, "duplicate key '" + key + "' in " + what + " (first on line " +
+                           std::to_string(it->second) + ")");
+      }
+    }
+    for (const char* single : {"width", "depth"}) {
+      if (seen.contains("widths") && seen.contains(single)) {
+        fail(block, what + " sets both '" + single +
+                        "' and 'widths' (widths lists n0..nL, so it sets width and depth)");
       }
     }
   }
 
+  /// The block's keys over the defaults'; a block's `widths` drops the defaults' `width` and
+  /// `depth`, a block's `width` or `depth` drops the defaults' `widths`.
+  std::map<std::string, YAML::Node> merge(const YAML::Node& defaults,
+                                          const YAML::Node& block) const {
+    // Never `merged[key] = node` over an existing entry: YAML::Node assignment writes through
+    // to the node it refers to, so a block's value would overwrite the defaults' for later blocks.
+    std::map<std::string, YAML::Node> merged;
+    if (defaults) {
+      for (const auto& kv : defaults) merged.emplace(kv.first.Scalar(), kv.second);
+    }
+    bool own_widths = false;
+    bool own_width_or_depth = false;
+    for (const auto& kv : block) {
+      const std::string& key = kv.first.Scalar();
+      own_widths = own_widths || key == "widths";
+      own_width_or_depth = own_width_or_depth || key == "width" || key == "depth";
+    }
+    if (own_widths) {
+      merged.erase("width");
+      merged.erase("depth");
+    }
+    if (own_width_or_depth) merged.erase("widths");
+    for (const auto& kv : block) {
+      merged.erase(kv.first.Scalar());
+      merged.emplace(kv.first.Scalar(), kv.second);
+    }
+    return merged;
+  }
+
   SweepSpec parse(const YAML::Node& root) const {
     if (!root.IsMap()) fail(root, "a sweep file must be a YAML map with a 'blocks' list");
+    std::set<std::string> top;
     for (const auto& kv : root) {
-      const std::string key = kv.first.as<std::string>();
+      const std::string key = key_of(kv.first);
       if (key != "seed" && key != "defaults" && key != "blocks") {
         fail(kv.first,
              "unknown top-level key '" + key + "'; expected one of: seed, defaults, blocks");
       }
+      if (!top.insert(key).second) fail(kv.first, "duplicate top-level key '" + key + "'");
     }
     SweepSpec spec;
+    spec.source = source_;
     if (root["seed"]) {
       spec.seed = scalar<std::uint64_t>(root["seed"], "seed", "a non-negative integer");
     }
@@ -154,11 +205,12 @@ class Parser {
       const YAML::Node block = blocks[b];
       const std::string what = "block " + std::to_string(b + 1);
       check_keys(block, what);
-      std::map<std::string, YAML::Node> merged;
-      if (defaults) {
-        for (const auto& kv : defaults) merged[kv.first.as<std::string>()] = kv.second;
+      std::map<std::string, YAML::Node> merged = merge(defaults, block);
+      for (const char* required : {"init", "activation"}) {
+        if (!merged.contains(required)) {
+          fail(block, what + " has no '" + required + "' (set it in the block or in defaults)");
+        }
       }
-      for (const auto& kv : block) merged[kv.first.as<std::string>()] = kv.second;
 
       const std::string name =
           merged.contains("name") ? scalar<std::string>(merged["name"], "name", "a string") : what;
@@ -166,6 +218,9 @@ class Parser {
       if (merged.contains("claims")) {
         const YAML::Node c = merged["claims"];
         if (c.IsSequence()) {
+          if (c.size() == 0) {
+            fail(c, "key 'claims' is an empty list (omit it to check every applicable claim)");
+          }
           for (const YAML::Node& item : c) {
             base.claims.push_back(scalar<std::string>(item, "claims", "a claim id"));
           }
@@ -173,31 +228,57 @@ class Parser {
           base.claims.push_back(scalar<std::string>(c, "claims", "a claim id or a list of them"));
         }
       }
-      std::vector<std::pair<std::string, std::vector<YAML::Node>>> axes;
+      std::vector<Axis> axes;
       for (const std::string& key : kGridKeys) {
-        if (merged.contains(key)) axes.emplace_back(key, axis(merged[key], key));
+        if (merged.contains(key)) axes.push_back({key, axis(merged[key], key)});
       }
-      expand(spec, name, base, axes, 0);
+      const Origin origin{name, block.Mark().line + 1};
+      expand(spec, origin, base, axes, 0, "");
     }
     return spec;
   }
 
-  void expand(SweepSpec& spec, const std::string& block, CheckRequest request,
-              const std::vector<std::pair<std::string, std::vector<YAML::Node>>>& axes,
-              std::size_t index) const {
+ private:
+  struct Axis {
+    std::string key;
+    std::vector<YAML::Node> values;
+  };
+  struct Origin {
+    std::string block;
+    int line;
+  };
+
+  /// A value as written, for messages: a scalar, or a list joined with commas.
+  static std::string text_of(const YAML::Node& v) {
+    if (v.IsScalar()) return v.Scalar();
+    std::string out = "[";
+    for (const YAML::Node& item : v) {
+      if (out.size() > 1) out += ',';
+      out += text_of(item);
+    }
+    return out + "]";
+  }
+
+  void expand(SweepSpec& spec, const Origin& origin, CheckRequest request,
+              const std::vector<Axis>& axes, std::size_t index, const std::string& values) const {
     if (index == axes.size()) {
       request.seed = cell_seed(spec.seed, request);
-      spec.cells.push_back({block, std::move(request)});
+      spec.cells.push_back({origin.block, std::move(request), origin.line, values, ""});
       return;
     }
-    for (const YAML::Node& value : axes[index].second) {
+    const Axis& a = axes[index];
+    for (const YAML::Node& value : a.values) {
       CheckRequest r = request;
-      apply(r, axes[index].first, value);
-      expand(spec, block, std::move(r), axes, index + 1);
+      apply(r, a.key, value);
+      std::string v = values;
+      if (a.values.size() > 1) {
+        if (!v.empty()) v += ", ";
+        v += a.key + "=" + text_of(value);
+      }
+      expand(spec, origin, std::move(r), axes, index + 1, v);
     }
   }
 
- private:
   std::string source_;
 };
 
@@ -219,14 +300,24 @@ std::uint64_t cell_seed(std::uint64_t master_seed, const claims::CheckRequest& r
 }
 
 SweepSpec parse_sweep(std::istream& in, const std::string& source) {
-  YAML::Node root;
+  const auto at = [&source](const YAML::Mark& mark) {
+    return mark.line >= 0 ? source + ":" + std::to_string(mark.line + 1) : source;
+  };
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(in);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(source + ":" + std::to_string(e.mark.line + 1) +
-                     ": YAML syntax error: " + e.msg);
+    documents = YAML::LoadAll(in);
+  } catch (const YAML::Exception& e) {
+    throw InputError(at(e.mark) + ": YAML syntax error: " + e.msg);
   }
-  return Parser(source).parse(root);
+  if (documents.size() > 1) {
+    throw InputError(at(documents[1].Mark()) +
+                     ": a sweep file holds one YAML document; found a second one ('---')");
+  }
+  try {
+    return Parser(source).parse(documents.empty() ? YAML::Node() : documents.front());
+  } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still bad input
+    throw InputError(at(e.mark) + ": " + e.msg);
+  }
 }
 
 SweepSpec load_sweep(const std::filesystem::path& path) {

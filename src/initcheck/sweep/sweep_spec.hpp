@@ -13,7 +13,12 @@
 ///     claims: [variance, growth]   # a list, not a grid axis
 /// ```
 /// Keys: init, activation, arch, depth, width, widths, batch, kernel, spatial, branch_scale,
-/// norm, precision, input, tolerance, alpha, claims, name.
+/// norm, precision, input, tolerance, alpha, replicates, max_networks, budget, claims, name.
+/// Every block needs init and activation (in the block or in defaults). `widths` replaces
+/// `width` and `depth`: a map holding both is an error, and a block's own key overrides the
+/// other one from defaults. Duplicate keys, non-scalar keys and a second YAML document are
+/// errors. A cell that is invalid (bad value, unknown claim, a listed claim that does not apply,
+/// the same request as an earlier cell) is found by mark_invalid_cells (cell_validation.hpp).
 
 #include <cstdint>
 #include <filesystem>
@@ -29,15 +34,20 @@ namespace initcheck::sweep {
 struct SweepCell {
   std::string block;             ///< the block's name (or "block N")
   claims::CheckRequest request;  ///< request.seed is already the cell's own seed
+  int line = 0;                  ///< 1-based line of the block in the file
+  std::string values;   ///< the cell's values of the block's list-valued keys ("depth=3, width=8")
+  std::string invalid;  ///< why the cell cannot be checked (mark_invalid_cells); never run if set
 };
 
 struct SweepSpec {
+  std::string source;  ///< the file as named in messages
   std::uint64_t seed = 1;
   std::vector<SweepCell> cells;  ///< in file order: block by block, last key varying fastest
 };
 
 /// Parses a sweep document. `source` names the file in error messages ("FILE:LINE: ...").
-/// Throws InputError on YAML syntax errors, unknown keys, wrong types and empty grids.
+/// Throws InputError on YAML syntax errors, unknown, duplicate or non-scalar keys, wrong types,
+/// a missing init or activation, `width`/`depth` with `widths`, empty grids and extra documents.
 SweepSpec parse_sweep(std::istream& in, const std::string& source);
 
 /// Reads and parses a sweep file; an unreadable path is an InputError naming it.
