@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "initcheck/report/gain_table.hpp"
+#include "initcheck/sweep/results_json.hpp"
 #include "initcheck/sweep/runner.hpp"
 #include "initcheck/sweep/sweep_results.hpp"
 
@@ -124,10 +125,7 @@ inline sweep::SweepResults synthetic_results() {
   c5.result.claims = {claim(ClaimId::batchnorm, Verdict::inconclusive, 0.99999, 0.999, 1.001)};
   c5.result.overall = Verdict::inconclusive;
   r.cells.push_back(c5);
-  sweep::SweepSpec spec;  // the fingerprint `initcheck report` would record for these cells
-  spec.seed = r.info.seed;
-  for (const sweep::CellResult& c : r.cells) spec.cells.push_back({c.block, c.request});
-  r.info.fingerprint = sweep::sweep_info(spec, r.info.file).fingerprint;
+  r.info.fingerprint = sweep::results_fingerprint(r);  // what `initcheck report` would record
   return r;
 }
 

@@ -48,14 +48,6 @@ void expect_same(const std::vector<double>& a, const std::vector<double>& b, con
   }
 }
 
-/// The sweep fingerprint of `r`'s cells (what `initcheck report` records).
-std::string fingerprint_of(const SweepResults& r) {
-  SweepSpec spec;
-  spec.seed = r.info.seed;
-  for (const CellResult& c : r.cells) spec.cells.push_back({c.block, c.request});
-  return sweep_info(spec, r.info.file).fingerprint;
-}
-
 /// Tricky values everywhere a consistent result may hold them (verdicts agree with their CIs).
 SweepResults tricky_results() {
   SweepResults r;
@@ -254,7 +246,7 @@ TEST(ResultsJson, MergeChecksCompletenessAndOrigin) {
   CellResult c1 = all.cells[1];
   c1.index = 1;
   all.cells.insert(all.cells.begin() + 1, c1);
-  all.info.fingerprint = fingerprint_of(all);
+  all.info.fingerprint = results_fingerprint(all);
   const SweepResults a = part(all, {0, 2});
   const SweepResults b = part(all, {1});
   const SweepResults empty;
@@ -309,7 +301,7 @@ SweepResults honest_results() {
   c.result.claims = {variance, mean};
   c.result.overall = stats::Verdict::violated;
   r.cells = {c};
-  r.info.fingerprint = fingerprint_of(r);
+  r.info.fingerprint = results_fingerprint(r);
   return r;
 }
 

@@ -481,16 +481,24 @@ SweepResults merge_results(const std::vector<SweepResults>& parts,
             [](const CellResult& a, const CellResult& b) { return a.index < b.index; });
   // The fingerprint hashes every cell's request: it binds the requests to the sweep, across
   // shards (a line whose request was edited and its digest recomputed still fails here).
-  SweepSpec spec;
-  spec.seed = merged.info.seed;
-  for (const CellResult& cell : merged.cells) spec.cells.push_back({cell.block, cell.request});
-  const std::string fingerprint = sweep_info(spec, merged.info.file).fingerprint;
+  const std::string fingerprint = results_fingerprint(merged);
   if (fingerprint != merged.info.fingerprint) {
     throw InputError("the cells' requests hash to fingerprint " + fingerprint +
                      ", not the sweep's " + merged.info.fingerprint +
                      ": a request was edited after initcheck wrote it");
   }
   return merged;
+}
+
+std::string results_fingerprint(const SweepResults& results) {
+  SweepSpec spec;
+  spec.seed = results.info.seed;
+  for (const CellResult& cell : results.cells) {
+    SweepCell& copy = spec.cells.emplace_back();
+    copy.block = cell.block;
+    copy.request = cell.request;
+  }
+  return sweep_info(spec, results.info.file).fingerprint;
 }
 
 }  // namespace initcheck::sweep

@@ -43,4 +43,7 @@ SweepResults parse_results_jsonl(std::istream& in, const std::string& source);
 SweepResults merge_results(const std::vector<SweepResults>& parts,
                            const std::vector<std::string>& sources);
 
+/// The fingerprint `initcheck report` records for `results`' cells (sweep_info of their requests).
+std::string results_fingerprint(const SweepResults& results);
+
 }  // namespace initcheck::sweep
