@@ -1,12 +1,18 @@
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "commands.hpp"
+#include "initcheck/core/error.hpp"
+#include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/report/gain_table.hpp"
 #include "initcheck/report/plots.hpp"
 #include "initcheck/report/report_files.hpp"
@@ -14,6 +20,7 @@
 #include "initcheck/sweep/results_json.hpp"
 #include "initcheck/sweep/runner.hpp"
 #include "initcheck/sweep/sweep_spec.hpp"
+#include "memory_limit.hpp"
 
 namespace initcheck::cli {
 namespace {
@@ -26,12 +33,34 @@ struct ReportOptions {
   int jobs = 0;
   std::string shard;
   bool force = false;
+  std::string max_memory;
+  CLI::Option* max_memory_option = nullptr;
 };
 
+/// Memory one sweep cell holds until the report is written: its request, its result with the
+/// per-layer curves, its JSON line (4–18 kB each in reports/results.jsonl) and the parsed copy
+/// the report renders from.
+constexpr double kBytesPerCell = 32.0 * 1024;
+
+/// Throws InputError when a grid of `cells` cannot be held within `limit` bytes.
+void check_grid_memory(double cells, double limit) {
+  const double need = cells * kBytesPerCell;
+  if (limit <= 0.0 || need <= limit) return;
+  std::array<char, 32> count{};
+  std::snprintf(count.data(), count.size(), "%.0f", cells);
+  throw InputError("sweep too large: its " + std::string(count.data()) +
+                   " cells need an estimated " + engine::format_bytes(need) +
+                   " of memory for their results alone (" + engine::format_bytes(kBytesPerCell) +
+                   " per cell), more than the limit of " + engine::format_bytes(limit) +
+                   " (--max-memory; default: the machine's available memory)");
+}
+
 int run_report(const ReportOptions& opts) {
+  const double limit = memory_limit(opts.max_memory_option->count() > 0, opts.max_memory);
   const bool sharded = !opts.shard.empty();
   const sweep::Shard shard = sharded ? sweep::parse_shard(opts.shard) : sweep::Shard{};
-  sweep::SweepSpec spec = sweep::load_sweep(opts.sweep);
+  sweep::SweepSpec spec =
+      sweep::load_sweep(opts.sweep, [limit](double cells) { check_grid_memory(cells, limit); });
   if (opts.seed_option->count() > 0) sweep::reseed(spec, opts.seed);
   const sweep::SweepInfo info = sweep::sweep_info(spec, opts.sweep);
 
@@ -49,7 +78,17 @@ int run_report(const ReportOptions& opts) {
   run.jobs = opts.jobs;
   run.shard = shard;
   run.progress = ::isatty(STDERR_FILENO) != 0 ? &std::cerr : nullptr;
-  const sweep::SweepResults results = sweep::run_sweep(spec, info, sweep::claims_checker(), run);
+  // What the results leave is shared by the cells running at once; a cell that needs more is
+  // reported as an error row.
+  const int jobs = opts.jobs > 0
+                       ? opts.jobs
+                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const double per_cell =
+      limit > 0.0 ? std::max(limit - static_cast<double>(spec.cells.size()) * kBytesPerCell, 1.0) /
+                        static_cast<double>(jobs)
+                  : 0.0;
+  const sweep::SweepResults results =
+      sweep::run_sweep(spec, info, sweep::claims_checker(per_cell), run);
 
   std::ostringstream jsonl;
   sweep::write_results_jsonl(jsonl, results);
@@ -84,11 +123,19 @@ Subcommand add_report_command(CLI::App& app) {
       sub->add_option("--seed", opts->seed, "Master seed (overrides the sweep file's)");
   sub->add_option("--jobs", opts->jobs,
                   "Worker threads (0 = all cores); output never depends on it")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.starts_with('-') ? v + " is negative; expected 0 (all cores) or a number "
+                                            "of threads"
+                                      : std::string{};
+          },
+          std::string{}))
       ->capture_default_str();
   sub->add_option("--shard", opts->shard,
                   "Run only cells with index % N == i-1 and write results-i-of-N.jsonl (merge "
                   "them with `initcheck merge`)");
+  opts->max_memory_option =
+      sub->add_option("--max-memory", opts->max_memory, kMaxMemoryHelp)->type_name("SIZE");
   sub->add_flag("--force", opts->force, "Overwrite files that initcheck did not generate");
   return {sub, [opts] { return run_report(*opts); }};
 }
