@@ -50,8 +50,9 @@ int main(int argc, char** argv) try {
   CLI::App app{
       "initcheck: verifies, with stated error rates, whether an initialization scheme keeps\n"
       "activations and gradients at mean 0 / std 1 through depth, and reports where it breaks.\n"
-      "Exit codes: 0 all checked claims hold, 1 a claim is violated, 2 bad usage or input,\n"
-      "3 nothing violated but something inconclusive.",
+      "Exit codes: 0 all checked claims hold, 1 a claim is violated, 2 bad usage or input\n"
+      "(including a run that would exceed --max-memory), 3 nothing violated but something\n"
+      "inconclusive, 4 an internal error (a bug).",
       "initcheck"};
   app.require_subcommand(1, 1);
   app.set_version_flag("--version", "initcheck 0.1.0");

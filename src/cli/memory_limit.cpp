@@ -28,7 +28,8 @@ double parse_memory_size(const std::string& text) {
   const double value = std::strtod(number.c_str(), &end);
   if (end != number.c_str() + number.size()) throw bad();
   std::string unit;
-  for (char c : text.substr(digits)) unit += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : text.substr(digits))
+    unit += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   double scale = 1.0;
   if (!unit.empty() && unit != "B") {
     const std::string prefixes = "KMGT";
@@ -55,7 +56,8 @@ double available_memory_bytes() {
   }
   const long pages = ::sysconf(_SC_AVPHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGESIZE);
-  if (pages > 0 && page_size > 0) return static_cast<double>(pages) * static_cast<double>(page_size);
+  if (pages > 0 && page_size > 0)
+    return static_cast<double>(pages) * static_cast<double>(page_size);
   return 0.0;
 }
 

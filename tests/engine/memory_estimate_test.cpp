@@ -4,6 +4,8 @@
 // and tracks the bytes in use (malloc_usable_size) and their peak, so every heap allocation of
 // the measured run counts: Eigen, std::vector, operator new, the GEMM arena. Disabled under
 // sanitizers, which interpose malloc themselves.
+#include "initcheck/engine/memory_estimate.hpp"
+
 #include <gtest/gtest.h>
 #include <malloc.h>
 
@@ -14,7 +16,6 @@
 #include <thread>
 #include <vector>
 
-#include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/engine/replicates.hpp"
 #include "test_support.hpp"
 
@@ -32,9 +33,8 @@ std::atomic<long long> g_in_use{0};
 std::atomic<long long> g_peak{0};
 [[maybe_unused]] void* noted(void* p) {  // unused when the allocator is not interposed
   if (p != nullptr) {
-    const long long now =
-        g_in_use.fetch_add(static_cast<long long>(malloc_usable_size(p))) +
-        static_cast<long long>(malloc_usable_size(p));
+    const long long now = g_in_use.fetch_add(static_cast<long long>(malloc_usable_size(p))) +
+                          static_cast<long long>(malloc_usable_size(p));
     long long peak = g_peak.load();
     while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
     }
@@ -95,14 +95,15 @@ double measured_peak(const NetworkConfig& config, const TraceOptions& options, i
   return static_cast<double>(g_peak.load() - base);
 }
 
-// Tolerance ±10% (measured: −4.5%): the estimate counts every buffer of the engine's plan, but not the
-// allocator's per-chunk overhead (16 B), small vectors (per-layer events, slot tables,
+// Tolerance ±10% (measured: −4.5%): the estimate counts every buffer of the engine's plan, but not
+// the allocator's per-chunk overhead (16 B), small vectors (per-layer events, slot tables,
 // std::thread bookkeeping) and the exact GEMM packing blocks (cache-dependent sizes); at this
 // shape (≈ 4 MB, a dozen big buffers) those are a few percent. The limit it guards is the
 // machine's memory, so a 10% error only moves the refusal threshold by as much.
 TEST(MemoryEstimate, MatchesMeasuredPeakOfASmallRun) {
   if (!INITCHECK_PEAK_MALLOC) GTEST_SKIP() << "malloc is interposed by a sanitizer";
-  NetworkConfig config = testing::mlp_config(256, 4, 64, std::make_shared<testing::GaussianScheme>(2.0 / 256));
+  NetworkConfig config =
+      testing::mlp_config(256, 4, 64, std::make_shared<testing::GaussianScheme>(2.0 / 256));
   TraceOptions options;
   options.backward = true;
   const int replicates = 6;
@@ -117,7 +118,8 @@ TEST(MemoryEstimate, WeightsAndGradientsDominateWideNetworks) {
   TraceOptions forward_only;
   forward_only.backward = false;
   TraceOptions backward;
-  const NetworkConfig wide = testing::mlp_config(16384, 10, 128, std::make_shared<testing::GaussianScheme>(1.0 / 16384));
+  const NetworkConfig wide =
+      testing::mlp_config(16384, 10, 128, std::make_shared<testing::GaussianScheme>(1.0 / 16384));
   const double weights = 10.0 * 16384.0 * 16384.0 * sizeof(float);
   EXPECT_GT(estimate_memory(wide, forward_only).network, weights);
   EXPECT_LT(estimate_memory(wide, forward_only).network, 1.1 * weights);
@@ -163,8 +165,8 @@ TEST(MemoryEstimate, EveryFamilyWithinAQuarterOfItsMeasuredPeak) {
     options.backward = c.backward;
     const double estimate = replicates_bytes(estimate_memory(c.config, options), 4, 1);
     const double peak = measured_peak(c.config, options, 4);
-    EXPECT_NEAR(estimate / peak, 1.0, 0.25) << c.name << ": estimate " << estimate << " B, peak "
-                                            << peak << " B";
+    EXPECT_NEAR(estimate / peak, 1.0, 0.25)
+        << c.name << ": estimate " << estimate << " B, peak " << peak << " B";
   }
 }
 

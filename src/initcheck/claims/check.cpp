@@ -46,12 +46,13 @@ void check_memory(const engine::NetworkConfig& config, const engine::TraceOption
   const double need = workers * main.network + (drift ? 2 : 1) * replicates * main.trace +
                       drift_extra * extra.trace;
   if (need <= limit) return;
-  throw InputError(
-      "configuration too large: it needs an estimated " + engine::format_bytes(need) +
-      " of memory (" + std::to_string(workers) + " network" + (workers == 1 ? "" : "s") + " of " +
-      engine::format_bytes(main.network) + " each: weights, activations, gradients, buffers; " +
-      std::to_string(replicates) + " traces), more than the limit of " +
-      engine::format_bytes(limit) + " (--max-memory; default: the machine's available memory)");
+  throw InputError("configuration too large: it needs an estimated " + engine::format_bytes(need) +
+                   " of memory (" + std::to_string(workers) +
+                   (workers == 1 ? " network of " : " networks of ") +
+                   engine::format_bytes(main.network) + (workers == 1 ? "" : " each") +
+                   ": weights, activations, gradients, buffers; " + std::to_string(replicates) +
+                   " traces), more than the limit of " + engine::format_bytes(limit) +
+                   " (--max-memory; default: the machine's available memory)");
 }
 
 }  // namespace

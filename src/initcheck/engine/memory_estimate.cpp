@@ -27,8 +27,8 @@ struct LayerShape {
   double out_units = 0;
   double weight_rows = 0;
   double weight_cols = 0;
-  double out_columns = 0;  ///< batch · output pixels
-  double workspace = 0;    ///< conv workspace floats (full batch: backward)
+  double out_columns = 0;      ///< batch · output pixels
+  double workspace = 0;        ///< conv workspace floats (full batch: backward)
   double slice_workspace = 0;  ///< conv workspace floats of one forward batch slice
   bool activated = true;
 };
@@ -137,7 +137,7 @@ MemoryEstimate estimate_memory(const NetworkConfig& c, const TraceOptions& o) {
   arena += keep ? kept : max_out * (norm ? 4.0 : 3.0);
   double floats = weights + biases + arena + norm_stats;
   floats += std::min(batch, kSlices) * slice_workspace;  // conv: one per forward batch slice
-  floats += input_floats;         // the replicate's input batch
+  floats += input_floats;                                // the replicate's input batch
   if (o.gram) floats += batch * batch;
   if (keep) {
     floats += grads + input_floats + 2 * max_out + (resnet ? input_floats : 0);  // grad arena
@@ -183,7 +183,9 @@ std::string format_bytes(double bytes) {
     ++unit;
   }
   std::array<char, 32> buf{};
-  const char* format = unit == 0 || bytes >= 99.95 ? "%.0f %s" : bytes >= 9.995 ? "%.1f %s" : "%.2f %s";
+  const char* format = unit == 0 || bytes >= 99.95 ? "%.0f %s"
+                       : bytes >= 9.995            ? "%.1f %s"
+                                                   : "%.2f %s";
   std::snprintf(buf.data(), buf.size(), format, bytes, kUnits[unit]);
   return buf.data();
 }
