@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "cli_run.hpp"
@@ -110,6 +112,24 @@ TEST(Messages, FailedWriteOfTheOutputGivesTheReason) {
   expect_one_line_error(r, {"cannot write standard output", "No space left on device"});
   const CliRun help = run_initcheck("--help", "/dev/full");
   EXPECT_EQ(help.code, 2) << help.err;
+}
+
+TEST(Messages, FailedWriteOfAReportFileGivesTheReason) {
+  // A file-size limit of 1 KiB with SIGXFSZ ignored (inherited through exec) makes writing the
+  // report's files fail with EFBIG, as a full disk fails them with ENOSPC.
+  const std::string sweep = scratch_path(".yaml");
+  std::ofstream(sweep) << "blocks:\n  - {init: kaiming_normal, activation: relu, depth: 2, "
+                          "width: 8, batch: 8, replicates: 2, claims: [variance]}\n";
+  const std::string err = scratch_path(".err");
+  const std::string cmd = "trap '' XFSZ; ulimit -f 2; " + std::string(INITCHECK_BINARY) +
+                          " report --sweep " + sweep + " --out " + scratch_path("_out") +
+                          " >/dev/null 2>" + err;
+  const int status = std::system(cmd.c_str());
+  const std::string message = read_file(err);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << message;
+  EXPECT_EQ(line_count(message), 1) << message;
+  EXPECT_NE(message.find("cannot write"), std::string::npos) << message;
+  EXPECT_NE(message.find("File too large"), std::string::npos) << message;
 }
 
 }  // namespace

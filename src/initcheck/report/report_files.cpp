@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -101,12 +103,15 @@ void write_output_files(const fs::path& dir, const std::vector<OutputFile>& file
   for (const OutputFile& f : files) {
     const fs::path temp = dir / ("." + f.name + suffix);
     temps.push_back(temp);
+    errno = 0;
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
     out.close();
     if (!out) {
+      const int err = errno;  // the failed open/write/close's reason (disk full, ...)
       cleanup();
-      throw InputError("cannot write '" + temp.string() + "'");
+      throw InputError("cannot write '" + temp.string() + "'" +
+                       (err != 0 ? ": " + std::string(std::strerror(err)) : std::string()));
     }
   }
   for (std::size_t i = 0; i < files.size(); ++i) {
