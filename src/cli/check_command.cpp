@@ -254,7 +254,10 @@ Subcommand add_check_command(CLI::App& app) {
                   "count: results never depend on the machine's speed)")
       ->capture_default_str();
   flags->max_memory_option =
-      sub->add_option("--max-memory", flags->max_memory, kMaxMemoryHelp)->type_name("SIZE");
+      sub->add_option("--max-memory", flags->max_memory,
+                      std::string("refuse (exit 2) a run whose estimated memory exceeds SIZE, ") +
+                          kMemorySizeHelp)
+          ->type_name("SIZE");
   sub->add_flag("--json", flags->json, "print the result as JSON");
 
   return {sub, [flags] {

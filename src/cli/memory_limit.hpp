@@ -19,9 +19,8 @@ double available_memory_bytes();
 /// available_memory_bytes().
 double memory_limit(bool given, const std::string& text);
 
-/// The --max-memory help text shared by `check` and `report`.
-inline constexpr const char* kMaxMemoryHelp =
-    "refuse (exit 2) runs whose estimated memory exceeds SIZE, e.g. 8G, 512M or bytes "
-    "(K/M/G/T = 1024-based; default: the machine's available memory)";
+/// How --max-memory's SIZE is written and defaults, for both commands' help.
+inline constexpr const char* kMemorySizeHelp =
+    "e.g. 8G, 512M or bytes (K/M/G/T = 1024-based; default: the machine's available memory)";
 
 }  // namespace initcheck::cli

@@ -135,7 +135,12 @@ Subcommand add_report_command(CLI::App& app) {
                   "Run only cells with index % N == i-1 and write results-i-of-N.jsonl (merge "
                   "them with `initcheck merge`)");
   opts->max_memory_option =
-      sub->add_option("--max-memory", opts->max_memory, kMaxMemoryHelp)->type_name("SIZE");
+      sub->add_option("--max-memory", opts->max_memory,
+                      std::string("Refuse (exit 2) a sweep whose results would exceed SIZE; a "
+                                  "cell needing more than its share (SIZE / --jobs) is an error "
+                                  "row, not run. SIZE ") +
+                          kMemorySizeHelp)
+          ->type_name("SIZE");
   sub->add_flag("--force", opts->force, "Overwrite files that initcheck did not generate");
   return {sub, [opts] { return run_report(*opts); }};
 }

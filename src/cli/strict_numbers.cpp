@@ -6,14 +6,14 @@
 #include <cstdlib>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 namespace initcheck::cli {
 namespace {
 
 /// "" if `text` is a plain decimal integer fitting T, else why not.
 template <typename T>
-std::string integer_problem(std::string_view text_view) {
-  const std::string text(text_view);
+std::string integer_problem(const std::string& text) {
   if (text.empty()) return "an empty value is not an integer";
   const bool negative = text.front() == '-';
   const std::string_view digits = std::string_view(text).substr(negative ? 1 : 0);
@@ -49,9 +49,11 @@ std::string decimal(std::string& text, std::string problem) {
   return {};
 }
 
-/// Transforms run before an option's own checks (CLI11 puts them first), so those see only
-/// plain decimal integers.
-void harden(CLI::App& app) {
+}  // namespace
+
+// Transforms run before an option's own checks (CLI11 puts them first), so those see only
+// plain decimal integers.
+void make_numbers_strict(CLI::App& app) {
   for (CLI::Option* opt : app.get_options()) {
     const std::string type = opt->get_type_name();
     if (type == "INT") {
@@ -66,13 +68,7 @@ void harden(CLI::App& app) {
       opt->transform(CLI::Validator(number_problem, std::string{}));
     }
   }
-  for (CLI::App* sub : app.get_subcommands({})) harden(*sub);
-}
-
-}  // namespace
-
-void make_numbers_strict(CLI::App& app) {
-  harden(app);
+  for (CLI::App* sub : app.get_subcommands({})) make_numbers_strict(*sub);
 }
 
 std::optional<std::string> out_of_range_message(const std::string& conversion_error) {
