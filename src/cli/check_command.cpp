@@ -2,6 +2,7 @@
 /// line"). Exit codes: 0 every checked claim holds, 1 a claim is violated, 2 bad input, 3
 /// inconclusive.
 
+#include <charconv>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/report/number_format.hpp"
+#include "memory_limit.hpp"
 
 namespace initcheck::cli {
 namespace {
@@ -29,14 +31,12 @@ std::vector<std::int64_t> parse_widths(const std::string& text) {
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     const std::string item = text.substr(start, comma - start);
-    std::size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
+    std::int64_t v = 0;
+    const std::from_chars_result r = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (r.ec == std::errc::result_out_of_range) {
+      throw InputError("--widths: " + item + " is out of range");
     }
-    if (item.empty() || used != item.size()) {
+    if (item.empty() || r.ec != std::errc{} || r.ptr != item.data() + item.size()) {
       throw InputError("--widths: '" + item + "' is not an integer (expected n0,n1,...,nL)");
     }
     out.push_back(v);
@@ -53,8 +53,9 @@ std::vector<std::string> split_claims(const std::string& csv) {
   return names;
 }
 
+/// A value for the human output: NaN (nothing to report) as "—", never "nan"; ±inf as "inf".
 std::string fmt(double x) {
-  return report::format_number(x);
+  return std::isnan(x) ? "—" : report::format_number(x);
 }
 
 std::string interval_text(const stats::ConfidenceInterval& ci) {
@@ -121,8 +122,14 @@ void print_human(std::ostream& os, const claims::CheckRequest& request,
     line.resize(std::max<std::size_t>(line.size(), 14), ' ');
     std::string verdict(stats::to_string(r.verdict));
     verdict.resize(13, ' ');
-    os << line << verdict << fmt(r.measured) << "  CI " << interval_text(r.ci) << "  predicted "
-       << fmt(r.predicted) << "  band [" << fmt(r.band.lo) << ", " << fmt(r.band.hi) << "]";
+    os << line << verdict;
+    if (r.ci.level > 0.0) {
+      os << fmt(r.measured) << "  CI " << interval_text(r.ci);
+    } else {
+      os << "not measured";  // no interval was computed (e.g. every depth skipped)
+    }
+    os << "  predicted " << fmt(r.predicted) << "  band [" << fmt(r.band.lo) << ", "
+       << fmt(r.band.hi) << "]";
     if (r.layer > 0) os << "  layer " << r.layer;
     os << "\n      " << r.quantity << "\n";
     if (r.verdict != stats::Verdict::holds && !r.advice.empty()) {
@@ -160,7 +167,34 @@ struct CheckFlags {
   std::string widths;
   std::string claims;
   bool json = false;
+  CLI::Option* depth = nullptr;
+  CLI::Option* kernel = nullptr;
+  CLI::Option* spatial = nullptr;
+  CLI::Option* branch_scale = nullptr;
+  std::string max_memory;
+  CLI::Option* max_memory_option = nullptr;
 };
+
+/// Rejects flags that would be silently ignored: --depth with --widths (the list sets the
+/// depth), --kernel/--spatial without --arch conv, --branch-scale without --arch resnet.
+void reject_ignored_flags(const CheckFlags& f) {
+  if (f.depth->count() > 0 && !f.widths.empty()) {
+    throw InputError(
+        "--depth conflicts with --widths: the widths list n0,n1,...,nL sets the "
+        "depth (L); give one of them");
+  }
+  const std::string& arch = f.request.arch;
+  if (arch != "mlp" && arch != "conv" && arch != "resnet") return;  // reported as unknown later
+  for (const CLI::Option* conv_only : {f.kernel, f.spatial}) {
+    if (conv_only->count() > 0 && arch != "conv") {
+      throw InputError(conv_only->get_name() + " applies only to --arch conv (got --arch " + arch +
+                       ")");
+    }
+  }
+  if (f.branch_scale->count() > 0 && arch != "resnet") {
+    throw InputError("--branch-scale applies only to --arch resnet (got --arch " + arch + ")");
+  }
+}
 
 }  // namespace
 
@@ -178,17 +212,25 @@ Subcommand add_check_command(CLI::App& app) {
                   "selu, elu, softplus, mish, linear")
       ->required();
   sub->add_option("--arch", r.arch, "mlp | conv | resnet")->capture_default_str();
-  sub->add_option("--depth", r.depth, "weight layers (mlp, conv) or residual blocks (resnet)")
-      ->capture_default_str();
+  flags->depth =
+      sub->add_option("--depth", r.depth, "weight layers (mlp, conv) or residual blocks (resnet)")
+          ->capture_default_str();
   auto* width = sub->add_option("--width", r.width, "every layer's width (channels for conv)")
                     ->capture_default_str();
-  sub->add_option("--widths", flags->widths, "n0,n1,...,nL: input width then each layer's width")
+  sub->add_option("--widths", flags->widths,
+                  "n0,n1,...,nL: input width then each layer's width (sets the depth L; "
+                  "not with --width or --depth)")
       ->excludes(width);
   sub->add_option("--batch", r.batch, "input batch size")->capture_default_str();
-  sub->add_option("--kernel", r.kernel, "conv kernel size")->capture_default_str();
-  sub->add_option("--spatial", r.spatial, "conv input height = width")->capture_default_str();
-  sub->add_option("--branch-scale", r.branch_scale, "resnet branch scale, an expression over depth")
-      ->capture_default_str();
+  flags->kernel = sub->add_option("--kernel", r.kernel, "conv kernel size (--arch conv only)")
+                      ->capture_default_str();
+  flags->spatial =
+      sub->add_option("--spatial", r.spatial, "conv input height = width (--arch conv only)")
+          ->capture_default_str();
+  flags->branch_scale =
+      sub->add_option("--branch-scale", r.branch_scale,
+                      "resnet branch scale, an expression over depth (--arch resnet only)")
+          ->capture_default_str();
   sub->add_option("--norm", r.norm, "none | batchnorm | layernorm")->capture_default_str();
   sub->add_option("--precision", r.precision, "fp32 | bf16 | fp16")->capture_default_str();
   sub->add_option("--input", r.input,
@@ -211,15 +253,24 @@ Subcommand add_check_command(CLI::App& app) {
                   "nominal seconds of compute the sequential looks may spend (a fixed flop "
                   "count: results never depend on the machine's speed)")
       ->capture_default_str();
+  flags->max_memory_option =
+      sub->add_option("--max-memory", flags->max_memory,
+                      std::string("refuse (exit 2) a run whose estimated memory exceeds SIZE, ") +
+                          kMemorySizeHelp)
+          ->type_name("SIZE");
   sub->add_flag("--json", flags->json, "print the result as JSON");
 
   return {sub, [flags] {
+            const double max_memory =
+                memory_limit(flags->max_memory_option->count() > 0, flags->max_memory);
+            reject_ignored_flags(*flags);
             claims::CheckRequest request = flags->request;
             if (!flags->widths.empty()) request.widths = parse_widths(flags->widths);
             if (!flags->claims.empty()) request.claims = split_claims(flags->claims);
             const engine::NetworkConfig config = claims::make_network_config(request);
-            const claims::CheckResult result =
-                claims::check_configuration(config, claims::make_check_options(request));
+            claims::CheckOptions options = claims::make_check_options(request);
+            options.max_memory_bytes = max_memory;
+            const claims::CheckResult result = claims::check_configuration(config, options);
             const std::string description = describe(request, config);
             if (flags->json) {
               std::cout << to_json(request, result, description).dump(2) << "\n";

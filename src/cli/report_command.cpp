@@ -1,13 +1,18 @@
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "commands.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/report/gain_table.hpp"
 #include "initcheck/report/plots.hpp"
 #include "initcheck/report/report_files.hpp"
@@ -16,6 +21,7 @@
 #include "initcheck/sweep/results_json.hpp"
 #include "initcheck/sweep/runner.hpp"
 #include "initcheck/sweep/sweep_spec.hpp"
+#include "memory_limit.hpp"
 
 namespace initcheck::cli {
 namespace {
@@ -29,6 +35,8 @@ struct ReportOptions {
   std::string shard;
   bool force = false;
   bool allow_invalid = false;
+  std::string max_memory;
+  CLI::Option* max_memory_option = nullptr;
 };
 
 constexpr int kExitInternal = 4;
@@ -75,10 +83,30 @@ int report_internal_errors(const sweep::SweepResults& results) {
   return code;
 }
 
+/// Memory one sweep cell holds until the report is written: its request, its result with the
+/// per-layer curves, its JSON line (4–18 kB each in reports/results.jsonl) and the parsed copy
+/// the report renders from.
+constexpr double kBytesPerCell = 32.0 * 1024;
+
+/// Throws InputError when a grid of `cells` cannot be held within `limit` bytes.
+void check_grid_memory(double cells, double limit) {
+  const double need = cells * kBytesPerCell;
+  if (limit <= 0.0 || need <= limit) return;
+  std::array<char, 32> count{};
+  std::snprintf(count.data(), count.size(), "%.0f", cells);
+  throw InputError("sweep too large: its " + std::string(count.data()) +
+                   " cells need an estimated " + engine::format_bytes(need) +
+                   " of memory for their results alone (" + engine::format_bytes(kBytesPerCell) +
+                   " per cell), more than the limit of " + engine::format_bytes(limit) +
+                   " (--max-memory; default: the machine's available memory)");
+}
+
 int run_report(const ReportOptions& opts) {
+  const double limit = memory_limit(opts.max_memory_option->count() > 0, opts.max_memory);
   const bool sharded = !opts.shard.empty();
   const sweep::Shard shard = sharded ? sweep::parse_shard(opts.shard) : sweep::Shard{};
-  sweep::SweepSpec spec = sweep::load_sweep(opts.sweep);
+  sweep::SweepSpec spec =
+      sweep::load_sweep(opts.sweep, [limit](double cells) { check_grid_memory(cells, limit); });
   if (opts.seed_option->count() > 0) sweep::reseed(spec, opts.seed);
   refuse_invalid_cells(spec, opts.allow_invalid);
   const sweep::SweepInfo info = sweep::sweep_info(spec, opts.sweep);
@@ -97,7 +125,17 @@ int run_report(const ReportOptions& opts) {
   run.jobs = opts.jobs;
   run.shard = shard;
   run.progress = ::isatty(STDERR_FILENO) != 0 ? &std::cerr : nullptr;
-  const sweep::SweepResults results = sweep::run_sweep(spec, info, sweep::claims_checker(), run);
+  // What the results leave is shared by the cells running at once; a cell that needs more is
+  // reported as an error row.
+  const int jobs = opts.jobs > 0
+                       ? opts.jobs
+                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const double per_cell =
+      limit > 0.0 ? std::max(limit - static_cast<double>(spec.cells.size()) * kBytesPerCell, 1.0) /
+                        static_cast<double>(jobs)
+                  : 0.0;
+  const sweep::SweepResults results =
+      sweep::run_sweep(spec, info, sweep::claims_checker(per_cell), run);
 
   std::ostringstream jsonl;
   sweep::write_results_jsonl(jsonl, results);
@@ -148,11 +186,24 @@ Subcommand add_report_command(CLI::App& app) {
       sub->add_option("--seed", opts->seed, "Master seed (overrides the sweep file's)");
   sub->add_option("--jobs", opts->jobs,
                   "Worker threads (0 = all cores); output never depends on it")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return v.starts_with('-') ? v + " is negative; expected 0 (all cores) or a number "
+                                            "of threads"
+                                      : std::string{};
+          },
+          std::string{}))
       ->capture_default_str();
   sub->add_option("--shard", opts->shard,
                   "Run only cells with index % N == i-1 and write results-i-of-N.jsonl (merge "
                   "them with `initcheck merge`)");
+  opts->max_memory_option =
+      sub->add_option("--max-memory", opts->max_memory,
+                      std::string("Refuse (exit 2) a sweep whose results would exceed SIZE; a "
+                                  "cell needing more than its share (SIZE / --jobs) is an error "
+                                  "row, not run. SIZE ") +
+                          kMemorySizeHelp)
+          ->type_name("SIZE");
   sub->add_flag("--force", opts->force, "Overwrite files that initcheck did not generate");
   sub->add_flag("--allow-invalid", opts->allow_invalid,
                 "List invalid sweep cells, skip them (recorded as invalid in the report) and "

@@ -20,6 +20,7 @@
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/sample_plan.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/engine/replicates.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/quantiles.hpp"
@@ -28,6 +29,32 @@ namespace initcheck::claims {
 namespace {
 /// Salt of the extra drift networks' seed (an arbitrary constant: "drift" in ASCII).
 constexpr std::uint64_t kDriftSeedSalt = 0x6472696674ULL;
+
+/// Throws InputError when the run cannot fit in `limit` bytes: one network per worker thread
+/// plus `replicates` traces (kept twice when `drift` reads them too), and the drift-only
+/// networks' traces.
+void check_memory(const engine::NetworkConfig& config, const engine::TraceOptions& trace_options,
+                  int replicates, bool drift, const engine::NetworkConfig& drift_config,
+                  int drift_extra, int threads, double limit) {
+  if (limit <= 0.0) return;
+  const engine::MemoryEstimate main = engine::estimate_memory(config, trace_options);
+  engine::TraceOptions drift_options = trace_options;
+  drift_options.backward = false;
+  drift_options.dominance_units = 0;
+  const engine::MemoryEstimate extra = engine::estimate_memory(drift_config, drift_options);
+  const int workers = std::clamp(threads, 1, std::max(replicates, 1));
+  const double need = workers * main.network + (drift ? 2 : 1) * replicates * main.trace +
+                      drift_extra * extra.trace;
+  if (need <= limit) return;
+  throw InputError("configuration too large: it needs an estimated " + engine::format_bytes(need) +
+                   " of memory (" + std::to_string(workers) +
+                   (workers == 1 ? " network of " : " networks of ") +
+                   engine::format_bytes(main.network) + (workers == 1 ? "" : " each") +
+                   ": weights, activations, gradients, buffers; " + std::to_string(replicates) +
+                   " traces), more than the limit of " + engine::format_bytes(limit) +
+                   " (--max-memory; default: the machine's available memory)");
+}
+
 }  // namespace
 namespace detail {
 
@@ -245,24 +272,27 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
       looks.push_back(2 * looks.back());
     }
   }
+  const bool check_drift =
+      std::find(to_check.begin(), to_check.end(), ClaimId::drift) != to_check.end();
+  engine::NetworkConfig small = config;
+  if (config.norm != engine::Norm::batchnorm) small.batch = 1;
+  const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
+  check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
+               options.max_memory_bytes);
   const double alpha_claim =
       options.alpha /
       static_cast<double>(std::max<std::size_t>(detail::claims_spending_alpha(to_check), 1)) /
       static_cast<double>(looks.size());
   std::vector<engine::Trace> traces;
   std::vector<engine::Trace> drift_extra;
-  const bool check_drift =
-      std::find(to_check.begin(), to_check.end(), ClaimId::drift) != to_check.end();
-  if (check_drift && plan.drift_replicates > plan.replicates) {
+  if (drift_networks > 0) {
     // Extra forward-only networks for `drift` (their own seed stream, batch 1 unless BatchNorm).
-    engine::NetworkConfig small = config;
-    if (config.norm != engine::Norm::batchnorm) small.batch = 1;
     engine::TraceOptions drift_options = trace_options;
     drift_options.backward = false;
     drift_options.dominance_units = 0;
     drift_extra =
         engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
-                               plan.drift_replicates - plan.replicates, threads);
+                               drift_networks, threads);
   }
   // drift reads the extra networks plus every look's networks (appended, never copied again).
   std::vector<engine::Trace> drift_traces = std::move(drift_extra);

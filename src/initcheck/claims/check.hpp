@@ -27,6 +27,10 @@ struct CheckOptions {
   /// fixed nominal rate, so results never depend on the machine's speed).
   int max_networks = 0;
   double budget_seconds = 5.0;
+  /// Refuse the configuration (InputError, before any network is built) when the run's
+  /// estimated memory (engine/memory_estimate.hpp: one network per thread plus every kept
+  /// trace) exceeds this many bytes; 0 = no limit.
+  double max_memory_bytes = 0.0;
 };
 
 /// Per-layer curves for plots (index 0 = network input, index l = layer l's output).

@@ -48,8 +48,8 @@ engine::NetworkConfig make_network_config(const CheckRequest& request);
 /// an alpha outside (0, 1) or a tolerance that is not a finite number > 1.
 CheckOptions make_check_options(const CheckRequest& request);
 
-/// The `initcheck check ...` command line that reproduces `request` (shell-quoted, flags that
-/// equal their defaults omitted).
+/// The `initcheck check ...` command line that reproduces `request` (shell-quoted; flags that
+/// equal their defaults, and flags the architecture ignores, omitted).
 std::string reproduce_command(const CheckRequest& request);
 
 }  // namespace initcheck::claims

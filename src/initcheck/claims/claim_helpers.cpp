@@ -1,5 +1,7 @@
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <optional>
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
@@ -161,6 +163,21 @@ std::vector<bool> measurable_moments(const std::vector<double>& predicted,
   out.reserve(predicted.size());
   for (double m : predicted) out.push_back(m >= lo && m <= hi);
   return out;
+}
+
+FormatExit predicted_format_exit(const engine::NetworkConfig& config) {
+  std::optional<theory::PredictedTrajectory> t;
+  try {
+    t = theory::predict_trajectory(config);
+  } catch (const std::exception&) {
+    return {};
+  }
+  const std::vector<double> m = predicted_forward_moments(*t, config);
+  const std::vector<bool> ok = measurable_moments(m, config.precision);
+  for (std::size_t l = 0; l < ok.size(); ++l) {
+    if (!ok[l]) return {static_cast<int>(l), m[l] > 1.0};
+  }
+  return {};
 }
 
 int measurable_layer_prefix(const ClaimContext& ctx) {

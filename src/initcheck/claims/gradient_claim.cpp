@@ -22,22 +22,11 @@ namespace initcheck::claims::detail {
 std::string gradient_not_applicable(const engine::NetworkConfig& config) {
   // Backward passes through activations the storage format cannot hold (overflowed to inf/NaN
   // or flushed) measure the format, not the init: decided from the oracle, before any data.
-  std::optional<theory::PredictedTrajectory> t;
-  try {
-    t = theory::predict_trajectory(config);
-  } catch (const std::exception&) {
-    return {};
-  }
-  const std::vector<bool> ok =
-      measurable_moments(predicted_forward_moments(*t, config), config.precision);
-  for (std::size_t l = 0; l < ok.size(); ++l) {
-    if (!ok[l]) {
-      return "the forward signal leaves the " +
-             std::string(precision::format_name(config.precision)) + " range by layer " +
-             std::to_string(l) + " (predicted): gradients are not measurable (see variance)";
-    }
-  }
-  return {};
+  const int l = predicted_format_exit(config).depth;
+  if (l < 0) return {};
+  return "the forward signal leaves the " + std::string(precision::format_name(config.precision)) +
+         " range by layer " + std::to_string(l) +
+         " (predicted): gradients are not measurable (see variance)";
 }
 
 ClaimResult check_gradient(const ClaimContext& ctx) {

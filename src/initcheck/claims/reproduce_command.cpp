@@ -55,7 +55,9 @@ std::string reproduce_command(const CheckRequest& r) {
     if (r.kernel != defaults.kernel) flag("kernel", std::to_string(r.kernel));
     if (r.spatial != defaults.spatial) flag("spatial", std::to_string(r.spatial));
   }
-  if (r.branch_scale != defaults.branch_scale) flag("branch-scale", r.branch_scale);
+  if (r.arch == "resnet" && r.branch_scale != defaults.branch_scale) {
+    flag("branch-scale", r.branch_scale);
+  }
   if (r.norm != defaults.norm) flag("norm", r.norm);
   if (r.precision != defaults.precision) flag("precision", r.precision);
   if (r.input != defaults.input) flag("input", r.input);

@@ -11,11 +11,15 @@ namespace {
 bool is_space(char c) {
   return std::isspace(static_cast<unsigned char>(c)) != 0;
 }
+/// Bytes >= 0x80 (UTF-8 such as the ö of "nörmal") count as name characters, so a misspelt
+/// name is reported whole; no scheme or parameter name contains them.
 bool is_ident_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_';
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalpha(u) != 0 || c == '_' || u >= 0x80;
 }
 bool is_ident_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) != 0 || c == '_' || u >= 0x80;
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -122,8 +126,18 @@ class SpecReader {
   /// Throws "PROBLEM at column N of init spec 'SPEC'[; HINT]".
   [[noreturn]] void fail_at(std::size_t pos, const std::string& problem,
                             const std::string& hint = {}) const {
-    throw InputError(problem + " at column " + std::to_string(pos + 1) + " of init spec '" +
+    throw InputError(problem + " at column " + std::to_string(column(pos)) + " of init spec '" +
                      std::string(spec_) + "'" + (hint.empty() ? "" : "; " + hint));
+  }
+
+  /// 1-based column of byte `pos`, counting UTF-8 characters (not continuation bytes).
+  [[nodiscard]] std::size_t column(std::size_t pos) const {
+    const std::string_view before = spec_.substr(0, std::min(pos, spec_.size()));
+    return 1 +
+           static_cast<std::size_t>(std::count_if(
+               before.begin(), before.end(),
+               [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; })) +
+           (pos > spec_.size() ? pos - spec_.size() : 0);
   }
 
   static std::string describe_params(const SchemeInfo& info) {

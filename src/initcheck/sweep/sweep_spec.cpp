@@ -36,7 +36,8 @@ std::string key_list() {
 
 class Parser {
  public:
-  explicit Parser(std::string source) : source_(std::move(source)) {}
+  Parser(std::string source, GridCheck check_grid)
+      : source_(std::move(source)), check_grid_(std::move(check_grid)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
     const YAML::Mark mark = node.Mark();
@@ -232,6 +233,12 @@ class Parser {
       for (const std::string& key : kGridKeys) {
         if (merged.contains(key)) axes.push_back({key, axis(merged[key], key)});
       }
+      if (check_grid_) {  // refuse an oversized grid before building it
+        double block_cells = 1.0;
+        for (const Axis& axis : axes) block_cells *= static_cast<double>(axis.values.size());
+        cells_ += block_cells;
+        check_grid_(cells_);
+      }
       const Origin origin{name, block.Mark().line + 1};
       expand(spec, origin, base, axes, 0, "");
     }
@@ -280,6 +287,8 @@ class Parser {
   }
 
   std::string source_;
+  GridCheck check_grid_;
+  mutable double cells_ = 0.0;
 };
 
 std::uint64_t fnv1a(const std::string& text) {
@@ -299,7 +308,7 @@ std::uint64_t cell_seed(std::uint64_t master_seed, const claims::CheckRequest& r
   return rng::splitmix64(master_seed ^ rng::splitmix64(fnv1a(claims::reproduce_command(unseeded))));
 }
 
-SweepSpec parse_sweep(std::istream& in, const std::string& source) {
+SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridCheck& check_grid) {
   const auto at = [&source](const YAML::Mark& mark) {
     return mark.line >= 0 ? source + ":" + std::to_string(mark.line + 1) : source;
   };
@@ -314,19 +323,19 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source) {
                      ": a sweep file holds one YAML document; found a second one ('---')");
   }
   try {
-    return Parser(source).parse(documents.empty() ? YAML::Node() : documents.front());
+    return Parser(source, check_grid).parse(documents.empty() ? YAML::Node() : documents.front());
   } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still bad input
     throw InputError(at(e.mark) + ": " + e.msg);
   }
 }
 
-SweepSpec load_sweep(const std::filesystem::path& path) {
+SweepSpec load_sweep(const std::filesystem::path& path, const GridCheck& check_grid) {
   std::ifstream in(path);
   if (!in) throw InputError("cannot read sweep file '" + path.string() + "'");
   if (std::filesystem::is_directory(path)) {
     throw InputError("sweep file '" + path.string() + "' is a directory");
   }
-  return parse_sweep(in, path.string());
+  return parse_sweep(in, path.string(), check_grid);
 }
 
 }  // namespace initcheck::sweep

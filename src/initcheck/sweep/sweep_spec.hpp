@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <istream>
 #include <string>
 #include <vector>
@@ -45,13 +46,19 @@ struct SweepSpec {
   std::vector<SweepCell> cells;  ///< in file order: block by block, last key varying fastest
 };
 
+/// Called before each block is expanded with the number of cells of the blocks so far plus
+/// this one (a double: a grid's product may exceed 64 bits), so that a caller can refuse
+/// (throw) a grid too large to hold before it is built.
+using GridCheck = std::function<void(double cells)>;
+
 /// Parses a sweep document. `source` names the file in error messages ("FILE:LINE: ...").
 /// Throws InputError on YAML syntax errors, unknown, duplicate or non-scalar keys, wrong types,
 /// a missing init or activation, `width`/`depth` with `widths`, empty grids and extra documents.
-SweepSpec parse_sweep(std::istream& in, const std::string& source);
+SweepSpec parse_sweep(std::istream& in, const std::string& source,
+                      const GridCheck& check_grid = {});
 
 /// Reads and parses a sweep file; an unreadable path is an InputError naming it.
-SweepSpec load_sweep(const std::filesystem::path& path);
+SweepSpec load_sweep(const std::filesystem::path& path, const GridCheck& check_grid = {});
 
 /// A cell's seed: a pure function of the master seed and the cell's configuration (its
 /// reproduce command without the seed), so adding cells never changes another cell's seed.

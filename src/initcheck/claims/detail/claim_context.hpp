@@ -147,6 +147,12 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
 /// an artefact of the format (0 or inf), which `precision` reports.
 std::vector<bool> measurable_moments(const std::vector<double>& predicted,
                                      precision::Format format);
+/// Where the oracle (before any data) predicts the forward signal leaves the storage format.
+struct FormatExit {
+  int depth = -1;         ///< first depth l (0 = input) not measurable_moments; −1 = none
+  bool overflow = false;  ///< above the range (else below it)
+};
+FormatExit predicted_format_exit(const engine::NetworkConfig& config);
 /// Leading weight layers (mlp/conv) whose predicted input and pre-activation second moments are
 /// measurable: the exact pivots' cumulative products stop before the first that is not.
 int measurable_layer_prefix(const ClaimContext& ctx);
