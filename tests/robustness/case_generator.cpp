@@ -19,7 +19,9 @@ class Rng {
   }
   /// Uniform in [0, n) (0 when n = 0; the modulo bias is irrelevant here).
   std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(next() % n); }
-  int range(int lo, int hi) { return lo + static_cast<int>(below(static_cast<std::size_t>(hi - lo + 1))); }
+  int range(int lo, int hi) {
+    return lo + static_cast<int>(below(static_cast<std::size_t>(hi - lo + 1)));
+  }
   bool percent(int p) { return below(100) < static_cast<std::size_t>(p); }
   template <typename T>
   const T& pick(const std::vector<T>& v) {
@@ -35,20 +37,25 @@ using Strings = std::vector<std::string>;
 // ---------------------------------------------------------------------------------------------
 // Valid building blocks.
 
-const Strings kActivations = {"relu",  "leaky_relu", "leaky_relu(0.2)", "tanh",     "sigmoid",
-                              "gelu",  "silu",       "selu",            "elu",      "elu(0.5)",
-                              "softplus", "mish",    "linear"};
-const Strings kClaims = {"variance", "growth",    "drift",    "mean",     "dominance",
+const Strings kActivations = {
+    "relu", "leaky_relu", "leaky_relu(0.2)", "tanh",     "sigmoid", "gelu",  "silu",
+    "selu", "elu",        "elu(0.5)",        "softplus", "mish",    "linear"};
+const Strings kClaims = {"variance", "growth",    "drift",     "mean",     "dominance",
                          "gradient", "precision", "batchnorm", "bn-input", "batch-stats"};
 const Strings kNorms = {"none", "batchnorm", "layernorm"};
 const Strings kPrecisions = {"fp32", "bf16", "fp16"};
 const Strings kInputs = {"standard_normal", "dataset_normalized", "unnormalized",
                          "dataset_unnormalized"};
 const Strings kNumbers = {"0.5", "1", "2", "0.01", "1.5", "0.2", "3", "0.1"};
-const Strings kExpressions = {"sqrt(2/fan_in)",      "exact_gain/sqrt(fan_in)", "1/sqrt(fan_avg)",
-                              "gain/sqrt(fan_out)",  "sqrt(1/in_units)",        "0.1*layer/depth+0.5",
+const Strings kExpressions = {"sqrt(2/fan_in)",
+                              "exact_gain/sqrt(fan_in)",
+                              "1/sqrt(fan_avg)",
+                              "gain/sqrt(fan_out)",
+                              "sqrt(1/in_units)",
+                              "0.1*layer/depth+0.5",
                               "1/sqrt(receptive_field*in_units)"};
-const Strings kNonlinearities = {"relu", "linear", "conv2d", "sigmoid", "tanh", "leaky_relu", "selu"};
+const Strings kNonlinearities = {"relu", "linear",     "conv2d", "sigmoid",
+                                 "tanh", "leaky_relu", "selu"};
 
 std::string number_or_expression(Rng& rng) {
   return rng.percent(50) ? rng.pick(kNumbers) : rng.pick(kExpressions);
@@ -181,7 +188,8 @@ Command valid_check(Rng& rng) {
     add("--depth", int_str(rng.range(1, 4)), Kind::size);
     add("--width", int_str(rng.range(1, 16)), Kind::size);
     add("--batch", int_str(rng.range(1, 8)), Kind::size);
-    if (rng.percent(50)) add("--branch-scale", rng.pick(Strings{"1", "1/sqrt(depth)", "0.5"}), Kind::expression);
+    if (rng.percent(50))
+      add("--branch-scale", rng.pick(Strings{"1", "1/sqrt(depth)", "0.5"}), Kind::expression);
   }
   if (rng.percent(60)) {
     add("--replicates", int_str(rng.range(2, 6)), Kind::size);
@@ -241,7 +249,8 @@ std::string quoted(const std::string& s) {
 }
 
 Yaml scalar(const std::string& s) {
-  const bool plain = !s.empty() && s.find_first_of(":,[]{}#&*!|>'\"%@`()= \t\n") == std::string::npos;
+  const bool plain =
+      !s.empty() && s.find_first_of(":,[]{}#&*!|>'\"%@`()= \t\n") == std::string::npos;
   return {Yaml::Type::scalar, plain ? s : quoted(s), {}, {}};
 }
 Yaml list(std::vector<Yaml> items) {
@@ -266,14 +275,16 @@ void emit_entries(const std::vector<std::pair<std::string, Yaml>>& entries, int 
                   const std::string& first_prefix, std::string& out);
 
 /// `key: value` at `indent`; maps and lists of maps in block style, the rest in flow style.
-void emit_entry(const std::string& key, const Yaml& v, const std::string& prefix, std::string& out) {
+void emit_entry(const std::string& key, const Yaml& v, const std::string& prefix,
+                std::string& out) {
   const int indent = static_cast<int>(prefix.size());
   const bool block_list = v.type == Yaml::Type::list &&
                           std::any_of(v.items.begin(), v.items.end(),
                                       [](const Yaml& i) { return i.type == Yaml::Type::map; });
   if (v.type == Yaml::Type::map && !v.entries.empty()) {
     out += prefix + key + ":\n";
-    emit_entries(v.entries, indent + 2, std::string(static_cast<std::size_t>(indent + 2), ' '), out);
+    emit_entries(v.entries, indent + 2, std::string(static_cast<std::size_t>(indent + 2), ' '),
+                 out);
   } else if (block_list) {
     out += prefix + key + ":\n";
     for (const Yaml& item : v.items) {
@@ -292,7 +303,8 @@ void emit_entry(const std::string& key, const Yaml& v, const std::string& prefix
 void emit_entries(const std::vector<std::pair<std::string, Yaml>>& entries, int indent,
                   const std::string& first_prefix, std::string& out) {
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const std::string prefix = i == 0 ? first_prefix : std::string(static_cast<std::size_t>(indent), ' ');
+    const std::string prefix =
+        i == 0 ? first_prefix : std::string(static_cast<std::size_t>(indent), ' ');
     emit_entry(entries[i].first, entries[i].second, prefix, out);
   }
 }
@@ -325,8 +337,9 @@ Yaml valid_block(Rng& rng, int index) {
       for (const std::string& s : w) ws.push_back(scalar(s));
       e.emplace_back("widths", list({list(ws)}));
     } else {
-      e.emplace_back("depth", rng.percent(70) ? scalar(int_str(rng.range(1, 4)))
-                                              : list({scalar("1"), scalar(int_str(rng.range(2, 4)))}));
+      e.emplace_back("depth", rng.percent(70)
+                                  ? scalar(int_str(rng.range(1, 4)))
+                                  : list({scalar("1"), scalar(int_str(rng.range(2, 4)))}));
       e.emplace_back("width", scalar(int_str(rng.range(1, 16))));
     }
   } else {
@@ -366,19 +379,56 @@ Yaml valid_sweep(Rng& rng) {
 // ---------------------------------------------------------------------------------------------
 // Mutations.
 
-const Strings kEdgeValues = {"0",     "-1",   "-0",    "1",      "nan",  "inf",  "-inf",
-                             "1e308", "-1e308", "1e-320", "",     " ",    "abc",  "0x10",
-                             "1.5",   "+3",   " 3",    "3 ",     "1e3",  "-",    "--",
-                             "=",     ",",    "1,2",   "0.0000001", "true", "null", "-5",
-                             "9223372036854775808", "-9223372036854775809",
-                             "18446744073709551616", "99999999999999999999999"};
+const Strings kEdgeValues = {"0",
+                             "-1",
+                             "-0",
+                             "1",
+                             "nan",
+                             "inf",
+                             "-inf",
+                             "1e308",
+                             "-1e308",
+                             "1e-320",
+                             "",
+                             " ",
+                             "abc",
+                             "0x10",
+                             "1.5",
+                             "+3",
+                             " 3",
+                             "3 ",
+                             "1e3",
+                             "-",
+                             "--",
+                             "=",
+                             ",",
+                             "1,2",
+                             "0.0000001",
+                             "true",
+                             "null",
+                             "-5",
+                             "9223372036854775808",
+                             "-9223372036854775809",
+                             "18446744073709551616",
+                             "99999999999999999999999"};
 /// Values that are valid for a size option but cost memory or time (the `sizes` class).
 const Strings kHugeSizes = {"2147483647", "100000", "1000000000", "9223372036854775807",
                             "65536",      "16384",  "4096",       "1e9"};
-const Strings kTexts = {"n\xC3\xB6rmal",   "relu\n",        "kaiming_normal\nrelu", "relu\r",
-                        "\t",              "\xC3\xA9",      "\xF0\x9D\x9C\x8E",     "\x1B[31mred",
-                        "a b",             "'",             "\"",                   "\\",
-                        "\xFF\xFE",        "normal(std=\xC3\xB6)", "\xE2\x80\x8Brelu"};
+const Strings kTexts = {"n\xC3\xB6rmal",
+                        "relu\n",
+                        "kaiming_normal\nrelu",
+                        "relu\r",
+                        "\t",
+                        "\xC3\xA9",
+                        "\xF0\x9D\x9C\x8E",
+                        "\x1B[31mred",
+                        "a b",
+                        "'",
+                        "\"",
+                        "\\",
+                        "\xFF\xFE",
+                        "normal(std=\xC3\xB6)",
+                        "\xE2\x80\x8Brelu"};
 
 std::string long_string(Rng& rng) {
   const std::size_t n = rng.pick(std::vector<std::size_t>{300, 5000, 100000});
@@ -404,29 +454,46 @@ std::string corrupt_spec(Rng& rng, std::string s) {
     case 3: return "normal(std=" + s + ")";  // nested call
     case 4: return s + "(" + valid_spec(rng) + ")";
     case 5:
-      return rng.pick(Strings{"normal(std=1, std=2)", "normal(std=)", "normal()", "normal(=1)",
-                              "normal(,)", "normal(std=1,)", "kaiming_normal(mode=)",
-                              "kaiming_normal(mode=fan_in, mode=fan_out)", "normal(sdt=1)",
-                              "kaiming_normal(mode=sideways)", "leaky_relu()", "leaky_relu(a=1)",
-                              "elu(-1)", "relu(1)", "tanh(", "normal(std=1))", "(std=1)",
-                              "zeros(1)", "orthogonal(gain=0)", "uniform(bound=-1)"});
+      return rng.pick(Strings{"normal(std=1, std=2)",
+                              "normal(std=)",
+                              "normal()",
+                              "normal(=1)",
+                              "normal(,)",
+                              "normal(std=1,)",
+                              "kaiming_normal(mode=)",
+                              "kaiming_normal(mode=fan_in, mode=fan_out)",
+                              "normal(sdt=1)",
+                              "kaiming_normal(mode=sideways)",
+                              "leaky_relu()",
+                              "leaky_relu(a=1)",
+                              "elu(-1)",
+                              "relu(1)",
+                              "tanh(",
+                              "normal(std=1))",
+                              "(std=1)",
+                              "zeros(1)",
+                              "orthogonal(gain=0)",
+                              "uniform(bound=-1)"});
     case 6:
     case 7: {  // replace the first number or name by an edge expression
       const std::string edge =
-          rng.pick(Strings{"1e308", "nan", "inf", "-1", "0", "1e-320", "1/0", "sqrt(-1)",
-                           "fan_in^1000", "10^400", "-0", "(((((1)))))", "1e99999", "1e300",
-                           "1e-300", "1e40", "_nan", "fan_in/0", "log(0)", "depth-depth",
-                           "rnd()", "sum(1,2,3)", "avg()", "1?2:3", "fan_in>1?1:0"});
+          rng.pick(Strings{"1e308",  "nan",         "inf",      "-1",          "0",
+                           "1e-320", "1/0",         "sqrt(-1)", "fan_in^1000", "10^400",
+                           "-0",     "(((((1)))))", "1e99999",  "1e300",       "1e-300",
+                           "1e40",   "_nan",        "fan_in/0", "log(0)",      "depth-depth",
+                           "rnd()",  "sum(1,2,3)",  "avg()",    "1?2:3",       "fan_in>1?1:0"});
       const std::size_t eq = s.find('=');
       const std::size_t open = s.find('(');
-      const std::size_t at = eq != std::string::npos ? eq + 1 : (open != std::string::npos ? open + 1 : s.size());
+      const std::size_t at =
+          eq != std::string::npos ? eq + 1 : (open != std::string::npos ? open + 1 : s.size());
       std::size_t end = s.find_first_of(",)", at);
       if (end == std::string::npos) end = s.size();
       if (at == s.size()) return s + "(" + edge + ")";
       return s.substr(0, at) + edge + s.substr(end);
     }
-    case 8: return std::string(static_cast<std::size_t>(rng.range(1, 3)) * 1000, '(') + "1" +
-                   std::string(static_cast<std::size_t>(rng.range(1, 3)) * 1000, ')');
+    case 8:
+      return std::string(static_cast<std::size_t>(rng.range(1, 3)) * 1000, '(') + "1" +
+             std::string(static_cast<std::size_t>(rng.range(1, 3)) * 1000, ')');
     case 9: return "normal(std=" + std::string(2000, '(') + "1" + std::string(2000, ')') + ")";
     case 10: return s + s;
     default: {  // swap case / whitespace
@@ -502,9 +569,10 @@ bool mutate_flags(Rng& rng, Command& c) {
       return true;
     }
     case 6:  // an unknown option or a stray positional
-      opts.insert(opts.begin() + static_cast<std::ptrdiff_t>(rng.below(opts.size() + 1)),
-                  {rng.pick(Strings{"--frobnicate", "-x", "--", "stray", "-", "--help=1", "---depth"}),
-                   "", Kind::flag});
+      opts.insert(
+          opts.begin() + static_cast<std::ptrdiff_t>(rng.below(opts.size() + 1)),
+          {rng.pick(Strings{"--frobnicate", "-x", "--", "stray", "-", "--help=1", "---depth"}), "",
+           Kind::flag});
       return true;
     case 7:  // another or a misspelled subcommand
       c.sub = rng.pick(Strings{"chek", "CHECK", "", "check", "theory", "gain", "report", "merge",
@@ -589,11 +657,11 @@ std::vector<Yaml*> maps_of(Yaml& root) {
   return maps;
 }
 
-const Strings kSweepKeys = {"init",  "activation", "arch",    "depth",        "width",
-                            "widths", "batch",     "kernel",  "spatial",      "branch_scale",
-                            "norm",  "precision",  "input",   "tolerance",    "alpha",
-                            "replicates", "max_networks", "budget", "claims", "name",
-                            "seed",  "defaults",   "blocks"};
+const Strings kSweepKeys = {"init",       "activation",   "arch",   "depth",     "width",
+                            "widths",     "batch",        "kernel", "spatial",   "branch_scale",
+                            "norm",       "precision",    "input",  "tolerance", "alpha",
+                            "replicates", "max_networks", "budget", "claims",    "name",
+                            "seed",       "defaults",     "blocks"};
 
 void mutate_yaml_tree(Rng& rng, Yaml& root) {
   std::vector<Yaml*> all;
@@ -607,13 +675,15 @@ void mutate_yaml_tree(Rng& rng, Yaml& root) {
   switch (rng.below(8)) {
     case 0: {  // delete a key
       Yaml* m = rng.pick(maps);
-      if (!m->entries.empty()) m->entries.erase(m->entries.begin() + static_cast<std::ptrdiff_t>(rng.below(m->entries.size())));
+      if (!m->entries.empty())
+        m->entries.erase(m->entries.begin() +
+                         static_cast<std::ptrdiff_t>(rng.below(m->entries.size())));
       break;
     }
     case 1:  // wrong type: scalar <-> list <-> map
-      *node = rng.pick(std::vector<Yaml>{list({scalar("1"), scalar("2")}), map({{"a", scalar("1")}}),
-                                         scalar(""), scalar("null"), scalar("~"), list({}), map({}),
-                                         list({list({scalar("relu")})}), scalar("[")});
+      *node = rng.pick(std::vector<Yaml>{
+          list({scalar("1"), scalar("2")}), map({{"a", scalar("1")}}), scalar(""), scalar("null"),
+          scalar("~"), list({}), map({}), list({list({scalar("relu")})}), scalar("[")});
       break;
     case 2:  // an edge scalar
       *node = scalar(rng.pick(kEdgeValues));
@@ -632,7 +702,8 @@ void mutate_yaml_tree(Rng& rng, Yaml& root) {
     }
     case 5: {  // a valid key moved to another map (e.g. blocks inside a block)
       Yaml* m = rng.pick(maps);
-      m->entries.emplace_back(rng.pick(kSweepKeys), scalar(rng.pick(Strings{"1", "relu", "kaiming_normal"})));
+      m->entries.emplace_back(rng.pick(kSweepKeys),
+                              scalar(rng.pick(Strings{"1", "relu", "kaiming_normal"})));
       break;
     }
     case 6:  // a text edge
@@ -665,14 +736,18 @@ std::string mutate_yaml_text(Rng& rng, std::string text) {
       l.insert(0, "\t");
       break;
     }
-    case 1: lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(rng.below(n + 1)), lines[rng.below(n)]); break;
+    case 1:
+      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(rng.below(n + 1)),
+                   lines[rng.below(n)]);
+      break;
     case 2: lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(rng.below(n))); break;
     case 3: std::swap(lines[rng.below(n)], lines[rng.below(n)]); break;
     case 4:
-      lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(rng.below(n + 1)),
-                   rng.pick(Strings{"---", "...", "? [a, b]", ": 1", "&a x: 1", "*a", "!!binary x: 1",
-                                    "<<: *x", "%YAML 1.2", "seed: 1", "blocks: []", "- init: zeros",
-                                    "  - [", "\"unterminated", "key: 'a", "x: |", "x: >-"}));
+      lines.insert(
+          lines.begin() + static_cast<std::ptrdiff_t>(rng.below(n + 1)),
+          rng.pick(Strings{"---", "...", "? [a, b]", ": 1", "&a x: 1", "*a", "!!binary x: 1",
+                           "<<: *x", "%YAML 1.2", "seed: 1", "blocks: []", "- init: zeros", "  - [",
+                           "\"unterminated", "key: 'a", "x: |", "x: >-"}));
       break;
     case 5: {
       std::string t = join(lines, "\n");
@@ -685,11 +760,16 @@ std::string mutate_yaml_text(Rng& rng, std::string text) {
       t.insert(p, 1, kChars[rng.below(kChars.size())]);
       return t;
     }
-    case 7: return join(lines, "\n") + "\n---\nseed: 2\nblocks: [{init: zeros, activation: relu, depth: 1, width: 1}]\n";
-    case 8: return rng.pick(Strings{"", "\xEF\xBB\xBF" + join(lines, "\n"), join(lines, "\r\n"), "null", "[]",
-                                    "- 1", "seed: 1", "blocks:", "blocks: 1", "blocks: [1]", "\x01\x02"});
+    case 7:
+      return join(lines, "\n") +
+             "\n---\nseed: 2\nblocks: [{init: zeros, activation: relu, depth: 1, width: 1}]\n";
+    case 8:
+      return rng.pick(Strings{"", "\xEF\xBB\xBF" + join(lines, "\n"), join(lines, "\r\n"), "null",
+                              "[]", "- 1", "seed: 1", "blocks:", "blocks: 1", "blocks: [1]",
+                              "\x01\x02"});
     default: {  // replace a random line by garbage
-      lines[rng.below(n)] = rng.pick(Strings{"  depth: [1, 2", "  width: {", "init", "- - -", "blocks: {a: 1}"});
+      lines[rng.below(n)] =
+          rng.pick(Strings{"  depth: [1, 2", "  width: {", "init", "- - -", "blocks: {a: 1}"});
       break;
     }
   }
@@ -733,7 +813,8 @@ void mutate_yaml_sizes(Rng& rng, Yaml& root) {
     for (int i = 1; i <= 3000; ++i) many.push_back(scalar(int_str(i % 4 + 1)));
     m->entries.emplace_back("depth", list(many));
   } else {
-    m->entries.emplace_back(rng.pick(Strings{"width", "batch", "depth", "replicates"}), scalar(rng.pick(kHugeSizes)));
+    m->entries.emplace_back(rng.pick(Strings{"width", "batch", "depth", "replicates"}),
+                            scalar(rng.pick(kHugeSizes)));
   }
   // One value per key: a duplicate key is the yaml class's business.
   auto& e = m->entries;
@@ -750,18 +831,22 @@ std::string corrupt_jsonl(Rng& rng, std::string text) {
   if (text.empty()) return text;
   switch (rng.below(8)) {
     case 0: return text.substr(0, rng.below(text.size()));  // truncated
-    case 1: {                                                // a number replaced
+    case 1: {                                               // a number replaced
       std::vector<std::size_t> digits;
       for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] >= '0' && text[i] <= '9' && (i == 0 || !(text[i - 1] >= '0' && text[i - 1] <= '9'))) digits.push_back(i);
+        if (text[i] >= '0' && text[i] <= '9' &&
+            (i == 0 || !(text[i - 1] >= '0' && text[i - 1] <= '9')))
+          digits.push_back(i);
       }
       if (digits.empty()) return text;
       const std::size_t at = rng.pick(digits);
       std::size_t end = at;
-      while (end < text.size() && std::string("0123456789.e-+").find(text[end]) != std::string::npos) ++end;
+      while (end < text.size() &&
+             std::string("0123456789.e-+").find(text[end]) != std::string::npos)
+        ++end;
       return text.substr(0, at) +
-             rng.pick(Strings{"1e999", "-5", "NaN", "null", "\"x\"", "[]", "{}", "18446744073709551616",
-                              "-1e308", "0", "true", "1.5"}) +
+             rng.pick(Strings{"1e999", "-5", "NaN", "null", "\"x\"", "[]", "{}",
+                              "18446744073709551616", "-1e308", "0", "true", "1.5"}) +
              text.substr(end);
     }
     case 2: {  // a string value replaced
@@ -769,7 +854,9 @@ std::string corrupt_jsonl(Rng& rng, std::string text) {
       if (q == std::string::npos) return text;
       const std::size_t end = text.find('"', q + 2);
       if (end == std::string::npos) return text;
-      return text.substr(0, q + 2) + rng.pick(Strings{"", "n\xC3\xB6rmal", "x\\ny", "zeros", "holds", "violated", "\\u0000"}) +
+      return text.substr(0, q + 2) +
+             rng.pick(
+                 Strings{"", "n\xC3\xB6rmal", "x\\ny", "zeros", "holds", "violated", "\\u0000"}) +
              text.substr(end);
     }
     case 3: {  // a character flipped
@@ -804,7 +891,8 @@ bool applicable(MutationClass m, const std::string& sub) {
     case MutationClass::flags: return true;
     case MutationClass::values:
     case MutationClass::text: return sub != "schemes";
-    case MutationClass::spec: return sub == "check" || sub == "theory" || sub == "gain" || sub == "report";
+    case MutationClass::spec:
+      return sub == "check" || sub == "theory" || sub == "gain" || sub == "report";
     case MutationClass::yaml: return sub == "report";
     case MutationClass::merge: return sub == "merge";
     case MutationClass::sizes: return sub == "check" || sub == "theory" || sub == "report";
@@ -816,7 +904,7 @@ bool applicable(MutationClass m, const std::string& sub) {
 
 const std::vector<MutationClass>& all_mutation_classes() {
   static const std::vector<MutationClass> all = {
-      MutationClass::flags, MutationClass::values, MutationClass::text,  MutationClass::spec,
+      MutationClass::flags, MutationClass::values, MutationClass::text, MutationClass::spec,
       MutationClass::yaml,  MutationClass::merge,  MutationClass::sizes};
   return all;
 }
@@ -865,12 +953,12 @@ std::string shard_sweep_yaml() {
          "    claims: [variance, mean, drift]\n";
 }
 
-Case generate_case(std::uint64_t seed, std::uint64_t index, const std::vector<MutationClass>& allowed,
-                   const ShardFiles& shards) {
+Case generate_case(std::uint64_t seed, std::uint64_t index,
+                   const std::vector<MutationClass>& allowed, const ShardFiles& shards) {
   Rng rng(seed * 0x9E3779B97F4A7C15ULL + index);
   rng.next();
-  const Strings subs = {"check", "check", "check", "check", "report", "report", "report",
-                        "theory", "theory", "gain",  "merge",  "merge",  "schemes"};
+  const Strings subs = {"check",  "check",  "check", "check", "report", "report", "report",
+                        "theory", "theory", "gain",  "merge", "merge",  "schemes"};
   std::vector<MutationClass> usable;
   std::string sub;
   for (;;) {
@@ -896,9 +984,15 @@ Case generate_case(std::uint64_t seed, std::uint64_t index, const std::vector<Mu
     c = {"schemes", {}, {}, {}};
   } else if (sub == "report") {
     sweep = valid_sweep(rng);
-    c = {"report", {{"--sweep", "sweep.yaml", Kind::path}, {"--out", "out", Kind::path}, {"--jobs", "1", Kind::number}}, {}, {"sweep.yaml"}};
+    c = {"report",
+         {{"--sweep", "sweep.yaml", Kind::path},
+          {"--out", "out", Kind::path},
+          {"--jobs", "1", Kind::number}},
+         {},
+         {"sweep.yaml"}};
     if (rng.percent(30)) c.options.push_back({"--seed", int_str(rng.range(0, 99)), Kind::number});
-    if (rng.percent(30)) c.options.push_back({"--shard", rng.pick(Strings{"1/2", "2/2", "1/1", "3/3"}), Kind::word});
+    if (rng.percent(30))
+      c.options.push_back({"--shard", rng.pick(Strings{"1/2", "2/2", "1/1", "3/3"}), Kind::word});
     if (rng.percent(20)) c.options.push_back({"--force", "", Kind::flag});
   } else {
     c = {"merge", {{"--out", "out", Kind::path}}, {"a.jsonl", "b.jsonl"}, {"a.jsonl", "b.jsonl"}};
@@ -954,7 +1048,8 @@ Case generate_case(std::uint64_t seed, std::uint64_t index, const std::vector<Mu
   if (sub == "report") {
     std::string text = emit(sweep);
     // Text-level YAML corruption (syntax, tabs, extra documents) after the tree mutations.
-    if (std::find(out.applied.begin(), out.applied.end(), MutationClass::yaml) != out.applied.end() &&
+    if (std::find(out.applied.begin(), out.applied.end(), MutationClass::yaml) !=
+            out.applied.end() &&
         rng.percent(40)) {
       text = mutate_yaml_text(rng, text);
     }

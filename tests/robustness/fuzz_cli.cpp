@@ -52,9 +52,10 @@ struct Options {
 };
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::cerr << "fuzz_cli: " << problem << "\n"
-            << "usage: fuzz_cli --binary PATH [--seed N] [--runs N] [--time-limit S] [--timeout S]"
-               " [--jobs N] [--classes LIST] [--start I] [--work DIR] [--memory-limit MiB] [--dry-run]\n";
+  std::cerr
+      << "fuzz_cli: " << problem << "\n"
+      << "usage: fuzz_cli --binary PATH [--seed N] [--runs N] [--time-limit S] [--timeout S]"
+         " [--jobs N] [--classes LIST] [--start I] [--work DIR] [--memory-limit MiB] [--dry-run]\n";
   std::exit(2);
 }
 
@@ -69,17 +70,28 @@ Options parse_options(int argc, char** argv) {
     if (i + 1 >= argc) usage("missing value after " + flag);
     const std::string value = argv[++i];
     try {
-      if (flag == "--binary") o.binary = value;
-      else if (flag == "--seed") o.seed = std::stoull(value);
-      else if (flag == "--runs") o.runs = std::stoull(value);
-      else if (flag == "--start") o.start = std::stoull(value);
-      else if (flag == "--time-limit") o.time_limit = std::stod(value);
-      else if (flag == "--timeout") o.timeout = std::stod(value);
-      else if (flag == "--jobs") o.jobs = std::max(1, std::stoi(value));
-      else if (flag == "--classes") o.classes = initcheck::fuzz::parse_classes(value);
-      else if (flag == "--work") o.work = value;
-      else if (flag == "--memory-limit") o.memory_limit_mib = std::stol(value);
-      else usage("unknown option " + flag);
+      if (flag == "--binary")
+        o.binary = value;
+      else if (flag == "--seed")
+        o.seed = std::stoull(value);
+      else if (flag == "--runs")
+        o.runs = std::stoull(value);
+      else if (flag == "--start")
+        o.start = std::stoull(value);
+      else if (flag == "--time-limit")
+        o.time_limit = std::stod(value);
+      else if (flag == "--timeout")
+        o.timeout = std::stod(value);
+      else if (flag == "--jobs")
+        o.jobs = std::max(1, std::stoi(value));
+      else if (flag == "--classes")
+        o.classes = initcheck::fuzz::parse_classes(value);
+      else if (flag == "--work")
+        o.work = value;
+      else if (flag == "--memory-limit")
+        o.memory_limit_mib = std::stol(value);
+      else
+        usage("unknown option " + flag);
     } catch (const std::invalid_argument& e) {
       usage("bad value '" + value + "' for " + flag + ": " + e.what());
     } catch (const std::out_of_range&) {
@@ -93,8 +105,9 @@ Options parse_options(int argc, char** argv) {
 
 /// A word as bash reads it back: bare when safe, '...' when printable, $'...' otherwise.
 std::string shell_quote(const std::string& s) {
-  const bool bare = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                      "0123456789_./=,:+-%@") == std::string::npos;
+  const bool bare = !s.empty() && s.find_first_not_of(
+                                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789_./=,:+-%@") == std::string::npos;
   if (bare) return s;
   bool printable = true;
   for (unsigned char ch : s) printable = printable && ch >= 0x20 && ch < 0x7F;
@@ -125,9 +138,12 @@ std::string shell_quote(const std::string& s) {
 std::string excerpt(const std::string& s, std::size_t max = 300) {
   std::string out;
   for (unsigned char ch : s.substr(0, max)) {
-    if (ch == '\n') out += "\\n";
-    else if (ch < 0x20 || ch == 0x7F) out += "?";
-    else out += static_cast<char>(ch);
+    if (ch == '\n')
+      out += "\\n";
+    else if (ch < 0x20 || ch == 0x7F)
+      out += "?";
+    else
+      out += static_cast<char>(ch);
   }
   return out + (s.size() > max ? "...(" + std::to_string(s.size()) + " bytes)" : "");
 }
@@ -212,7 +228,8 @@ struct Failure {
 
 std::string class_list(const Case& c) {
   std::string out;
-  for (MutationClass m : c.applied) out += (out.empty() ? "" : ",") + std::string(initcheck::fuzz::class_name(m));
+  for (MutationClass m : c.applied)
+    out += (out.empty() ? "" : ",") + std::string(initcheck::fuzz::class_name(m));
   return out.empty() ? "none" : out;
 }
 
@@ -224,9 +241,10 @@ initcheck::fuzz::ShardFiles make_shards(const Options& o, const fs::path& work) 
   initcheck::fuzz::ShardFiles files;
   for (int i = 1; i <= 2; ++i) {
     const std::string cmd = "cd " + shell_quote(dir.string()) + " && " + shell_quote(o.binary) +
-                            " report --sweep sweep.yaml --out . --jobs 1 --shard " + std::to_string(i) +
-                            "/2 >/dev/null";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not make shard files: " + cmd);
+                            " report --sweep sweep.yaml --out . --jobs 1 --shard " +
+                            std::to_string(i) + "/2 >/dev/null";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("could not make shard files: " + cmd);
     const std::string text = read_file(dir / ("results-" + std::to_string(i) + "-of-2.jsonl"));
     (i == 1 ? files.first : files.second) = text;
   }
@@ -244,7 +262,8 @@ int main(int argc, char** argv) {
       std::cout << "case " << i << " [" << class_list(c) << "]: initcheck";
       for (const std::string& a : c.args) std::cout << " " << shell_quote(a);
       std::cout << "\n";
-      for (const auto& [name, text] : c.files) std::cout << "  " << name << ": " << excerpt(text, 2000) << "\n";
+      for (const auto& [name, text] : c.files)
+        std::cout << "  " << name << ": " << excerpt(text, 2000) << "\n";
     }
     return 0;
   }
@@ -303,9 +322,12 @@ int main(int argc, char** argv) {
     } else {
       const int code = WEXITSTATUS(status);
       ++by_exit[code];
-      if (code == 4) kind = "exit 4 (internal error)";
-      else if (code > 3) kind = "exit " + std::to_string(code);
-      else if (code == 2 && !is_one_line_error(err)) kind = "exit 2 without a one-line error message";
+      if (code == 4)
+        kind = "exit 4 (internal error)";
+      else if (code > 3)
+        kind = "exit " + std::to_string(code);
+      else if (code == 2 && !is_one_line_error(err))
+        kind = "exit 2 without a one-line error message";
     }
     for (MutationClass m : r.c.applied) ++runs_by_class[initcheck::fuzz::class_name(m)];
     if (r.c.applied.empty()) ++runs_by_class["none"];
@@ -378,7 +400,8 @@ int main(int argc, char** argv) {
     if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 
-  std::cout << "\nfuzz_cli: " << finished << " runs in " << static_cast<int>(elapsed(begin)) << " s";
+  std::cout << "\nfuzz_cli: " << finished << " runs in " << static_cast<int>(elapsed(begin))
+            << " s";
   if (next < end) std::cout << " (time limit reached before the " << o.runs << " requested)";
   std::cout << "; slowest run " << slowest << " s (case " << slowest_index << ")\n  exit codes:";
   for (const auto& [code, n] : by_exit) std::cout << " " << code << ":" << n;
@@ -389,7 +412,8 @@ int main(int argc, char** argv) {
     std::cout << " (by mutation class:";
     for (const auto& [name, n] : failures_by_class) std::cout << " " << name << ":" << n;
     std::cout << ")\n";
-    for (const Failure& f : failures) std::cout << "  case " << f.index << " [" << f.kind << "]: " << f.command << "\n";
+    for (const Failure& f : failures)
+      std::cout << "  case " << f.index << " [" << f.kind << "]: " << f.command << "\n";
   } else {
     std::cout << "\n";
     fs::remove_all(work / "shards");
