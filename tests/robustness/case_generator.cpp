@@ -140,6 +140,9 @@ struct Command {
   Strings files;  ///< names of the input files this command reads (sweep or shards)
 };
 
+/// Linux refuses to exec an argument of 128 KiB or more (MAX_ARG_STRLEN); stay below it.
+constexpr std::size_t kMaxArgBytes = 120000;
+
 Strings flatten(const Command& c) {
   Strings out;
   if (!c.sub.empty()) out.push_back(c.sub);
@@ -148,6 +151,7 @@ Strings flatten(const Command& c) {
     if (o.kind != Kind::flag) out.push_back(o.value);
   }
   for (const std::string& p : c.positionals) out.push_back(p);
+  for (std::string& a : out) a.resize(std::min(a.size(), kMaxArgBytes));
   return out;
 }
 

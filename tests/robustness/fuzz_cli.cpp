@@ -212,6 +212,9 @@ pid_t spawn(const Options& o, const Running& r) {
     setrlimit(RLIMIT_AS, &limit);
   }
   execv(argv[0], argv.data());
+  const std::string why =
+      "fuzz_cli: cannot execute " + o.binary + ": " + std::strerror(errno) + "\n";
+  (void)!write(2, why.data(), why.size());
   _exit(127);
 }
 
@@ -322,7 +325,9 @@ int main(int argc, char** argv) {
     } else {
       const int code = WEXITSTATUS(status);
       ++by_exit[code];
-      if (code == 4)
+      if (code == 127 && err.rfind("fuzz_cli: cannot execute", 0) == 0)
+        kind = "not run: " + excerpt(err);  // a harness problem (e.g. the binary being rebuilt)
+      else if (code == 4)
         kind = "exit 4 (internal error)";
       else if (code > 3)
         kind = "exit " + std::to_string(code);
@@ -332,16 +337,18 @@ int main(int argc, char** argv) {
     for (MutationClass m : r.c.applied) ++runs_by_class[initcheck::fuzz::class_name(m)];
     if (r.c.applied.empty()) ++runs_by_class["none"];
     if (kind.empty()) {
-      fs::remove_all(r.dir);
-      fs::remove(r.dir.string() + ".out");
-      fs::remove(r.dir.string() + ".err");
+      std::error_code ignored;  // cleanup is best effort: a run may leave odd permissions
+      fs::remove_all(r.dir, ignored);
+      fs::remove(r.dir.string() + ".out", ignored);
+      fs::remove(r.dir.string() + ".err", ignored);
       return;
     }
     // Keep only the case's input files, so the printed command reproduces the run.
-    for (const fs::directory_entry& e : fs::directory_iterator(r.dir)) {
+    std::error_code ignored;
+    for (const fs::directory_entry& e : fs::directory_iterator(r.dir, ignored)) {
       bool input = false;
       for (const auto& [name, text] : r.c.files) input = input || e.path().filename() == name;
-      if (!input) fs::remove_all(e.path());
+      if (!input) fs::remove_all(e.path(), ignored);
     }
     std::string command = "cd " + shell_quote(r.dir.string()) + " && " + shell_quote(o.binary);
     for (const std::string& a : r.c.args) command += " " + shell_quote(a);
