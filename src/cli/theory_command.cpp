@@ -25,6 +25,9 @@ namespace {
 
 /// Bounds that keep the printed table readable; the oracle itself has no size limit.
 constexpr std::int64_t kMaxDepth = 100000;
+/// The phase analysis brackets q* up to 1e30·q and evaluates the maps there; beyond this scale of
+/// σ_w², σ_b² or q the search overflows (it failed from σ_w² ≈ 1e140 up), so it is skipped.
+constexpr double kMaxPhaseScale = 1e100;
 
 struct TheoryFlags {
   std::string init;
@@ -106,6 +109,13 @@ int run_theory(const TheoryFlags& f) {
   const theory::MeanFieldParams params{w.variance * static_cast<double>(fan.fan_in()),
                                        bias_variance};
   const double q0 = t.layers.front().pre_second_moment;
+  if (!(params.weight_variance <= kMaxPhaseScale && params.bias_variance <= kMaxPhaseScale &&
+        q0 <= kMaxPhaseScale)) {
+    out << "phase                 not computed: sigma_w^2 = " << number(params.weight_variance)
+        << ", sigma_b^2 = " << number(params.bias_variance) << ", q = " << number(q0)
+        << " (the fixed-point search needs each <= 1e100)\n";
+    return 0;
+  }
   const theory::PhaseReport phase =
       theory::analyze_phase(config.activation, params, q0 > 0.0 ? q0 : 1.0);
   std::vector<std::vector<std::string>> info;

@@ -218,6 +218,12 @@ constexpr ValidInput kValidInputs[] = {
      "--init 'normal(std=1e-300)' --activation relu --depth 3 --width 16 --batch 8 "
      "--claims variance,drift",
      1},
+    // Width 1 with uniform weights (κ = 1.8): the input kurtosis 3 exceeded its maximum n_0 = 1,
+    // which made E[M²]/E[M]² negative and drift_probability throw (found by tests/robustness).
+    {"width_one_uniform",
+     "--init 'uniform(bound=0.5)' --activation leaky_relu --depth 1 --width 1 --batch 8 "
+     "--replicates 2 --claims drift",
+     1},
 };
 
 class ValidInputCommand : public ::testing::TestWithParam<ValidInput> {};
@@ -265,6 +271,34 @@ TEST(TheoryCommand, OverflowingSecondMomentsPrintInf) {
       run("--init 'normal(std=1)' --activation relu --depth 300 --width 512", "theory");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("inf"), std::string::npos);
+}
+
+TEST(TheoryCommand, OverflowingNonHomogeneousActivationPrintsInf) {
+  // elu's moments come from quadrature: q = 4.5^l passes 1e300 near layer 460, where φ²·pdf
+  // overflowed inside the quadrature rule (exit 4; found by tests/robustness).
+  const CliRun r = run(
+      "--init 'xavier_uniform(gain=3)' --activation 'elu(0.5)' --depth 1000 --width 254", "theory");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_NE(r.out.find("inf"), std::string::npos);
+}
+
+TEST(TheoryCommand, HugeWeightVarianceSkipsThePhaseAnalysis) {
+  // σ_w² = 8e200 made the fixed-point bracket overflow, 8e616 = inf failed the parameter check
+  // (exit 4 after the table; found by tests/robustness). The table is kept, the phase skipped.
+  for (const char* std : {"1e100", "1e308"}) {
+    const CliRun r =
+        run(std::string("--init 'normal(std=") + std + ")' --activation relu --depth 3 --width 8",
+            "theory");
+    EXPECT_EQ(r.code, 0) << std << "\n" << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+    EXPECT_NE(r.out.find("phase                 not computed"), std::string::npos) << r.out;
+  }
+  // At σ_w² = q = 8e80 the phase is still computed.
+  const CliRun ok =
+      run("--init 'normal(std=1e40)' --activation relu --depth 3 --width 8", "theory");
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("chi_1"), std::string::npos) << ok.out;
 }
 
 TEST(CheckCommand, JsonCarriesAlpha) {

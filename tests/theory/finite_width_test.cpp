@@ -209,6 +209,20 @@ TEST(FiniteWidth, DeepNarrowChainsKeepAFiniteLogVariance) {
   EXPECT_EQ(drift_probability(p.log_variance, p.mean_gain, 2.0), 1.0);
 }
 
+TEST(FiniteWidth, InputKurtosisIsCappedAtTheInputWidth) {
+  // One input of width 1: b_0 = n·Σx⁴/(Σx²)² = 1 exactly, so with uniform weights (κ = 1.8)
+  // E[M_1²]/E[M_1]² = r4·E[w⁴]/E[w²]² = 1.8·r4. The uncapped b_0 = 3 gave 3r4 − 3.6 < 0.
+  const nn::Activation act = nn::Activation::parse("leaky_relu");
+  const double a = 0.01;
+  const double r4 = 0.5 * (1 + a * a * a * a) / std::pow(0.5 * (1 + a * a), 2);
+  const std::vector<std::int64_t> widths{1, 1};
+  const FiniteWidthPrediction p =
+      predict_finite_width(widths, act, std::vector<double>{1.0 / 12}, std::vector<double>{1.8});
+  EXPECT_NEAR(p.moment_ratio.back(), 1.8 * r4, 1e-12);
+  EXPECT_GE(p.log_variance, 0.0);
+  EXPECT_NO_THROW((void)drift_probability(p.log_variance, p.mean_gain, 2.0));
+}
+
 TEST(FiniteWidth, FromConfig) {
   engine::NetworkConfig c;
   c.widths = engine::constant_widths(32, 10);

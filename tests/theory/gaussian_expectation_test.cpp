@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -144,6 +145,17 @@ TEST(GaussianExpectation, CorrelatedProductMatchesArcCosineKernel) {
                                                [](double x) { return x; }, q, 0.5, c),
                 c * std::sqrt(q * 0.5), 1e-12);
   }
+}
+
+TEST(GaussianExpectation, OverflowedExpectationIsInfinite) {
+  // E[X²] = 1e305 at variance 1e305: the weighted integrand passes the 1e298 guard.
+  const double inf = std::numeric_limits<double>::infinity();
+  const auto square = [](double x) { return x * x; };
+  const auto minus_square = [](double x) { return -x * x; };
+  EXPECT_EQ(gaussian_expectation(square, 0.0, 1e305), inf);
+  EXPECT_EQ(gaussian_expectation(minus_square, 0.0, 1e305), -inf);
+  // Below the guard the value is still exact (relative 1e-12: the rules' ~1e-14 plus margin).
+  EXPECT_NEAR(gaussian_expectation(square, 0.0, 1e290) / 1e290, 1.0, 1e-12);
 }
 
 TEST(GaussianExpectation, RejectsInvalidArguments) {

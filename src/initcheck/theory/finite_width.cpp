@@ -1,5 +1,6 @@
 #include "initcheck/theory/finite_width.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -62,7 +63,9 @@ FiniteWidthPrediction predict_finite_width(std::span<const std::int64_t> widths,
   // (moment_ratio itself is then +inf).
   constexpr double kRescale = 1e100;
   double a_prev = 1.0;
-  double b_prev = input_kurtosis;
+  // b = n·Σx⁴/(Σx²)² of one input lies in [1, n] (Cauchy–Schwarz); beyond n (e.g. the Gaussian
+  // average 3 at width 1 or 2) the recursion can give a < 1, even a negative second moment.
+  double b_prev = std::min(input_kurtosis, static_cast<double>(widths.front()));
   double log_scale = 0.0;
   for (std::size_t l = 1; l <= depth; ++l) {
     const auto n_in = static_cast<double>(widths[l - 1]);

@@ -14,9 +14,9 @@
 ///   a_l = a_{l−1}·(1 + (3c₄/c₂² − 1)/n_l) + (c₄/c₂²)(κ_l − 3)·b_{l−1}/(n_l·n_{l−1}),
 ///   b_l = (c₄/c₂²)·(3a_{l−1} + (κ_l − 3)·b_{l−1}/n_{l−1}),
 /// exactly (a_0 = 1, b_0 = S_0/M_0², the input's sample kurtosis: 3 for Gaussian x on
-/// average). For ReLU 3c₄/c₂² − 1 = 5, so for Gaussian weights (κ = 3)
-/// E[M_L²]/E[M_L]² = Π_l (1 + 5/n_l) (Hanin–Rolnick; ≈ exp(5Σ1/n_l)); linear layers give
-/// 1 + 2/n_l (χ²). Uniform weights (κ = 1.8) lower it by O(1/(n_l n_{l−1})).
+/// average, capped at n_0, its largest possible value). For ReLU 3c₄/c₂² − 1 = 5, so for Gaussian
+/// weights (κ = 3) E[M_L²]/E[M_L]² = Π_l (1 + 5/n_l) (Hanin–Rolnick; ≈ exp(5Σ1/n_l)); linear layers
+/// give 1 + 2/n_l (χ²). Uniform weights (κ = 1.8) lower it by O(1/(n_l n_{l−1})).
 ///
 /// Drift probability (an APPROXIMATION): log(M_L/M_0) is taken as Normal with variance
 /// s² = ln(E[M_L²]/E[M_L]²) (= Σ ln(1 + 5/n_l) for Gaussian ReLU) and mean ln G − s²/2, G the

@@ -22,6 +22,9 @@ using Policy = stats::detail::Policy;
 constexpr double kTolerance = 1e-14;
 /// Standardized cut points beyond this carry Gaussian weight < 1e-347 (0 in double).
 constexpr double kFarTail = 40.0;
+/// Weighted integrand values beyond this count as overflow: the rules' sums of |f·pdf|·weight
+/// must stay finite (Boost raises an evaluation error otherwise); 1e10 below DBL_MAX.
+constexpr double kLargestTerm = 1e298;
 
 // Boost 1.74 declares the bounded-interval integrate() overloads non-const, so each thread
 // keeps its own rule objects (their abscissa tables are built once per thread).
@@ -80,11 +83,19 @@ double expectation_with_tolerance(const ScalarFunction& f, double mean, double v
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
 
   // Weighted integrand; the Gaussian weight is tested first so f is never evaluated where the
-  // product would be 0·inf (e.g. φ² at the exp-sinh rule's huge abscissas).
+  // product would be 0·inf (e.g. φ² at the exp-sinh rule's huge abscissas). A product near or
+  // beyond the double range (φ² of a pre-activation with variance ~1e300 in a deep exploding
+  // network) is recorded and integrated as 0: the expectation itself has then overflowed.
+  bool overflow_up = false;
+  bool overflow_down = false;
   const auto integrand = [&](double z) -> double {
     const double w = standard_normal_pdf(z);
     if (w == 0.0) return 0.0;
-    return f(mean + sd * z) * w;
+    const double v = f(mean + sd * z) * w;
+    if (std::abs(v) <= kLargestTerm) return v;
+    overflow_up = overflow_up || !(v < 0.0);  // NaN (inf − inf inside f): both, so NaN
+    overflow_down = overflow_down || !(v > 0.0);
+    return 0.0;
   };
   const double inf = std::numeric_limits<double>::infinity();
   double total = half_line_rule().integrate(integrand, -inf, cuts.front(), tolerance);
@@ -92,6 +103,9 @@ double expectation_with_tolerance(const ScalarFunction& f, double mean, double v
     total += interval_rule().integrate(integrand, cuts[i], cuts[i + 1], tolerance);
   }
   total += half_line_rule().integrate(integrand, cuts.back(), inf, tolerance);
+  if (overflow_up && overflow_down) return std::numeric_limits<double>::quiet_NaN();
+  if (overflow_up) return inf;
+  if (overflow_down) return -inf;
   return total;
 }
 

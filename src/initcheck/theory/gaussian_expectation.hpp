@@ -15,8 +15,9 @@ using ScalarFunction = std::function<double(double)>;
 /// E[f(X)], X ~ N(mean, variance). The real line is split at 0 (in standardized units) and at
 /// every `breakpoint` (points where f is not smooth, in X units); the two unbounded pieces use
 /// exp-sinh and the bounded ones tanh-sinh quadrature with relative tolerance ~1e-14. With
-/// variance 0 the result is f(mean). Throws std::invalid_argument for a negative or
-/// non-finite variance or a non-finite mean.
+/// variance 0 the result is f(mean). Where f·pdf comes within 1e10 of the double range the
+/// expectation has overflowed: +inf (−inf for negative values; NaN if both signs overflow). Throws
+/// std::invalid_argument for a negative or non-finite variance or a non-finite mean.
 double gaussian_expectation(const ScalarFunction& f, double mean, double variance,
                             std::span<const double> breakpoints = {});
 

@@ -1,7 +1,9 @@
 #include "initcheck/theory/trajectory.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -82,6 +84,10 @@ class MomentCache {
   }
 
   ActivationMoments get(double mean, double variance) {
+    if (std::isnan(mean) || std::isnan(variance)) {
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      return {nan, nan, nan};
+    }
     if (act_.is_homogeneous() && mean == 0.0) {
       // φ(√v·Z) = √v·φ(Z) and φ′ does not depend on the scale.
       const double sd = std::sqrt(variance);
@@ -92,7 +98,11 @@ class MomentCache {
     const std::pair<double, double> key{round_key(mean), round_key(variance)};
     const auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
-    const ActivationMoments m = activation_moments(act_, mean, variance);
+    // An overflowed moment (a deep exploding network) is evaluated at the largest double:
+    // E[φ²] then overflows to +inf as well, while E[φ′²] stays exact.
+    constexpr double kMax = std::numeric_limits<double>::max();
+    const ActivationMoments m =
+        activation_moments(act_, std::clamp(mean, -kMax, kMax), std::min(variance, kMax));
     cache_.emplace(key, m);
     return m;
   }
