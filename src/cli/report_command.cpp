@@ -43,28 +43,28 @@ constexpr int kExitInternal = 4;
 /// Invalid cells listed on stderr; the rest are counted on the last line.
 constexpr std::size_t kMaxListed = 20;
 
-/// Finds the invalid cells before any work. Without --allow-invalid, lists them (one line each)
-/// and throws InputError (exit 2); with it, lists them as warnings (they are skipped). Also
-/// exit 2 when no cell is left to check.
+/// Finds the invalid cells before any work. Without --allow-invalid, throws InputError (exit 2,
+/// one line: the first invalid cell and the count); with it, lists them as warnings (they are
+/// skipped). Also exit 2 when no cell is left to check.
 void refuse_invalid_cells(sweep::SweepSpec& spec, bool allow_invalid) {
   const std::size_t invalid = sweep::mark_invalid_cells(spec);
   if (invalid == 0) return;
-  const std::string counts =
-      std::to_string(invalid) + " of " + std::to_string(spec.cells.size()) + " cells invalid" +
-      (invalid > kMaxListed ? ", first " + std::to_string(kMaxListed) + " listed" : std::string());
   std::vector<std::string> lines;
   for (std::size_t i = 0; i < spec.cells.size() && lines.size() < kMaxListed; ++i) {
     if (!spec.cells[i].invalid.empty()) lines.push_back(sweep::invalid_cell_message(spec, i));
   }
+  const std::string counts =
+      std::to_string(invalid) + " of " + std::to_string(spec.cells.size()) + " cells invalid";
   if (!allow_invalid) {
-    for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
-      std::cerr << "initcheck: error: " << lines[i] << "\n";
-    }
-    throw InputError(lines.back() + " [" + counts + "; --allow-invalid skips them]");
+    throw InputError(lines.front() + " [" + counts + "; --allow-invalid lists and skips them]");
+  }
+  if (invalid == spec.cells.size()) {
+    throw InputError(lines.front() + " [every cell of the sweep is invalid: " + counts + "]");
   }
   for (const std::string& line : lines) std::cerr << "initcheck: warning: " << line << "\n";
-  if (invalid == spec.cells.size()) {
-    throw InputError(spec.source + ": every cell of the sweep is invalid (" + counts + ")");
+  if (invalid > lines.size()) {
+    std::cerr << "initcheck: warning: ... and " << invalid - lines.size()
+              << " more invalid cells\n";
   }
   std::cerr << "initcheck: skipping " << invalid << " invalid cell" << (invalid == 1 ? "" : "s")
             << " (--allow-invalid); checking the other " << spec.cells.size() - invalid << "\n";

@@ -74,8 +74,20 @@ TEST_F(ReportSweep, InvalidCellsExitTwoBeforeAnyWork) {
   EXPECT_EQ(report("--sweep bad.yaml --out out"), 2) << err_;
   EXPECT_FALSE(fs::exists(dir_ / "out"));  // nothing computed, nothing written
   EXPECT_TRUE(out_.empty()) << out_;
-  // One line per invalid cell (8 of 9), each naming the file, the block's line and the problem.
-  EXPECT_EQ(lines(err_), 8) << err_;
+  // One line: the first invalid cell (file, block line, problem) and how many there are.
+  EXPECT_EQ(lines(err_), 1) << err_;
+  for (const char* part : {"initcheck: error: bad.yaml:4: cell 1 (block 1: width=0): --width",
+                           "[8 of 9 cells invalid; --allow-invalid lists and skips them]"}) {
+    EXPECT_NE(err_.find(part), std::string::npos) << part << "\n" << err_;
+  }
+}
+
+TEST_F(ReportSweep, AllowInvalidNamesEveryInvalidCell) {
+  write("bad.yaml", kBad);
+  ASSERT_EQ(report("--sweep bad.yaml --out out --allow-invalid --jobs 1"), 0) << err_;
+  // One warning per invalid cell (8 of 9), each naming the file, the block's line and the
+  // problem, then the skip count.
+  EXPECT_EQ(lines(err_), 9) << err_;
   for (const char* part :
        {"bad.yaml:4: cell 1 (block 1: width=0): --width must be in", "bad.yaml:5: cell 3 ",
         "unknown init scheme 'bogus'", "bad.yaml:6: cell 4 ",
@@ -83,8 +95,7 @@ TEST_F(ReportSweep, InvalidCellsExitTwoBeforeAnyWork) {
         "--tolerance", "bad.yaml:8: cell 6 ", "--batch", "bad.yaml:9: cell 7 ",
         "--widths needs at least two entries",
         "bad.yaml:10: cell 8 (block 7): the same configuration as cell 2 (line 4)",
-        "bad.yaml:11: cell 9 ", "unknown claim 'nope'",
-        "[8 of 9 cells invalid; --allow-invalid skips them]"}) {
+        "bad.yaml:11: cell 9 ", "unknown claim 'nope'", "skipping 8 invalid cells"}) {
     EXPECT_NE(err_.find(part), std::string::npos) << part << "\n" << err_;
   }
 }
@@ -106,7 +117,7 @@ TEST_F(ReportSweep, AllowInvalidListsSkipsAndGoesOn) {
 TEST_F(ReportSweep, EveryCellInvalidIsExitTwoEvenWithAllowInvalid) {
   write("none.yaml", "blocks:\n  - {init: kaiming_normal, activation: relu, width: [0, -1]}\n");
   EXPECT_EQ(report("--sweep none.yaml --out out --allow-invalid"), 2);
-  EXPECT_NE(err_.find("none.yaml: every cell of the sweep is invalid (2 of 2 cells invalid)"),
+  EXPECT_NE(err_.find("[every cell of the sweep is invalid: 2 of 2 cells invalid]"),
             std::string::npos)
       << err_;
   EXPECT_FALSE(fs::exists(dir_ / "out"));

@@ -156,7 +156,9 @@ TEST_F(CliTest, RefusesAnUnwritableOutputBeforeRunning) {
 /// An empty report.md, or one quoting the marker, is the user's (only the exact header line
 /// marks a generated one).
 TEST_F(CliTest, RefusesAnEmptyOrQuotingReport) {
-  write("ok.yaml", "blocks:\n  - init: kaiming_normal\n    depth: 2\n    width: 8\n    batch: 8\n");
+  write("ok.yaml",
+        "blocks:\n  - init: kaiming_normal\n    activation: relu\n    depth: 2\n    width: 8\n    "
+        "batch: 8\n");
   for (const std::string& mine :
        {std::string(), "# notes\nthe header is " + std::string(kGeneratedMarker) + "\n"}) {
     write("out/report.md", mine);
@@ -170,7 +172,8 @@ TEST_F(CliTest, RefusesAnEmptyOrQuotingReport) {
 /// edited shard is refused naming file:line and the key.
 TEST_F(CliTest, MergeAcceptsHonestShardsAndRefusesEditedOnes) {
   write("six.yaml",
-        "seed: 3\nblocks:\n  - init: [kaiming_normal, 'normal(std=0.01)']\n    depth: 3\n"
+        "seed: 3\nblocks:\n  - init: [kaiming_normal, 'normal(std=0.01)']\n    activation: relu\n  "
+        "  depth: 3\n"
         "    width: 16\n    batch: 16\n    claims: [variance]\n");
   ASSERT_EQ(initcheck("report --sweep six.yaml --out full"), 0) << err_;
   ASSERT_EQ(initcheck("report --sweep six.yaml --out shards --shard 1/2"), 0) << err_;

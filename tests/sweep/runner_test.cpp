@@ -227,6 +227,7 @@ TEST(ClaimsChecker, ResultsThatMeasuredNothingParseBack) {
     batch: 16
     claims: [variance, growth]
   - init: normal(std=30)
+    activation: relu
     precision: fp16
     depth: 30
     width: 16
