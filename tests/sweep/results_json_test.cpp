@@ -214,7 +214,8 @@ std::string error_of(const std::string& text) {
 TEST(ResultsJson, NamesFileLineAndKeyOnBadInput) {
   const std::string good = write(tricky_results());
   const std::string first_line = good.substr(0, good.find('\n') + 1);
-  EXPECT_EQ(error_of("\n{oops\n").rfind("shard.jsonl:2: not a JSON object", 0), 0U);
+  EXPECT_EQ(error_of("\n{oops\n").rfind("shard.jsonl:2: not valid JSON", 0), 0U);
+  EXPECT_EQ(error_of("{\"depth\":1e999}\n").rfind("shard.jsonl:1: not valid JSON", 0), 0U);
   EXPECT_EQ(error_of("[1, 2]\n"), "shard.jsonl:1: not a JSON object");
   EXPECT_NE(error_of("{\"format\":\"something-else\"}\n").find("shard.jsonl:1: key 'format'"),
             std::string::npos);

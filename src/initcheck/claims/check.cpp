@@ -11,10 +11,14 @@
 #include "initcheck/claims/check.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <iterator>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
@@ -53,6 +57,37 @@ void check_memory(const engine::NetworkConfig& config, const engine::TraceOption
                    ": weights, activations, gradients, buffers; " + std::to_string(replicates) +
                    " traces), more than the limit of " + engine::format_bytes(limit) +
                    " (--max-memory; default: the machine's available memory)");
+}
+
+/// "42 s", "17 min", "3.2 h" (three significant digits are plenty for an estimate).
+std::string format_seconds(double seconds) {
+  const auto [value, unit] = seconds < 120.0    ? std::pair{seconds, " s"}
+                             : seconds < 7200.0 ? std::pair{seconds / 60.0, " min"}
+                                                : std::pair{seconds / 3600.0, " h"};
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%.3g", value);
+  return text.data() + std::string(unit);
+}
+
+/// Flop-equivalents a check may spend before it is refused, in multiples of --budget (at least
+/// one nominal second): the smallest run (the first look and the drift networks) may exceed the
+/// budget, which only bounds the later looks, but not by this much.
+constexpr double kBudgetOverrun = 20.0;
+
+/// Throws InputError when the smallest run would cost more than kBudgetOverrun × --budget.
+void check_compute(const detail::SamplePlan& plan, int first_look, int drift_networks,
+                   double budget_seconds) {
+  const double flops = first_look * plan.cost_per_replicate +
+                       drift_networks * plan.cost_per_replicate_forward_batch1;
+  const double seconds = flops / detail::kNominalFlopsPerSecond;
+  const double allowed = kBudgetOverrun * std::max(budget_seconds, 1.0);
+  if (seconds <= allowed) return;
+  throw InputError(
+      "configuration too slow: its smallest run (" + std::to_string(first_look) + " networks" +
+      (drift_networks > 0 ? " + " + std::to_string(drift_networks) + " for drift" : std::string()) +
+      ") needs about " + format_seconds(seconds) + " of compute at the nominal " +
+      "rate, more than " + format_seconds(allowed) + " (20 x --budget); raise " +
+      "--budget to run it");
 }
 
 }  // namespace
@@ -279,6 +314,7 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
   check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
                options.max_memory_bytes);
+  check_compute(plan, looks.front(), drift_networks, options.budget_seconds);
   const double alpha_claim =
       options.alpha /
       static_cast<double>(std::max<std::size_t>(detail::claims_spending_alpha(to_check), 1)) /

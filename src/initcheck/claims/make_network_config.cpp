@@ -57,15 +57,21 @@ const init::Registry& builtin_registry() {
   return registry;
 }
 
+/// Most networks --replicates and --max-networks may ask for (beyond it counts overflow and the
+/// run would take days; the memory and compute guards refuse far less).
+constexpr int kMaxRequestedNetworks = 1'000'000;
+
 /// The statistical levels both make_network_config and make_check_options validate.
 void check_levels(const CheckRequest& r) {
   if (!(r.alpha > 0.0 && r.alpha < 1.0)) {
     throw InputError("--alpha must be a number in (0, 1) (family-wise false-violation level)");
   }
-  if (r.replicates < 0 || r.replicates == 1) {
-    throw InputError("--replicates must be 0 (planned) or at least 2");
+  if (r.replicates < 0 || r.replicates == 1 || r.replicates > kMaxRequestedNetworks) {
+    throw InputError("--replicates must be 0 (planned) or in [2, 1000000]");
   }
-  if (r.max_networks < 0) throw InputError("--max-networks must be >= 0 (0 = default)");
+  if (r.max_networks < 0 || r.max_networks > kMaxRequestedNetworks) {
+    throw InputError("--max-networks must be in [0, 1000000] (0 = default)");
+  }
   if (!(std::isfinite(r.budget) && r.budget >= 0.0)) {
     throw InputError("--budget must be a finite number of seconds >= 0");
   }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/norm_chain.hpp"
+#include "initcheck/engine/input_data.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
 #include "initcheck/stats/quantiles.hpp"
 #include "initcheck/theory/trajectory.hpp"
@@ -45,6 +47,25 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
                                      ? columns
                                      : columns / static_cast<double>(config.batch);
     plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + draw;
+  }
+  if (config.input == engine::InputKind::dataset_normalized ||
+      config.input == engine::InputKind::dataset_unnormalized) {
+    // Each network draws its own dataset (engine/input_data.hpp): N·n0 normals, the correlation
+    // matrix (n0²·N), its Cholesky factor (n0³/3) and the whitened batch (n0²·columns).
+    const auto n0 = static_cast<double>(config.widths[0]);
+    auto dataset_cost = [n0](double columns) {
+      const auto n = static_cast<double>(
+          engine::dataset_size(static_cast<std::int64_t>(n0), static_cast<std::int64_t>(columns)));
+      return kFlopsPerWeightDrawn * n0 * n + n0 * n0 * n + n0 * n0 * n0 / 3.0 + n0 * n0 * columns;
+    };
+    const double pixels =
+        config.arch == engine::Architecture::conv
+            ? static_cast<double>(config.spatial) * static_cast<double>(config.spatial)
+            : 1.0;
+    const double columns = pixels * static_cast<double>(config.batch);
+    cost += dataset_cost(columns);
+    plan.cost_per_replicate_forward_batch1 +=
+        dataset_cost(config.norm == engine::Norm::batchnorm ? columns : pixels);
   }
   plan.cost_per_replicate = cost;
   const int affordable = std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)),
@@ -102,8 +123,8 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
       options.alpha / static_cast<double>(std::max<std::size_t>(claims, 1)) / kLooks;
   const double drift_cost = std::max(plan.cost_per_replicate_forward_batch1, 1.0);
   const int affordable_drift =
-      std::clamp(plan.replicates + static_cast<int>(kDriftFlopBudget / drift_cost), plan.replicates,
-                 kMaxDriftReplicates);
+      std::clamp(plan.replicates + static_cast<int>(std::min(kDriftFlopBudget / drift_cost, 1e9)),
+                 plan.replicates, std::max(kMaxDriftReplicates, plan.replicates));
   const double mean_log_gain = finite_width ? std::log(finite_width->mean_gain) : log_gain;
   const double mu = 0.5 * (mean_log_gain - 0.5 * s2);
   const double s = 0.5 * std::sqrt(s2);

@@ -402,8 +402,8 @@ SweepResults parse_results_jsonl(std::istream& in, const std::string& source) {
     json line;
     try {
       line = json::parse(text);
-    } catch (const json::parse_error& e) {
-      throw InputError(r.where() + ": not a JSON object: " + e.what());
+    } catch (const json::exception& e) {  // syntax, or a number out of range (1e999)
+      throw InputError(r.where() + ": not valid JSON: " + e.what());
     }
     if (!line.is_object()) throw InputError(r.where() + ": not a JSON object");
     if (r.str(line, "format") != kResultsFormat) {
