@@ -1,11 +1,14 @@
 #include "memory_limit.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "initcheck/core/error.hpp"
@@ -45,7 +48,21 @@ double parse_memory_size(const std::string& text) {
   return bytes;
 }
 
-double available_memory_bytes() {
+namespace {
+
+/// The smaller of the address-space and data-segment limits (ulimit -v / -d), or +inf.
+double process_memory_rlimit() {
+  double limit = std::numeric_limits<double>::infinity();
+  for (const int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    struct rlimit r {};
+    if (::getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY) {
+      limit = std::min(limit, static_cast<double>(r.rlim_cur));
+    }
+  }
+  return limit;
+}
+
+double machine_available_bytes() {
   std::ifstream meminfo("/proc/meminfo");
   std::string line;
   while (std::getline(meminfo, line)) {
@@ -59,6 +76,15 @@ double available_memory_bytes() {
   if (pages > 0 && page_size > 0)
     return static_cast<double>(pages) * static_cast<double>(page_size);
   return 0.0;
+}
+
+}  // namespace
+
+double available_memory_bytes() {
+  const double machine = machine_available_bytes();
+  const double process = process_memory_rlimit();
+  if (machine <= 0.0) return std::isfinite(process) ? process : 0.0;
+  return std::min(machine, process);
 }
 
 double memory_limit(bool given, const std::string& text) {

@@ -11,8 +11,9 @@ namespace initcheck::cli {
 /// InputError naming the value unless it is a finite size > 0.
 double parse_memory_size(const std::string& text);
 
-/// The default limit: MemAvailable of /proc/meminfo, else the free physical memory the
-/// system reports (sysconf), else 0 (no limit known).
+/// The default limit: MemAvailable of /proc/meminfo (else the free physical memory sysconf
+/// reports), lowered to the process's address-space or data limit (ulimit -v / -d) if one is
+/// set; 0 when nothing is known.
 double available_memory_bytes();
 
 /// The limit for a run: parse_memory_size(text) when the flag was given, else

@@ -49,6 +49,21 @@ TEST(MemoryLimit, DefaultLimitIsTheAvailableMemory) {
   EXPECT_NE(r.err.find("default: the machine's available memory"), std::string::npos) << r.err;
 }
 
+TEST(MemoryLimit, DefaultLimitRespectsTheProcessUlimit) {
+  // Under `ulimit -v` of 2,000,000 KiB (1.91 GiB) the default limit is that, not the machine's
+  // memory: 4 layers of 8192² floats with gradients need ≈ 2 GiB per thread.
+  const std::string err = scratch_path(".err");
+  const std::string cmd = std::string("ulimit -v 2000000 && ") + INITCHECK_BINARY +
+                          " check --init kaiming_normal --activation relu --width 8192 --depth 4"
+                          " >/dev/null 2>" +
+                          err;
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  const std::string message = read_file(err);
+  EXPECT_EQ(WEXITSTATUS(status), 2) << message;
+  EXPECT_NE(message.find("more than the limit of 1.91 GiB"), std::string::npos) << message;
+}
+
 TEST(MemoryLimit, SmallChecksRunUnderTheirLimit) {
   const CliRun r = run_initcheck(
       "check --init kaiming_normal --activation relu --width 16 --depth 2 --batch 8 "
