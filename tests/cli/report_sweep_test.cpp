@@ -1,21 +1,24 @@
 // `initcheck report --sweep F` with invalid cells (issue #13 items 1 and 5): exit 2 before any
-// work, one line per invalid cell naming FILE:LINE; `--allow-invalid` lists and skips them.
+// work, one line naming FILE:LINE of the first invalid cell and the count; `--allow-invalid`
+// lists each one and skips them.
 // Runs the built binary (INITCHECK_BINARY) in a fresh directory per test.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
+
+#include "cli_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using initcheck::cli::testing::line_count;
+using initcheck::cli::testing::read_file;
 
 class ReportSweep : public ::testing::Test {
  protected:
@@ -33,21 +36,12 @@ class ReportSweep : public ::testing::Test {
     const std::string command = "cd '" + dir_.string() + "' && '" INITCHECK_BINARY "' report " +
                                 args + " > stdout.txt 2> stderr.txt";
     const int status = std::system(command.c_str());
-    out_ = read(dir_ / "stdout.txt");
-    err_ = read(dir_ / "stderr.txt");
+    out_ = read_file((dir_ / "stdout.txt").string());
+    err_ = read_file((dir_ / "stderr.txt").string());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  static std::string read(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
   }
   void write(const std::string& name, const std::string& text) const {
     std::ofstream(dir_ / name, std::ios::binary) << text;
-  }
-  static int lines(const std::string& s) {
-    return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
   }
 
   fs::path dir_;
@@ -75,7 +69,7 @@ TEST_F(ReportSweep, InvalidCellsExitTwoBeforeAnyWork) {
   EXPECT_FALSE(fs::exists(dir_ / "out"));  // nothing computed, nothing written
   EXPECT_TRUE(out_.empty()) << out_;
   // One line: the first invalid cell (file, block line, problem) and how many there are.
-  EXPECT_EQ(lines(err_), 1) << err_;
+  EXPECT_EQ(line_count(err_), 1) << err_;
   for (const char* part : {"initcheck: error: bad.yaml:4: cell 1 (block 1: width=0): --width",
                            "[8 of 9 cells invalid; --allow-invalid lists and skips them]"}) {
     EXPECT_NE(err_.find(part), std::string::npos) << part << "\n" << err_;
@@ -87,7 +81,7 @@ TEST_F(ReportSweep, AllowInvalidNamesEveryInvalidCell) {
   ASSERT_EQ(report("--sweep bad.yaml --out out --allow-invalid --jobs 1"), 0) << err_;
   // One warning per invalid cell (8 of 9), each naming the file, the block's line and the
   // problem, then the skip count.
-  EXPECT_EQ(lines(err_), 9) << err_;
+  EXPECT_EQ(line_count(err_), 9) << err_;
   for (const char* part :
        {"bad.yaml:4: cell 1 (block 1: width=0): --width must be in", "bad.yaml:5: cell 3 ",
         "unknown init scheme 'bogus'", "bad.yaml:6: cell 4 ",
@@ -109,8 +103,8 @@ TEST_F(ReportSweep, AllowInvalidListsSkipsAndGoesOn) {
       << err_;
   EXPECT_TRUE(fs::exists(dir_ / "out" / "report.md"));
   // The skipped cells are recorded as invalid rows; the valid one was checked.
-  const std::string results = read(dir_ / "out" / "results.jsonl");
-  EXPECT_EQ(lines(results), 9) << results;
+  const std::string results = read_file((dir_ / "out" / "results.jsonl").string());
+  EXPECT_EQ(line_count(results), 9) << results;
   EXPECT_NE(results.find("the same configuration as cell 2"), std::string::npos);
 }
 
@@ -138,7 +132,7 @@ TEST_F(ReportSweep, StructureErrorsExitTwoWithOneLine) {
   for (const auto& [yaml, expected] : cases) {
     write("f.yaml", yaml);
     EXPECT_EQ(report("--sweep f.yaml --out out"), 2) << yaml << err_;
-    EXPECT_EQ(lines(err_), 1) << yaml << err_;
+    EXPECT_EQ(line_count(err_), 1) << yaml << err_;
     EXPECT_NE(err_.find(expected), std::string::npos) << yaml << err_;
   }
 }
