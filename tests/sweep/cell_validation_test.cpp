@@ -27,12 +27,15 @@ blocks:
   - {width: 8, claims: batchnorm}
   - {width: 8, norm: batchnorm, claims: batchnorm}
   - {width: 8, depth: [3, 2]}
+  - {width: 8, kernel: 5}
+  - {width: 8, branch_scale: "0.5"}
+  - {width: 8, arch: conv, kernel: 5}
 )yaml";
 
 TEST(CellValidation, MarksEveryInvalidCellWithItsReason) {
   SweepSpec spec = parse(kMixed);
-  ASSERT_EQ(spec.cells.size(), 11U);
-  EXPECT_EQ(mark_invalid_cells(spec), 8U);
+  ASSERT_EQ(spec.cells.size(), 14U);
+  EXPECT_EQ(mark_invalid_cells(spec), 10U);
   EXPECT_EQ(spec.cells[0].invalid.rfind("--width must be in [1, ", 0), 0U) << spec.cells[0].invalid;
   EXPECT_EQ(spec.cells[1].invalid, "");
   EXPECT_EQ(spec.cells[2].invalid.rfind("unknown init scheme 'bogus'", 0), 0U);
@@ -44,6 +47,11 @@ TEST(CellValidation, MarksEveryInvalidCellWithItsReason) {
   EXPECT_EQ(spec.cells[8].invalid, "");  // the same claim where it applies
   EXPECT_EQ(spec.cells[9].invalid, "");  // depth 3
   EXPECT_EQ(spec.cells[10].invalid, "the same configuration as cell 2 (line 3)");
+  // Settings the architecture would ignore (item 8), as `check` refuses the flags.
+  EXPECT_EQ(spec.cells[11].invalid,
+            "'kernel' and 'spatial' apply only to arch conv (got arch mlp)");
+  EXPECT_EQ(spec.cells[12].invalid, "'branch_scale' applies only to arch resnet (got arch mlp)");
+  EXPECT_EQ(spec.cells[13].invalid, "");
 }
 
 TEST(CellValidation, MessagesAreOneLineWithFileLineCellAndValues) {

@@ -9,6 +9,23 @@
 
 namespace initcheck::sweep {
 
+namespace {
+
+/// Throws InputError for a setting the cell's architecture would ignore (as `check` refuses
+/// --kernel/--spatial without --arch conv and --branch-scale without --arch resnet); a value
+/// equal to the default is not a setting (it may come from `defaults` shared by every block).
+void refuse_ignored_settings(const claims::CheckRequest& r) {
+  const claims::CheckRequest defaults;
+  if (r.arch != "conv" && (r.kernel != defaults.kernel || r.spatial != defaults.spatial)) {
+    throw InputError("'kernel' and 'spatial' apply only to arch conv (got arch " + r.arch + ")");
+  }
+  if (r.arch != "resnet" && r.branch_scale != defaults.branch_scale) {
+    throw InputError("'branch_scale' applies only to arch resnet (got arch " + r.arch + ")");
+  }
+}
+
+}  // namespace
+
 std::size_t mark_invalid_cells(SweepSpec& spec) {
   std::map<std::string, std::size_t> first_of;  // request without seed -> first cell index
   std::size_t invalid = 0;
@@ -18,6 +35,7 @@ std::size_t mark_invalid_cells(SweepSpec& spec) {
     unseeded.seed = 0;
     const auto [first, added] = first_of.emplace(claims::reproduce_command(unseeded), i);
     try {
+      refuse_ignored_settings(cell.request);
       const engine::NetworkConfig config = claims::make_network_config(cell.request);
       claims::require_selected_claims_apply(config, claims::make_check_options(cell.request));
       if (!added) {
