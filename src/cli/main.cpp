@@ -55,7 +55,7 @@ int main(int argc, char** argv) try {
       "inconclusive, 4 an internal error (a bug).",
       "initcheck"};
   app.require_subcommand(1, 1);
-  app.set_version_flag("--version", "initcheck 0.1.0");
+  app.set_version_flag("--version", "initcheck " INITCHECK_VERSION);
 
   const std::vector<initcheck::cli::Subcommand> subcommands = {
       initcheck::cli::add_schemes_command(app), initcheck::cli::add_report_command(app),

@@ -23,6 +23,13 @@ void expect_one_line_error(const CliRun& r, std::initializer_list<const char*> e
   for (const char* piece : expected) EXPECT_NE(r.err.find(piece), std::string::npos) << r.err;
 }
 
+// The version comes from CMake's project(VERSION), not a string in the sources.
+TEST(Version, IsTheProjectVersion) {
+  const CliRun r = run_initcheck("--version");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("initcheck ") + INITCHECK_VERSION + "\n");
+}
+
 TEST(StrictNumbers, SeedMustBeADecimalIntegerThatFits) {
   expect_one_line_error(run_initcheck(kCheck + "--seed -1"), {"--seed", "-1 is negative"});
   expect_one_line_error(run_initcheck(kCheck + "--seed 18446744073709551616"),
