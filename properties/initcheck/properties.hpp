@@ -36,7 +36,7 @@ enum class Property {
   growth,      ///< measurement tracks the mean-field oracle; declared law = sampled law
   mean,        ///< pre-activation mean stays ≈ 0 for zero-mean weights
   dominance,   ///< no input term dominates with normalized inputs
-  gradient,    ///< backward second moment preserved on square layers
+  gradient,    ///< backward second moment as the mean-field oracle predicts (square layers)
   batchnorm,   ///< BatchNorm forces mean 0 / variance σ²/(σ²+ε) for any init scale
   batch_stats,  ///< dataset-normalized batches deviate only by sampling error
   precision,    ///< bf16 storage raises no precision events
