@@ -15,8 +15,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Exit 2 within a second (nothing was allocated or run), one stderr line with both sizes.
-void expect_refused(const std::string& args, const char* limit_text) {
+/// Exit 2 within a second (nothing was allocated or run), one stderr line with both sizes;
+/// returns the run for further checks.
+CliRun expect_refused(const std::string& args, const char* limit_text) {
   const Clock::time_point start = Clock::now();
   const CliRun r = run_initcheck(args);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -25,6 +26,7 @@ void expect_refused(const std::string& args, const char* limit_text) {
   EXPECT_NE(r.err.find("an estimated"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(limit_text), std::string::npos) << r.err;
   EXPECT_LT(seconds, 1.0) << args;
+  return r;
 }
 
 TEST(MemoryLimit, WideDeepCheckIsRefused) {
@@ -101,10 +103,9 @@ TEST(MemoryLimit, HugeSweepGridIsRefusedBeforeItIsBuilt) {
                           "    alpha: [0.01, 0.001, 0.0001, 0.00001, 0.000001]\n"
                           "    budget: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,\n"
                           "             17, 18, 19, 20]\n";
-  expect_refused("report --sweep " + sweep + " --out " + scratch_path("_out") + " --max-memory 24G",
-                 "limit of 24.0 GiB");
-  const CliRun r = run_initcheck("report --sweep " + sweep + " --out " + scratch_path("_out") +
-                                 " --max-memory 24G");
+  const CliRun r = expect_refused(
+      "report --sweep " + sweep + " --out " + scratch_path("_out") + " --max-memory 24G",
+      "limit of 24.0 GiB");
   EXPECT_NE(r.err.find("108000000 cells"), std::string::npos) << r.err;
 }
 
