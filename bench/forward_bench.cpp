@@ -67,9 +67,9 @@ class HeUniform final : public init::InitScheme {
   }
 };
 
-engine::NetworkConfig config(std::int64_t width, precision::Format format) {
-  engine::NetworkConfig c;
-  c.widths = engine::constant_widths(width, kDepth);
+model::NetworkConfig config(std::int64_t width, precision::Format format) {
+  model::NetworkConfig c;
+  c.widths = model::constant_widths(width, kDepth);
   c.activation = nn::Activation::parse("relu");
   c.init = std::make_shared<HeUniform>();
   c.batch = kBatch;
@@ -108,7 +108,7 @@ void run_forward(benchmark::State& state, precision::Format format) {
   engine::TraceOptions options;
   options.backward = false;
   options.threads = static_cast<int>(state.range(1));
-  const engine::NetworkConfig c = config(width, format);
+  const model::NetworkConfig c = config(width, format);
   engine::Network net(c, options, rng::Engine(1));
   rng::Engine e(2);
   const Eigen::MatrixXf x = engine::make_input(c, e);
@@ -198,7 +198,7 @@ void BM_ForwardReplicates(benchmark::State& state) {
   const std::int64_t width = state.range(0);
   engine::TraceOptions options;
   options.backward = false;
-  const engine::NetworkConfig c = config(width, precision::Format::fp32);
+  const model::NetworkConfig c = config(width, precision::Format::fp32);
   engine::Network n0(c, options, rng::Engine(1));
   engine::Network n1(c, options, rng::Engine(2));
   rng::Engine e(3);

@@ -256,7 +256,7 @@ int run_calibration(const Options& o) {
   }
   if (cells.empty()) usage_error("no (configuration, claim) matches --configs/--claims");
 
-  std::vector<initcheck::engine::NetworkConfig> configs(cat.size());
+  std::vector<initcheck::model::NetworkConfig> configs(cat.size());
   for (const std::size_t i : entries) {
     configs[i] = initcheck::claims::make_network_config(cat[i].request);
   }

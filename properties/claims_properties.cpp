@@ -62,7 +62,7 @@ initcheck::claims::ClaimResult check_one(std::shared_ptr<const InitScheme> s,
                                          const std::string& act, std::vector<std::int64_t> widths,
                                          std::int64_t batch, initcheck::claims::ClaimId id,
                                          std::uint64_t seed) {
-  initcheck::engine::NetworkConfig c;
+  initcheck::model::NetworkConfig c;
   c.widths = std::move(widths);
   c.activation = initcheck::nn::Activation::parse(act);
   c.init = std::move(s);
@@ -140,12 +140,12 @@ TEST(Mismatch, UnnormalizedInputViolatesDominance) {
 void mismatch_UnnormalizedInputViolatesDominance() {
   const std::int64_t width = *rc::gen::inRange<std::int64_t>(32, 161).as("width");
   const auto seed = *rc::gen::inRange<std::uint64_t>(0, 1ULL << 40).as("engine seed");
-  initcheck::engine::NetworkConfig c;
+  initcheck::model::NetworkConfig c;
   c.widths = {width, width};
   c.activation = initcheck::nn::Activation::parse("relu");
   c.init = scheme("kaiming_normal", "relu");
   c.batch = 32;
-  c.input = initcheck::engine::InputKind::unnormalized;
+  c.input = initcheck::model::InputKind::unnormalized;
   initcheck::claims::CheckOptions o;
   o.claims = {initcheck::claims::ClaimId::dominance};
   o.seed = seed;

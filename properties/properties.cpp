@@ -10,16 +10,16 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/layer_gain_check.hpp"
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/init/builtin_schemes.hpp"
 #include "initcheck/init/spec_parser.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::properties {
 namespace {
 
-using engine::NetworkConfig;
+using model::NetworkConfig;
 
 /// The user's scheme with every weight multiplied by `scale` (BatchNorm's "any init scale").
 class ScaledScheme : public init::InitScheme {
@@ -77,7 +77,7 @@ std::uint64_t draw_seed() {
 NetworkConfig base_config(std::shared_ptr<const init::InitScheme> scheme, const nn::Activation& act,
                           const PropertyOptions& o, bool rectangular) {
   NetworkConfig c;
-  c.arch = engine::Architecture::mlp;
+  c.arch = model::Architecture::mlp;
   c.widths = draw_widths(o, rectangular);
   c.activation = act;
   c.init = std::move(scheme);
@@ -205,9 +205,9 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
     }
     case Property::dominance: {
       NetworkConfig c = base_config(scheme, act, o, o.rectangular_widths);
-      c.input = *rc::gen::element(engine::InputKind::standard_normal,
-                                  engine::InputKind::dataset_normalized)
-                     .as("input");
+      c.input =
+          *rc::gen::element(model::InputKind::standard_normal, model::InputKind::dataset_normalized)
+               .as("input");
       assert_not_violated(c, claims::ClaimId::dominance, o, draw_seed());
       break;
     }
@@ -222,13 +222,13 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
       NetworkConfig c =
           base_config(std::make_shared<ScaledScheme>(scheme, std::pow(10.0, exponent)), act, o,
                       o.rectangular_widths);
-      c.norm = engine::Norm::batchnorm;
+      c.norm = model::Norm::batchnorm;
       assert_not_violated(c, claims::ClaimId::batchnorm, o, draw_seed());
       break;
     }
     case Property::batch_stats: {
       NetworkConfig c = base_config(scheme, act, o, o.rectangular_widths);
-      c.input = engine::InputKind::dataset_normalized;
+      c.input = model::InputKind::dataset_normalized;
       assert_not_violated(c, claims::ClaimId::batch_stats, o, draw_seed());
       break;
     }
@@ -254,7 +254,7 @@ void property_body(Property p, const std::shared_ptr<const init::InitScheme>& sc
     }
     case Property::residual: {
       NetworkConfig c = base_config(scheme, act, o, false);
-      c.arch = engine::Architecture::resnet;
+      c.arch = model::Architecture::resnet;
       c.branch_scale = 1.0 / std::sqrt(static_cast<double>(c.depth()));
       assert_not_violated(c, claims::ClaimId::growth, o, draw_seed());
       break;

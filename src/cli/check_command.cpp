@@ -15,7 +15,7 @@
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/core/error.hpp"
-#include "initcheck/report/number_format.hpp"
+#include "initcheck/core/number_format.hpp"
 #include "memory_limit.hpp"
 
 namespace initcheck::cli {
@@ -55,7 +55,7 @@ std::vector<std::string> split_claims(const std::string& csv) {
 
 /// A value for the human output: NaN (nothing to report) as "—", never "nan"; ±inf as "inf".
 std::string fmt(double x) {
-  return std::isnan(x) ? "—" : report::format_number(x);
+  return std::isnan(x) ? "—" : format_number(x);
 }
 
 std::string interval_text(const stats::ConfidenceInterval& ci) {
@@ -147,7 +147,7 @@ void print_human(std::ostream& os, const claims::CheckRequest& request,
   }
 }
 
-std::string describe(const claims::CheckRequest& r, const engine::NetworkConfig& config) {
+std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& config) {
   std::ostringstream os;
   os << config.init->name() << ", " << config.activation.name() << ", " << r.arch;
   if (r.widths.empty()) {
@@ -267,7 +267,7 @@ Subcommand add_check_command(CLI::App& app) {
             claims::CheckRequest request = flags->request;
             if (!flags->widths.empty()) request.widths = parse_widths(flags->widths);
             if (!flags->claims.empty()) request.claims = split_claims(flags->claims);
-            const engine::NetworkConfig config = claims::make_network_config(request);
+            const model::NetworkConfig config = claims::make_network_config(request);
             claims::CheckOptions options = claims::make_check_options(request);
             options.max_memory_bytes = max_memory;
             const claims::CheckResult result = claims::check_configuration(config, options);

@@ -12,10 +12,11 @@
 
 #include "commands.hpp"
 #include "initcheck/core/error.hpp"
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/init/builtin_schemes.hpp"
 #include "initcheck/init/registry.hpp"
 #include "initcheck/init/spec_parser.hpp"
+#include "initcheck/model/layer_fan.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 #include "initcheck/theory/mean_field.hpp"
 #include "initcheck/theory/trajectory.hpp"
@@ -71,9 +72,9 @@ int run_theory(const TheoryFlags& f) {
   }
   if (f.width < 1) throw InputError("--width must be >= 1, got " + std::to_string(f.width));
 
-  engine::NetworkConfig config;
+  model::NetworkConfig config;
   config.activation = nn::Activation::parse(f.activation);
-  config.widths = engine::constant_widths(f.width, static_cast<int>(f.depth));
+  config.widths = model::constant_widths(f.width, static_cast<int>(f.depth));
   init::Registry registry;
   init::register_builtin_schemes(registry);
   init::SpecContext context;
@@ -103,7 +104,7 @@ int run_theory(const TheoryFlags& f) {
       << "\n\n";
 
   // Phase of the first layer's (σ_w², σ_b²), iterated from the first pre-activation's q.
-  const FanInfo fan = theory::layer_fan(config, 0);
+  const FanInfo fan = model::layer_fan(config, 0);
   const init::WeightLaw w = config.init->weight_law(fan);
   const double bias_variance = config.init->has_bias() ? config.init->bias_law(fan).variance : 0.0;
   const theory::MeanFieldParams params{w.variance * static_cast<double>(fan.fan_in()),

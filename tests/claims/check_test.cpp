@@ -99,7 +99,7 @@ TEST(Check, DeterministicForSeedAndThreads) {
   a.threads = 1;
   CheckOptions b = a;
   b.threads = 2;
-  const engine::NetworkConfig config = make_network_config(r);
+  const model::NetworkConfig config = make_network_config(r);
   const CheckResult x = check_configuration(config, a);
   const CheckResult y = check_configuration(config, b);
   ASSERT_EQ(x.claims.size(), y.claims.size());
@@ -230,7 +230,7 @@ TEST(Check, PrecisionHoldsWithoutExactLawGivenPlannedRows) {
   CheckRequest r = mlp("kaiming_uniform(nonlinearity=relu)", "relu", 3, 256);
   r.precision = "fp16";
   r.claims = {"precision"};
-  const engine::NetworkConfig config = make_network_config(r);
+  const model::NetworkConfig config = make_network_config(r);
   ASSERT_FALSE(detail::precision_exact_law(config, false));
   const std::int64_t rows = detail::precision_entries_needed(config, testing::kTestAlpha, 1e-3);
   const int replicates = static_cast<int>((rows + 255) / 256);
@@ -242,7 +242,7 @@ TEST(Check, PrecisionHoldsWithoutExactLawGivenPlannedRows) {
 TEST(Check, PrecisionEntriesNeeded) {
   CheckRequest r = mlp("kaiming_uniform(nonlinearity=relu)", "relu", 10, 256);
   r.precision = "fp16";
-  const engine::NetworkConfig config = make_network_config(r);
+  const model::NetworkConfig config = make_network_config(r);
   const std::int64_t n = detail::precision_entries_needed(config, 1e-7, 1e-3);
   // Zero observed events then give an upper bound ≤ ε (the bound at x̄ = 0 is 1 − (α/2D)^{1/n}).
   EXPECT_LE(1.0 - std::pow(1e-7 / 20.0, 1.0 / static_cast<double>(n)), 1e-3);
@@ -303,8 +303,8 @@ ClaimResult batch_stats_of(engine::Standardization mode, double tolerance) {
     rng::Engine e(200 + r);
     traces[r].input_batch = engine::draw_dataset(256, 128, mode, e).stats;
   }
-  engine::NetworkConfig config;
-  config.input = engine::InputKind::dataset_normalized;
+  model::NetworkConfig config;
+  config.input = model::InputKind::dataset_normalized;
   CheckOptions options;
   options.alpha = testing::kTestAlpha;
   options.tolerance = tolerance;

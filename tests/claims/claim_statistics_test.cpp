@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "initcheck/claims/detail/claim_context.hpp"
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/engine/trace.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
@@ -190,7 +190,7 @@ namespace {
 // A NaN second moment counts as +inf once the signal has overflowed (inf − inf inside the
 // products); without an overflow it stays NaN. Exact known answers: no tolerance involved.
 TEST(ForwardMoments, NanAfterOverflowIsAnExplosion) {
-  engine::NetworkConfig config;
+  model::NetworkConfig config;
   config.widths = {4, 4, 4, 4};
   engine::Trace trace;
   trace.input.second_moment = 1.0;

@@ -37,8 +37,8 @@ using stats::Verdict;
 
 constexpr double kAlpha = 1e-9;
 
-engine::NetworkConfig config_of(const std::string& init, const std::string& activation, int depth,
-                                std::int64_t width) {
+model::NetworkConfig config_of(const std::string& init, const std::string& activation, int depth,
+                               std::int64_t width) {
   return make_network_config(mlp(init, activation, depth, width));
 }
 
@@ -127,7 +127,7 @@ double chain_moment(const NormChain& chain, int k) {
 }
 
 struct Calibration {
-  engine::NetworkConfig config;
+  model::NetworkConfig config;
   std::uint64_t seed;
 };
 
@@ -137,7 +137,7 @@ TEST(NormChainCalibration, ExactMomentsAgreeWithTheFiniteWidthTheory) {
   // rounding (≈ 1e-15 per layer; 1e-12 leaves room for the binomial sums).
   CheckRequest shrinking = mlp("normal(std=0.2)", "relu", 0, 0);
   shrinking.widths = {32, 64, 16, 48};
-  for (const engine::NetworkConfig& config :
+  for (const model::NetworkConfig& config :
        {config_of("kaiming_normal", "relu", 5, 64), make_network_config(shrinking),
         config_of("kaiming_normal(a=0.2)", "leaky_relu(0.2)", 4, 32),
         config_of("xavier_normal", "linear", 4, 16)}) {
@@ -251,8 +251,8 @@ double dkw_epsilon(std::size_t n) {
   return std::sqrt(std::log(4.0 / kAlpha) / (2.0 * static_cast<double>(n)));
 }
 
-std::vector<double> engine_log_std_ratios(const engine::NetworkConfig& config, int networks) {
-  engine::NetworkConfig small = config;
+std::vector<double> engine_log_std_ratios(const model::NetworkConfig& config, int networks) {
+  model::NetworkConfig small = config;
   small.batch = 1;
   engine::TraceOptions options;
   options.backward = false;
@@ -269,7 +269,7 @@ TEST(NormChainVsEngine, SameLawAtWidth8Depth5) {
   constexpr int kEngine = 4000;
   constexpr std::size_t kChain = 20000;
   for (const char* act : {"relu", "leaky_relu(0.2)"}) {
-    const engine::NetworkConfig config = config_of(
+    const model::NetworkConfig config = config_of(
         std::string(act) == "relu" ? "kaiming_normal" : "kaiming_normal(a=0.2)", act, 5, 8);
     const std::vector<double> e = engine_log_std_ratios(config, kEngine);
     std::vector<double> c(kChain);
@@ -283,7 +283,7 @@ TEST(NormChainVsEngine, SameLawAtWidth8Depth5) {
 // Power: a chain that ignores the sign split (χ²_n scaled by ½: the right mean gain, but
 // per-layer variance n/2 instead of n + n/4) is told apart from the engine.
 TEST(NormChainVsEnginePower, SignBlindChainIsRejected) {
-  const engine::NetworkConfig config = config_of("kaiming_normal", "relu", 5, 8);
+  const model::NetworkConfig config = config_of("kaiming_normal", "relu", 5, 8);
   const std::vector<double> e = engine_log_std_ratios(config, 4000);
   NormChain blind = make_norm_chain(config);
   blind.linear = true;
@@ -296,7 +296,7 @@ TEST(NormChainVsEnginePower, SignBlindChainIsRejected) {
 // ---- (c) verdicts ------------------------------------------------------------------------------
 
 /// check_drift on the chain path alone (no engine networks: the chain path reads none).
-ClaimResult drift_verdict(const engine::NetworkConfig& config, std::uint64_t seed = 1) {
+ClaimResult drift_verdict(const model::NetworkConfig& config, std::uint64_t seed = 1) {
   CheckOptions options;
   options.alpha = kTestAlpha;
   options.seed = seed;

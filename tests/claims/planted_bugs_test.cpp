@@ -10,8 +10,8 @@
 #include <string>
 
 #include "check_helpers.hpp"
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/init/weight_laws.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "planted_catalogue.hpp"
 
@@ -66,7 +66,7 @@ class DeclaresCorrectedButSamplesUncorrected : public init::InitScheme {
 };
 
 TEST(PlantedBugs, DeclaredLawDiffersFromSampledLaw) {
-  engine::NetworkConfig config = make_network_config(mlp("kaiming_normal", "relu", 12, 128));
+  model::NetworkConfig config = make_network_config(mlp("kaiming_normal", "relu", 12, 128));
   config.init = std::make_shared<DeclaresCorrectedButSamplesUncorrected>();
   CheckOptions options;
   options.alpha = testing::kTestAlpha;

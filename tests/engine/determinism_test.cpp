@@ -37,13 +37,13 @@ std::vector<double> flatten(const Trace& t) {
   return v;
 }
 
-NetworkConfig config(Architecture arch, Norm norm) {
-  NetworkConfig c =
+model::NetworkConfig config(model::Architecture arch, model::Norm norm) {
+  model::NetworkConfig c =
       testing::mlp_config(24, 3, 10, std::make_shared<testing::GaussianScheme>(2.0), "gelu");
   c.arch = arch;
   c.norm = norm;
   c.precision = precision::Format::bf16;
-  if (arch == Architecture::conv) {
+  if (arch == model::Architecture::conv) {
     c.widths = {3, 8, 8};
     c.spatial = 6;
     c.batch = 5;
@@ -51,12 +51,13 @@ NetworkConfig config(Architecture arch, Norm norm) {
   return c;
 }
 
-class EngineDeterminism : public ::testing::TestWithParam<std::pair<Architecture, Norm>> {};
+class EngineDeterminism
+    : public ::testing::TestWithParam<std::pair<model::Architecture, model::Norm>> {};
 
 TEST_P(EngineDeterminism, ReplicatesIdenticalForOneAndTwoThreads) {
-  const NetworkConfig c = config(GetParam().first, GetParam().second);
+  const model::NetworkConfig c = config(GetParam().first, GetParam().second);
   TraceOptions o;
-  o.gram = GetParam().first == Architecture::mlp;
+  o.gram = GetParam().first == model::Architecture::mlp;
   const std::vector<Trace> one = run_replicates(c, o, 42, 3, 1);
   const std::vector<Trace> two = run_replicates(c, o, 42, 3, 2);
   ASSERT_EQ(one.size(), 3U);
@@ -75,7 +76,7 @@ TEST_P(EngineDeterminism, ReplicatesIdenticalForOneAndTwoThreads) {
 }
 
 TEST_P(EngineDeterminism, IntraNetworkThreadsDoNotChangeResults) {
-  const NetworkConfig c = config(GetParam().first, GetParam().second);
+  const model::NetworkConfig c = config(GetParam().first, GetParam().second);
   TraceOptions o1;
   TraceOptions o2;
   o2.threads = 2;
@@ -89,7 +90,7 @@ TEST_P(EngineDeterminism, IntraNetworkThreadsDoNotChangeResults) {
 // slices (B = 77: 38 + 39 columns), rows that are not a multiple of the statistics tile, a bias,
 // and fp32 storage so nothing is rounded away: results must still be bit-identical.
 TEST(EngineDeterminismLarge, DenseOneThreadEqualsTwoThreads) {
-  NetworkConfig c =
+  model::NetworkConfig c =
       testing::mlp_config(301, 3, 77, std::make_shared<testing::TorchUniformScheme>(true), "relu");
   c.precision = precision::Format::fp32;
   TraceOptions o1;
@@ -102,12 +103,13 @@ TEST(EngineDeterminismLarge, DenseOneThreadEqualsTwoThreads) {
   EXPECT_GT(a.layers[2].pre.second_moment, 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Archs, EngineDeterminism,
-                         ::testing::Values(std::pair{Architecture::mlp, Norm::none},
-                                           std::pair{Architecture::mlp, Norm::batchnorm},
-                                           std::pair{Architecture::conv, Norm::layernorm},
-                                           std::pair{Architecture::resnet, Norm::none},
-                                           std::pair{Architecture::resnet, Norm::batchnorm}));
+INSTANTIATE_TEST_SUITE_P(
+    Archs, EngineDeterminism,
+    ::testing::Values(std::pair{model::Architecture::mlp, model::Norm::none},
+                      std::pair{model::Architecture::mlp, model::Norm::batchnorm},
+                      std::pair{model::Architecture::conv, model::Norm::layernorm},
+                      std::pair{model::Architecture::resnet, model::Norm::none},
+                      std::pair{model::Architecture::resnet, model::Norm::batchnorm}));
 
 }  // namespace
 }  // namespace initcheck::engine

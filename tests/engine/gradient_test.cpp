@@ -33,7 +33,7 @@ bool close(double fd, double g) {
   return std::abs(fd - g) <= 5e-3 + 2e-2 * std::abs(g);
 }
 
-void check_gradients(const NetworkConfig& config) {
+void check_gradients(const model::NetworkConfig& config) {
   TraceOptions options;
   Network net(config, options, rng::Engine(11));
   rng::Engine xe(12);
@@ -93,8 +93,8 @@ void check_gradients(const NetworkConfig& config) {
   EXPECT_GE(checked, 5 * net.num_layers() + 6);
 }
 
-NetworkConfig base(Architecture arch, Norm norm, const char* act) {
-  NetworkConfig c;
+model::NetworkConfig base(model::Architecture arch, model::Norm norm, const char* act) {
+  model::NetworkConfig c;
   c.arch = arch;
   c.norm = norm;
   c.activation = nn::Activation::parse(act);
@@ -104,8 +104,8 @@ NetworkConfig base(Architecture arch, Norm norm, const char* act) {
   return c;
 }
 
-NetworkConfig conv(Norm norm) {
-  NetworkConfig c = base(Architecture::conv, norm, "silu");
+model::NetworkConfig conv(model::Norm norm) {
+  model::NetworkConfig c = base(model::Architecture::conv, norm, "silu");
   c.widths = {2, 4, 6};
   c.kernel = 3;
   c.stride = 2;
@@ -116,8 +116,8 @@ NetworkConfig conv(Norm norm) {
   return c;
 }
 
-NetworkConfig resnet(Norm norm) {
-  NetworkConfig c = base(Architecture::resnet, norm, "tanh");
+model::NetworkConfig resnet(model::Norm norm) {
+  model::NetworkConfig c = base(model::Architecture::resnet, norm, "tanh");
   c.widths = {5, 5, 5, 5};
   c.block_layers = 2;
   c.branch_scale = 0.7;
@@ -126,31 +126,31 @@ NetworkConfig resnet(Norm norm) {
 }
 
 TEST(EngineGradient, MlpWithBias) {
-  check_gradients(base(Architecture::mlp, Norm::none, "tanh"));
+  check_gradients(base(model::Architecture::mlp, model::Norm::none, "tanh"));
 }
 TEST(EngineGradient, MlpBatchNorm) {
-  check_gradients(base(Architecture::mlp, Norm::batchnorm, "tanh"));
+  check_gradients(base(model::Architecture::mlp, model::Norm::batchnorm, "tanh"));
 }
 TEST(EngineGradient, MlpLayerNorm) {
-  check_gradients(base(Architecture::mlp, Norm::layernorm, "gelu"));
+  check_gradients(base(model::Architecture::mlp, model::Norm::layernorm, "gelu"));
 }
 TEST(EngineGradient, Conv) {
-  check_gradients(conv(Norm::none));
+  check_gradients(conv(model::Norm::none));
 }
 TEST(EngineGradient, ConvBatchNorm) {
-  check_gradients(conv(Norm::batchnorm));
+  check_gradients(conv(model::Norm::batchnorm));
 }
 TEST(EngineGradient, ConvLayerNorm) {
-  check_gradients(conv(Norm::layernorm));
+  check_gradients(conv(model::Norm::layernorm));
 }
 TEST(EngineGradient, Resnet) {
-  check_gradients(resnet(Norm::none));
+  check_gradients(resnet(model::Norm::none));
 }
 TEST(EngineGradient, ResnetBatchNorm) {
-  check_gradients(resnet(Norm::batchnorm));
+  check_gradients(resnet(model::Norm::batchnorm));
 }
 TEST(EngineGradient, ResnetLayerNormOneLayerBranch) {
-  NetworkConfig c = resnet(Norm::layernorm);
+  model::NetworkConfig c = resnet(model::Norm::layernorm);
   c.block_layers = 1;
   check_gradients(c);
 }

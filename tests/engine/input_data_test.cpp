@@ -94,10 +94,12 @@ TEST(InputData, WhitenedFormsHaveExactFinitePopulationExpectations) {
 }
 
 TEST(InputData, DrawDatasetInputReproducesMakeInput) {
-  NetworkConfig c = testing::mlp_config(24, 1, 16, std::make_shared<testing::GaussianScheme>(2.0));
-  for (InputKind kind : {InputKind::dataset_normalized, InputKind::dataset_unnormalized}) {
+  model::NetworkConfig c =
+      testing::mlp_config(24, 1, 16, std::make_shared<testing::GaussianScheme>(2.0));
+  for (model::InputKind kind :
+       {model::InputKind::dataset_normalized, model::InputKind::dataset_unnormalized}) {
     c.input = kind;
-    for (Architecture arch : {Architecture::mlp, Architecture::conv}) {
+    for (model::Architecture arch : {model::Architecture::mlp, model::Architecture::conv}) {
       c.arch = arch;
       c.spatial = 4;
       rng::Engine e1(3);

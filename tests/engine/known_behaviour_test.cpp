@@ -70,7 +70,7 @@ std::vector<std::vector<double>> ratios(const Trace& t) {
 }
 
 Trace run(std::shared_ptr<const init::InitScheme> scheme) {
-  const NetworkConfig c = testing::mlp_config(kWidth, kDepth, kBatch, std::move(scheme));
+  const model::NetworkConfig c = testing::mlp_config(kWidth, kDepth, kBatch, std::move(scheme));
   TraceOptions o;
   o.backward = false;
   return run_network(c, o, rng::Engine(2024));

@@ -83,7 +83,8 @@ namespace {
 
 /// Heap bytes allocated at the peak of run_replicates, above what was in use before. Run on a
 /// fresh thread so its thread-local GEMM arena is allocated (and counted) from scratch.
-double measured_peak(const NetworkConfig& config, const TraceOptions& options, int replicates) {
+double measured_peak(const model::NetworkConfig& config, const TraceOptions& options,
+                     int replicates) {
   std::vector<Trace> traces;
   long long base = 0;
   std::thread run([&] {
@@ -102,7 +103,7 @@ double measured_peak(const NetworkConfig& config, const TraceOptions& options, i
 // machine's memory, so a 10% error only moves the refusal threshold by as much.
 TEST(MemoryEstimate, MatchesMeasuredPeakOfASmallRun) {
   if (!INITCHECK_PEAK_MALLOC) GTEST_SKIP() << "malloc is interposed by a sanitizer";
-  NetworkConfig config =
+  model::NetworkConfig config =
       testing::mlp_config(256, 4, 64, std::make_shared<testing::GaussianScheme>(2.0 / 256));
   TraceOptions options;
   options.backward = true;
@@ -118,7 +119,7 @@ TEST(MemoryEstimate, WeightsAndGradientsDominateWideNetworks) {
   TraceOptions forward_only;
   forward_only.backward = false;
   TraceOptions backward;
-  const NetworkConfig wide =
+  const model::NetworkConfig wide =
       testing::mlp_config(16384, 10, 128, std::make_shared<testing::GaussianScheme>(1.0 / 16384));
   const double weights = 10.0 * 16384.0 * 16384.0 * sizeof(float);
   EXPECT_GT(estimate_memory(wide, forward_only).network, weights);
@@ -142,23 +143,23 @@ TEST(MemoryEstimate, EveryFamilyWithinAQuarterOfItsMeasuredPeak) {
   const auto scheme = std::make_shared<testing::GaussianScheme>(2.0);
   struct Case {
     const char* name;
-    NetworkConfig config;
+    model::NetworkConfig config;
     bool backward;
   };
   std::vector<Case> cases;
   cases.push_back({"mlp forward only", testing::mlp_config(512, 6, 128, scheme), false});
   cases.push_back({"mlp deep", testing::mlp_config(64, 200, 32, scheme), true});
-  NetworkConfig bn = testing::mlp_config(256, 4, 64, scheme);
-  bn.norm = Norm::batchnorm;
+  model::NetworkConfig bn = testing::mlp_config(256, 4, 64, scheme);
+  bn.norm = model::Norm::batchnorm;
   cases.push_back({"batchnorm", bn, true});
-  NetworkConfig dataset = testing::mlp_config(256, 4, 64, scheme);
-  dataset.input = InputKind::dataset_normalized;
+  model::NetworkConfig dataset = testing::mlp_config(256, 4, 64, scheme);
+  dataset.input = model::InputKind::dataset_normalized;
   cases.push_back({"dataset input", dataset, true});
-  NetworkConfig conv = testing::mlp_config(32, 3, 16, scheme);
-  conv.arch = Architecture::conv;
+  model::NetworkConfig conv = testing::mlp_config(32, 3, 16, scheme);
+  conv.arch = model::Architecture::conv;
   cases.push_back({"conv", conv, true});
-  NetworkConfig resnet = testing::mlp_config(128, 5, 64, scheme);
-  resnet.arch = Architecture::resnet;
+  model::NetworkConfig resnet = testing::mlp_config(128, 5, 64, scheme);
+  resnet.arch = model::Architecture::resnet;
   cases.push_back({"resnet", resnet, true});
   for (const Case& c : cases) {
     TraceOptions options;

@@ -8,11 +8,11 @@
 namespace initcheck::engine {
 namespace {
 
-NetworkConfig valid() {
+model::NetworkConfig valid() {
   return testing::mlp_config(8, 2, 4, std::make_shared<testing::GaussianScheme>(2.0));
 }
 
-void expect_error(const NetworkConfig& c, const std::string& fragment) {
+void expect_error(const model::NetworkConfig& c, const std::string& fragment) {
   try {
     c.validate();
     ADD_FAILURE() << "expected InputError containing '" << fragment << "'";
@@ -22,14 +22,14 @@ void expect_error(const NetworkConfig& c, const std::string& fragment) {
 }
 
 TEST(EngineConfig, ConstantWidths) {
-  EXPECT_EQ(constant_widths(5, 3), (std::vector<std::int64_t>{5, 5, 5, 5}));
-  EXPECT_THROW((void)constant_widths(0, 3), InputError);
-  EXPECT_THROW((void)constant_widths(5, 0), InputError);
+  EXPECT_EQ(model::constant_widths(5, 3), (std::vector<std::int64_t>{5, 5, 5, 5}));
+  EXPECT_THROW((void)model::constant_widths(0, 3), InputError);
+  EXPECT_THROW((void)model::constant_widths(5, 0), InputError);
 }
 
 TEST(EngineConfig, ValidateNamesTheProblem) {
   EXPECT_NO_THROW(valid().validate());
-  NetworkConfig c = valid();
+  model::NetworkConfig c = valid();
   c.widths = {8};
   expect_error(c, "depth");
   c = valid();
@@ -42,21 +42,21 @@ TEST(EngineConfig, ValidateNamesTheProblem) {
   c.batch = 0;
   expect_error(c, "batch");
   c = valid();
-  c.arch = Architecture::resnet;
+  c.arch = model::Architecture::resnet;
   c.widths = {8, 8, 4};
   expect_error(c, "resnet widths");
   c = valid();
-  c.arch = Architecture::conv;
+  c.arch = model::Architecture::conv;
   c.groups = 3;
   expect_error(c, "groups");
   c = valid();
-  c.arch = Architecture::conv;
+  c.arch = model::Architecture::conv;
   c.spatial = 2;
   c.kernel = 5;
   c.padding = 0;
   expect_error(c, "empty output");
   c = valid();
-  c.input = InputKind::unnormalized;
+  c.input = model::InputKind::unnormalized;
   c.input_scale_range = 0.5;
   expect_error(c, "scale range");
   c = valid();
@@ -66,8 +66,8 @@ TEST(EngineConfig, ValidateNamesTheProblem) {
 }
 
 TEST(EngineConfig, ShapesAndLayerCounts) {
-  NetworkConfig c = valid();
-  c.arch = Architecture::conv;
+  model::NetworkConfig c = valid();
+  c.arch = model::Architecture::conv;
   c.widths = {3, 4, 6};
   c.stride = 2;
   c.spatial = 9;  // 9 → 5 → 3 with k = 3, "same" padding 1
@@ -79,7 +79,7 @@ TEST(EngineConfig, ShapesAndLayerCounts) {
   EXPECT_EQ(conv.output_cols(), 4 * 9);
   EXPECT_EQ(conv.weights(1).cols(), 4 * 9);
   c = valid();
-  c.arch = Architecture::resnet;
+  c.arch = model::Architecture::resnet;
   c.block_layers = 3;
   const Network res(c, TraceOptions{}, rng::Engine(1));
   EXPECT_EQ(res.num_layers(), 6);

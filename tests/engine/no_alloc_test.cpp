@@ -80,7 +80,7 @@ long allocations_during(const auto& f) {
   return g_allocations.load();
 }
 
-void check(const NetworkConfig& c, int threads, bool backward) {
+void check(const model::NetworkConfig& c, int threads, bool backward) {
 #if !INITCHECK_COUNTING_MALLOC
   GTEST_SKIP() << "counting malloc disabled under sanitizers";
 #endif
@@ -103,13 +103,13 @@ void check(const NetworkConfig& c, int threads, bool backward) {
   }
 }
 
-NetworkConfig make(Architecture arch, Norm norm, precision::Format format) {
-  NetworkConfig c =
+model::NetworkConfig make(model::Architecture arch, model::Norm norm, precision::Format format) {
+  model::NetworkConfig c =
       testing::mlp_config(48, 3, 40, std::make_shared<testing::TorchUniformScheme>(true), "gelu");
   c.arch = arch;
   c.norm = norm;
   c.precision = format;
-  if (arch == Architecture::conv) {
+  if (arch == model::Architecture::conv) {
     c.widths = {3, 8, 8, 8};
     c.spatial = 8;
     c.batch = 6;
@@ -131,19 +131,20 @@ TEST(EngineNoAlloc, CountingMallocSeesAllocations) {
 #endif
 
 TEST(EngineNoAlloc, MlpForwardBackward) {
-  check(make(Architecture::mlp, Norm::none, precision::Format::fp32), 1, true);
+  check(make(model::Architecture::mlp, model::Norm::none, precision::Format::fp32), 1, true);
 }
 TEST(EngineNoAlloc, MlpTwoThreadsFp16) {
-  check(make(Architecture::mlp, Norm::none, precision::Format::fp16), 2, false);
+  check(make(model::Architecture::mlp, model::Norm::none, precision::Format::fp16), 2, false);
 }
 TEST(EngineNoAlloc, MlpBatchNormTwoThreads) {
-  check(make(Architecture::mlp, Norm::batchnorm, precision::Format::bf16), 2, true);
+  check(make(model::Architecture::mlp, model::Norm::batchnorm, precision::Format::bf16), 2, true);
 }
 TEST(EngineNoAlloc, ConvLayerNorm) {
-  check(make(Architecture::conv, Norm::layernorm, precision::Format::fp32), 2, true);
+  check(make(model::Architecture::conv, model::Norm::layernorm, precision::Format::fp32), 2, true);
 }
 TEST(EngineNoAlloc, ResnetBatchNorm) {
-  check(make(Architecture::resnet, Norm::batchnorm, precision::Format::fp32), 1, true);
+  check(make(model::Architecture::resnet, model::Norm::batchnorm, precision::Format::fp32), 1,
+        true);
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ using testing::GaussianScheme;
 // range < 6.1e-5), z₃ ≈ 3e-9 (< 2⁻²⁵ ≈ 3e-8: flushes). Each assertion below is "some of
 // ≥ 1024 values fall in a range holding most of their Gaussian mass", which fails with
 // probability < 1e-100; fixed seed.
-NetworkConfig tiny_weights(precision::Format format) {
-  NetworkConfig c = testing::mlp_config(64, 3, 32, std::make_shared<GaussianScheme>(64e-8));
+model::NetworkConfig tiny_weights(precision::Format format) {
+  model::NetworkConfig c = testing::mlp_config(64, 3, 32, std::make_shared<GaussianScheme>(64e-8));
   c.precision = format;
   return c;
 }
@@ -44,7 +44,7 @@ TEST(EnginePrecision, TinyWeightsUnderflowInFp16) {
 }
 
 TEST(EnginePrecision, RoundedWeightsCounted) {
-  NetworkConfig c = testing::mlp_config(32, 1, 4, std::make_shared<GaussianScheme>(32e-12));
+  model::NetworkConfig c = testing::mlp_config(32, 1, 4, std::make_shared<GaussianScheme>(32e-12));
   c.precision = precision::Format::fp16;
   c.round_weights = true;  // std 1e-6: all weights in fp16's subnormal range (< 6.1e-5)
   const Trace t = run_network(c, TraceOptions{}, rng::Engine(2));
@@ -57,7 +57,7 @@ TEST(EnginePrecision, RoundedWeightsCounted) {
 
 TEST(EnginePrecision, HugeWeightsOverflowToInfWithoutCrash) {
   // std 1e3 per weight: z₁ ≈ 8e3, z₂ ≈ 4e7 > 65504 → inf in fp16, then inf − inf = NaN.
-  NetworkConfig c = testing::mlp_config(64, 4, 16, std::make_shared<GaussianScheme>(64e6));
+  model::NetworkConfig c = testing::mlp_config(64, 4, 16, std::make_shared<GaussianScheme>(64e6));
   c.precision = precision::Format::fp16;
   const Trace t = run_network(c, TraceOptions{}, rng::Engine(3));
   EXPECT_TRUE(t.nonfinite);
@@ -68,7 +68,7 @@ TEST(EnginePrecision, HugeWeightsOverflowToInfWithoutCrash) {
   EXPECT_TRUE(std::isnan(t.layers[3].pre.mean));
   EXPECT_TRUE(t.has_backward);  // backward ran through inf/NaN as well
   // fp32 storage overflows too once the product of scales exceeds 3.4e38 (5 layers of ×4e10).
-  NetworkConfig f = testing::mlp_config(64, 5, 16, std::make_shared<GaussianScheme>(64e20));
+  model::NetworkConfig f = testing::mlp_config(64, 5, 16, std::make_shared<GaussianScheme>(64e20));
   const Trace g = run_network(f, TraceOptions{}, rng::Engine(3));
   EXPECT_TRUE(g.nonfinite);
   EXPECT_GT(g.layers[4].pre.inf_count + g.layers[4].pre.nan_count, 0);
@@ -85,7 +85,8 @@ TEST(EnginePrecision, HugeWeightsOverflowToInfWithoutCrash) {
 // tested where events are plentiful (≈ 40% of entries).
 TEST(EnginePrecision, ConditionalGaussianLawPredictsEventCounts) {
   const double scale = 2e-8;
-  NetworkConfig c = testing::mlp_config(512, 2, 128, std::make_shared<GaussianScheme>(scale));
+  model::NetworkConfig c =
+      testing::mlp_config(512, 2, 128, std::make_shared<GaussianScheme>(scale));
   c.precision = precision::Format::fp16;
   double obs_pre = 0.0, obs_post = 0.0, pred_pre = 0.0, pred_post = 0.0, entries = 0.0;
   double rows = 0.0;

@@ -62,7 +62,7 @@ struct Fixture {
   Network net;
   Eigen::MatrixXf x;
   Trace trace;
-  Fixture(const NetworkConfig& c, const TraceOptions& o) : net(c, o, rng::Engine(3)) {
+  Fixture(const model::NetworkConfig& c, const TraceOptions& o) : net(c, o, rng::Engine(3)) {
     rng::Engine e(4);
     x = make_input(c, e);
     net.forward(x, trace);
@@ -70,7 +70,7 @@ struct Fixture {
 };
 
 TEST(EngineStats, MlpMatchesDirectRecomputation) {
-  NetworkConfig c = testing::mlp_config(6, 2, 8, std::make_shared<TorchUniformScheme>(true));
+  model::NetworkConfig c = testing::mlp_config(6, 2, 8, std::make_shared<TorchUniformScheme>(true));
   c.widths = {6, 9, 5};
   TraceOptions o;
   o.gram = true;
@@ -107,7 +107,8 @@ TEST(EngineStats, MlpMatchesDirectRecomputation) {
 }
 
 TEST(EngineStats, BackwardMomentsMatchGradients) {
-  NetworkConfig c = testing::mlp_config(6, 3, 8, std::make_shared<GaussianScheme>(2.0), "tanh");
+  model::NetworkConfig c =
+      testing::mlp_config(6, 3, 8, std::make_shared<GaussianScheme>(2.0), "tanh");
   Fixture f(c, TraceOptions{});
   Eigen::MatrixXf r = Eigen::MatrixXf::Ones(f.net.output_rows(), f.net.output_cols());
   f.net.backward(r, f.trace);
@@ -129,8 +130,8 @@ TEST(EngineStats, BackwardMomentsMatchGradients) {
 
 TEST(EngineStats, BatchNormChannelLaw) {
   // Pre-BN scale 100 (normal std ≈ 10·fan_in^-1/2·… ) — BN still gives mean 0, var σ²/(σ²+ε).
-  NetworkConfig c = testing::mlp_config(16, 3, 32, std::make_shared<GaussianScheme>(1e4));
-  c.norm = Norm::batchnorm;
+  model::NetworkConfig c = testing::mlp_config(16, 3, 32, std::make_shared<GaussianScheme>(1e4));
+  c.norm = model::Norm::batchnorm;
   c.bn_eps = 1e-1;  // large ε so σ²/(σ²+ε) ≠ 1 is visible in the first layer
   Fixture f(c, TraceOptions{});
   for (const LayerTrace& lt : f.trace.layers) {
@@ -142,7 +143,7 @@ TEST(EngineStats, BatchNormChannelLaw) {
   }
   // The law is not trivially 1: with σ² small enough ε matters. Planted check: the formula with
   // ε dropped is violated for a layer whose channels have σ² = O(ε).
-  NetworkConfig tiny = c;
+  model::NetworkConfig tiny = c;
   tiny.init = std::make_shared<GaussianScheme>(1e-3);
   Fixture g(tiny, TraceOptions{});
   const LayerTrace& first = g.trace.layers[0];
@@ -151,8 +152,9 @@ TEST(EngineStats, BatchNormChannelLaw) {
 }
 
 TEST(EngineStats, ResnetStreamAndBranch) {
-  NetworkConfig c = testing::mlp_config(7, 3, 10, std::make_shared<GaussianScheme>(1.0), "tanh");
-  c.arch = Architecture::resnet;
+  model::NetworkConfig c =
+      testing::mlp_config(7, 3, 10, std::make_shared<GaussianScheme>(1.0), "tanh");
+  c.arch = model::Architecture::resnet;
   c.block_layers = 2;
   c.branch_scale = 0.5;
   TraceOptions o;
@@ -174,8 +176,8 @@ TEST(EngineStats, ResnetStreamAndBranch) {
 }
 
 TEST(EngineStats, InputKinds) {
-  NetworkConfig c = testing::mlp_config(64, 1, 16, std::make_shared<GaussianScheme>(1.0));
-  c.input = InputKind::unnormalized;
+  model::NetworkConfig c = testing::mlp_config(64, 1, 16, std::make_shared<GaussianScheme>(1.0));
+  c.input = model::InputKind::unnormalized;
   c.input_scale_range = 1e3;
   rng::Engine e1(9);
   const Eigen::MatrixXf un = make_input(c, e1);
@@ -189,13 +191,13 @@ TEST(EngineStats, InputKinds) {
   // per-feature batch means of sampling size (|μ_j| ≤ 6.5/√16 fails with probability < 1e-9
   // per feature for a standardized Gaussian feature), the raw one keeps its means m_j ~ N(0, 1)
   // and scales in [¼, 4] (batch variances differ from 1 by far more than sampling error).
-  c.input = InputKind::dataset_normalized;
+  c.input = model::InputKind::dataset_normalized;
   rng::Engine e2(9);
   const Eigen::MatrixXf dn = make_input(c, e2);
   rng::Engine e3(9);
   EXPECT_EQ(dn, make_input(c, e3));
   EXPECT_LT(dn.rowwise().mean().cwiseAbs().maxCoeff(), 6.5 / 4.0);
-  c.input = InputKind::dataset_unnormalized;
+  c.input = model::InputKind::dataset_unnormalized;
   rng::Engine e4(9);
   const Eigen::MatrixXf du = make_input(c, e4);
   const Eigen::VectorXf var =

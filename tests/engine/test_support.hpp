@@ -7,8 +7,8 @@
 #include <span>
 #include <string>
 
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/init/init_scheme.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/rng/distributions.hpp"
 
 namespace initcheck::engine::testing {
@@ -69,12 +69,12 @@ class TorchUniformScheme final : public init::InitScheme {
   bool bias_;
 };
 
-inline NetworkConfig mlp_config(std::int64_t width, int depth, std::int64_t batch,
-                                std::shared_ptr<const init::InitScheme> scheme,
-                                const char* activation = "relu") {
-  NetworkConfig c;
-  c.arch = Architecture::mlp;
-  c.widths = constant_widths(width, depth);
+inline model::NetworkConfig mlp_config(std::int64_t width, int depth, std::int64_t batch,
+                                       std::shared_ptr<const init::InitScheme> scheme,
+                                       const char* activation = "relu") {
+  model::NetworkConfig c;
+  c.arch = model::Architecture::mlp;
+  c.widths = model::constant_widths(width, depth);
   c.activation = nn::Activation::parse(activation);
   c.init = std::move(scheme);
   c.batch = batch;

@@ -189,7 +189,7 @@ TEST(ClaimsChecker, ChecksAtTheCellsAlpha) {
   at_alpha.seed = request.seed;
   at_alpha.threads = 1;
   at_alpha.alpha = 1e-3;
-  const engine::NetworkConfig config = claims::make_network_config(request);
+  const model::NetworkConfig config = claims::make_network_config(request);
   const claims::CheckResult want = claims::check_configuration(config, at_alpha);
   at_alpha.alpha = claims::CheckOptions{}.alpha;
   const claims::CheckResult at_default = claims::check_configuration(config, at_alpha);

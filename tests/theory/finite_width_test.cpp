@@ -224,14 +224,14 @@ TEST(FiniteWidth, InputKurtosisIsCappedAtTheInputWidth) {
 }
 
 TEST(FiniteWidth, FromConfig) {
-  engine::NetworkConfig c;
-  c.widths = engine::constant_widths(32, 10);
+  model::NetworkConfig c;
+  c.widths = model::constant_widths(32, 10);
   c.activation = nn::Activation::parse("relu");
   c.init = testing::scheme([](const FanInfo& f) { return 2.0 / testing::fan_in(f); });
   const FiniteWidthPrediction p = predict_finite_width(c);
   EXPECT_NEAR(p.moment_ratio.back(), std::pow(1 + 5.0 / 32, 10), 1e-12);
   EXPECT_NEAR(p.mean_gain, 1.0, 1e-14);
-  c.norm = engine::Norm::batchnorm;
+  c.norm = model::Norm::batchnorm;
   EXPECT_THROW((void)predict_finite_width(c), InputError);
 }
 

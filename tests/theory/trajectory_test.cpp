@@ -14,9 +14,9 @@
 namespace initcheck::theory {
 namespace {
 
-using engine::Architecture;
-using engine::NetworkConfig;
-using engine::Norm;
+using model::Architecture;
+using model::NetworkConfig;
+using model::Norm;
 using testing::fan_in;
 using testing::fan_out;
 using testing::scheme;
@@ -37,7 +37,7 @@ NetworkConfig mlp(std::vector<std::int64_t> widths, const char* act,
 }
 
 TEST(Trajectory, KaimingReluPreservesEveryLayer) {
-  const NetworkConfig c = mlp(engine::constant_widths(64, 10), "relu",
+  const NetworkConfig c = mlp(model::constant_widths(64, 10), "relu",
                               scheme([](const FanInfo& f) { return 2.0 / fan_in(f); }));
   const PredictedTrajectory t = predict_trajectory(c);
   ASSERT_EQ(t.layers.size(), 10u);
@@ -56,7 +56,7 @@ TEST(Trajectory, OverflowingMomentsStayInfNotNan) {
   // Var = 1 at width 512: ×256 per relu layer, inf from about layer 128. The next layer's mean
   // 0·E[h] used to be 0·inf = NaN, which the moment quadrature rejected.
   const PredictedTrajectory t = predict_trajectory(mlp(
-      engine::constant_widths(512, 300), "relu", scheme([](const FanInfo& /*f*/) { return 1.0; })));
+      model::constant_widths(512, 300), "relu", scheme([](const FanInfo& /*f*/) { return 1.0; })));
   ASSERT_EQ(t.layers.size(), 300u);
   EXPECT_EQ(t.layers.back().pre_mean, 0.0);
   EXPECT_EQ(t.layers.back().pre_second_moment, std::numeric_limits<double>::infinity());
@@ -67,7 +67,7 @@ TEST(Trajectory, OverflowingMomentsStayInfNotNan) {
 TEST(Trajectory, XavierReluHalvesAndTorchDefaultSixths) {
   // Xavier, equal widths: Var = 2/(n+n) = 1/n, so a ReLU layer multiplies E[h²] by 1/2.
   const PredictedTrajectory xavier = predict_trajectory(
-      mlp(engine::constant_widths(32, 8), "relu",
+      mlp(model::constant_widths(32, 8), "relu",
           scheme([](const FanInfo& f) { return 2.0 / (fan_in(f) + fan_out(f)); })));
   for (const LayerPrediction& l : xavier.layers) EXPECT_NEAR(l.gain, 0.5, kRel);
   EXPECT_NEAR(xavier.cumulative_gain(), std::pow(0.5, 8), kRel * std::pow(0.5, 8));
@@ -75,13 +75,13 @@ TEST(Trajectory, XavierReluHalvesAndTorchDefaultSixths) {
   // torch_default weights: kaiming_uniform(a=√5) → Var = 1/(3 fan_in): gain 1/6 per layer.
   const auto third = [](const FanInfo& f) { return 1.0 / (3.0 * fan_in(f)); };
   const PredictedTrajectory no_bias =
-      predict_trajectory(mlp(engine::constant_widths(32, 6), "relu", scheme(third)));
+      predict_trajectory(mlp(model::constant_widths(32, 6), "relu", scheme(third)));
   for (const LayerPrediction& l : no_bias.layers) EXPECT_NEAR(l.gain, 1.0 / 6.0, kRel);
 
   // With its U(±1/√fan_in) bias (Var = 1/(3 fan_in)): E[h_l²] = (E[h_{l−1}²]/3 + 1/(3n))/2.
   const int n = 32;
   const PredictedTrajectory with_bias =
-      predict_trajectory(mlp(engine::constant_widths(n, 6), "relu", scheme(third, 0.0, third)));
+      predict_trajectory(mlp(model::constant_widths(n, 6), "relu", scheme(third, 0.0, third)));
   double m = 1.0;
   for (const LayerPrediction& l : with_bias.layers) {
     const double next = 0.5 * (m / 3.0 + 1.0 / (3.0 * n));
@@ -113,7 +113,7 @@ TEST(Trajectory, BackwardWidthRatiosFanInVersusFanOut) {
 TEST(Trajectory, TanhMatchesIteratedQMap) {
   // LeCun/Xavier tanh: the trajectory is the q-map iterated from q_0 = σ_w²·1.
   const PredictedTrajectory t =
-      predict_trajectory(mlp(engine::constant_widths(50, 20), "tanh",
+      predict_trajectory(mlp(model::constant_widths(50, 20), "tanh",
                              scheme([](const FanInfo& f) { return 1.0 / fan_in(f); })));
   const nn::Activation tanh_act = nn::Activation::parse("tanh");
   double q = 1.0;
@@ -130,7 +130,7 @@ TEST(Trajectory, ResidualGrowsAsOnePlusAlphaSquaredGain) {
   const int depth = 12;
   for (const double alpha : {1.0, 0.5, 0.1}) {
     // One linear branch layer (not activated), Var = 1/n: E[F²] = E[x²] → (1 + α²)^L.
-    NetworkConfig c = mlp(engine::constant_widths(64, depth), "relu",
+    NetworkConfig c = mlp(model::constant_widths(64, depth), "relu",
                           scheme([](const FanInfo& f) { return 1.0 / fan_in(f); }));
     c.arch = Architecture::resnet;
     c.block_layers = 1;
@@ -154,7 +154,7 @@ TEST(Trajectory, ResidualGrowsAsOnePlusAlphaSquaredGain) {
 
 TEST(Trajectory, BatchNormForcesUnitVarianceWhateverTheScale) {
   for (const double scale : {1e-6, 1.0, 1e4}) {
-    NetworkConfig c = mlp(engine::constant_widths(32, 6), "relu",
+    NetworkConfig c = mlp(model::constant_widths(32, 6), "relu",
                           scheme([scale](const FanInfo& f) { return scale / fan_in(f); }));
     c.norm = Norm::batchnorm;
     c.bn_eps = 1e-5;
@@ -174,7 +174,7 @@ TEST(Trajectory, BatchNormForcesUnitVarianceWhateverTheScale) {
 TEST(Trajectory, BatchNormReluGradientGrowsByPiOverPiMinusOne) {
   // Yang et al. 2019 (mean-field BN): with ε = 0 the ReLU BN net's per-layer backward gain is
   // π/(π − 1) ≈ 1.467 for any init scale.
-  NetworkConfig c = mlp(engine::constant_widths(64, 8), "relu",
+  NetworkConfig c = mlp(model::constant_widths(64, 8), "relu",
                         scheme([](const FanInfo& f) { return 0.3 / fan_in(f); }));
   c.norm = Norm::batchnorm;
   c.bn_eps = 0.0;
@@ -186,7 +186,7 @@ TEST(Trajectory, BatchNormReluGradientGrowsByPiOverPiMinusOne) {
 }
 
 TEST(Trajectory, LayerNormOutputSecondMoment) {
-  NetworkConfig c = mlp(engine::constant_widths(32, 4), "tanh",
+  NetworkConfig c = mlp(model::constant_widths(32, 4), "tanh",
                         scheme([](const FanInfo& f) { return 1e-5 / fan_in(f); }));
   c.norm = Norm::layernorm;
   c.bn_eps = 1e-5;
@@ -229,7 +229,7 @@ TEST(Trajectory, NonZeroMeanWeightsShiftThePreActivationMean) {
   const double m = 0.01;
   const double v = 1.0 / n;
   const PredictedTrajectory t = predict_trajectory(
-      mlp(engine::constant_widths(n, 2), "relu", scheme([v](const FanInfo&) { return v; }, m)));
+      mlp(model::constant_widths(n, 2), "relu", scheme([v](const FanInfo&) { return v; }, m)));
   EXPECT_EQ(t.layers[0].pre_mean, 0.0);  // input has mean 0
   const double q0 = n * v;               // + m²·n·Var(x) = n·m²
   EXPECT_NEAR(t.layers[0].pre_second_moment, q0 + n * m * m, kRel);
@@ -239,7 +239,7 @@ TEST(Trajectory, NonZeroMeanWeightsShiftThePreActivationMean) {
 TEST(Trajectory, UnnormalizedInputSecondMoment) {
   NetworkConfig c = mlp({4, 4}, "relu", scheme([](const FanInfo& f) { return 2.0 / fan_in(f); }));
   EXPECT_EQ(input_second_moment(c), 1.0);
-  c.input = engine::InputKind::unnormalized;
+  c.input = model::InputKind::unnormalized;
   c.input_scale_range = 10.0;
   EXPECT_NEAR(input_second_moment(c), (100.0 - 0.01) / (4 * std::log(10.0)), 1e-14);
 }

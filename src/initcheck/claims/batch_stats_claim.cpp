@@ -36,9 +36,9 @@
 
 namespace initcheck::claims::detail {
 
-std::string batch_stats_not_applicable(const engine::NetworkConfig& config) {
-  if (config.input != engine::InputKind::dataset_normalized &&
-      config.input != engine::InputKind::dataset_unnormalized) {
+std::string batch_stats_not_applicable(const model::NetworkConfig& config) {
+  if (config.input != model::InputKind::dataset_normalized &&
+      config.input != model::InputKind::dataset_unnormalized) {
     return "needs --input dataset_normalized (or dataset_unnormalized)";
   }
   return {};

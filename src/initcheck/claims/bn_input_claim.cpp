@@ -22,8 +22,8 @@
 
 namespace initcheck::claims::detail {
 
-std::string bn_input_not_applicable(const engine::NetworkConfig& config) {
-  if (config.norm != engine::Norm::batchnorm) return "needs --norm batchnorm";
+std::string bn_input_not_applicable(const model::NetworkConfig& config) {
+  if (config.norm != model::Norm::batchnorm) return "needs --norm batchnorm";
   return {};
 }
 

@@ -37,8 +37,8 @@ constexpr std::uint64_t kDriftSeedSalt = 0x6472696674ULL;
 /// Throws InputError when the run cannot fit in `limit` bytes: one network per worker thread
 /// plus `replicates` traces (kept twice when `drift` reads them too), and the drift-only
 /// networks' traces.
-void check_memory(const engine::NetworkConfig& config, const engine::TraceOptions& trace_options,
-                  int replicates, bool drift, const engine::NetworkConfig& drift_config,
+void check_memory(const model::NetworkConfig& config, const engine::TraceOptions& trace_options,
+                  int replicates, bool drift, const model::NetworkConfig& drift_config,
                   int drift_extra, int threads, double limit) {
   if (limit <= 0.0) return;
   const engine::MemoryEstimate main = engine::estimate_memory(config, trace_options);
@@ -142,7 +142,7 @@ double quantile_of(std::vector<double> v, double p) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-LayerCurves make_curves(const engine::NetworkConfig& config, std::span<const engine::Trace> traces,
+LayerCurves make_curves(const model::NetworkConfig& config, std::span<const engine::Trace> traces,
                         const std::optional<theory::PredictedTrajectory>& trajectory,
                         const std::optional<theory::FiniteWidthPrediction>& finite_width,
                         bool backward) {
@@ -167,7 +167,7 @@ LayerCurves make_curves(const engine::NetworkConfig& config, std::span<const eng
       const std::vector<double> g = backward_moments(t, config);
       for (std::size_t l = 0; l < n; ++l) c.gradient_std[l] += g[l] / r;
     }
-    if (config.arch != engine::Architecture::resnet) {
+    if (config.arch != model::Architecture::resnet) {
       for (std::size_t l = 1; l < n; ++l) {
         const engine::LayerTrace& lt = t.layers[l - 1];
         const precision::PrecisionEvents e = lt.pre_events + lt.norm_events + lt.post_events;
@@ -231,7 +231,7 @@ stats::Verdict overall_verdict(const std::vector<ClaimResult>& results) {
   return v;
 }
 
-void require_selected_claims_apply(const engine::NetworkConfig& config,
+void require_selected_claims_apply(const model::NetworkConfig& config,
                                    const CheckOptions& options) {
   for (ClaimId id : options.claims) {
     const std::string reason = detail::claim_definition(id).not_applicable(config);
@@ -241,7 +241,7 @@ void require_selected_claims_apply(const engine::NetworkConfig& config,
   }
 }
 
-CheckResult check_configuration(const engine::NetworkConfig& config, const CheckOptions& options) {
+CheckResult check_configuration(const model::NetworkConfig& config, const CheckOptions& options) {
   config.validate();
   require_selected_claims_apply(config, options);
   const std::vector<ClaimId> selected =
@@ -309,8 +309,8 @@ CheckResult check_configuration(const engine::NetworkConfig& config, const Check
   }
   const bool check_drift =
       std::find(to_check.begin(), to_check.end(), ClaimId::drift) != to_check.end();
-  engine::NetworkConfig small = config;
-  if (config.norm != engine::Norm::batchnorm) small.batch = 1;
+  model::NetworkConfig small = config;
+  if (config.norm != model::Norm::batchnorm) small.batch = 1;
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
   check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
                options.max_memory_bytes);

@@ -6,7 +6,7 @@
 
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/claims/claim_result.hpp"
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/stats/verdict.hpp"
 
 namespace initcheck::claims {
@@ -59,14 +59,13 @@ struct CheckResult {
 /// Throws InputError naming the first claim in `options.claims` (an explicit selection) that
 /// does not apply to `config` and why, e.g. "claim 'batchnorm' does not apply: the network has
 /// no BatchNorm (use --norm batchnorm)": a selected claim is checked or refused, never skipped.
-void require_selected_claims_apply(const engine::NetworkConfig& config,
-                                   const CheckOptions& options);
+void require_selected_claims_apply(const model::NetworkConfig& config, const CheckOptions& options);
 
 /// Runs the engine, theory and statistics for `config` and returns one result per claim.
 /// Deterministic for a given (config, options.seed) whatever options.threads is. Throws
 /// InputError (require_selected_claims_apply) before any work if a selected claim does not
 /// apply; with no selection, claims that do not apply are listed with their reason.
-CheckResult check_configuration(const engine::NetworkConfig& config, const CheckOptions& options);
+CheckResult check_configuration(const model::NetworkConfig& config, const CheckOptions& options);
 
 /// violated if any applicable claim is violated, else inconclusive if any is, else holds.
 stats::Verdict overall_verdict(const std::vector<ClaimResult>& results);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "initcheck/claims/check.hpp"
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 
 namespace initcheck::claims {
 
@@ -39,7 +39,7 @@ struct CheckRequest {
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for
 /// the activation), activation, arch, norm, precision, input and branch-scale expression.
 /// Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
-engine::NetworkConfig make_network_config(const CheckRequest& request);
+model::NetworkConfig make_network_config(const CheckRequest& request);
 
 /// The check options of `request`: its claim ids (parsed, duplicates removed, order kept),
 /// tolerance, alpha, seed, replicates, max_networks and budget; everything else keeps the

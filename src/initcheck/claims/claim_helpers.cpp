@@ -6,17 +6,18 @@
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/layer_gain_pivot.hpp"
-#include "initcheck/report/number_format.hpp"
+#include "initcheck/core/number_format.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 
 namespace initcheck::claims::detail {
 
-int depth_units(const engine::NetworkConfig& config) {
+int depth_units(const model::NetworkConfig& config) {
   return config.depth();
 }
 
 std::vector<double> forward_moments(const engine::Trace& trace,
-                                    const engine::NetworkConfig& config) {
+                                    const model::NetworkConfig& config) {
   // A signal that overflowed is exploded, not undefined: once values reach ±inf (in z or h),
   // sums meet inf − inf and the second moment turns NaN. Such a NaN counts as +inf; a NaN
   // without any overflow stays NaN (and makes the claims inconclusive).
@@ -29,7 +30,7 @@ std::vector<double> forward_moments(const engine::Trace& trace,
     m.push_back(std::isnan(moment) && overflowed ? kInf : moment);
   };
   add(trace.input.second_moment, trace.input.inf_count);
-  if (config.arch == engine::Architecture::resnet) {
+  if (config.arch == model::Architecture::resnet) {
     for (const engine::BlockTrace& b : trace.blocks) {
       add(b.stream.second_moment, b.stream.inf_count);
     }
@@ -42,10 +43,10 @@ std::vector<double> forward_moments(const engine::Trace& trace,
 }
 
 std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory& t,
-                                              const engine::NetworkConfig& config) {
+                                              const model::NetworkConfig& config) {
   std::vector<double> m;
   m.push_back(t.input_second_moment);
-  if (config.arch == engine::Architecture::resnet) {
+  if (config.arch == model::Architecture::resnet) {
     for (const theory::BlockPrediction& b : t.blocks) m.push_back(b.stream_second_moment);
   } else {
     for (const theory::LayerPrediction& l : t.layers) m.push_back(l.post_second_moment);
@@ -54,11 +55,11 @@ std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory&
 }
 
 std::vector<double> backward_moments(const engine::Trace& trace,
-                                     const engine::NetworkConfig& config) {
+                                     const model::NetworkConfig& config) {
   const int depth = config.depth();
   std::vector<double> g(static_cast<std::size_t>(depth) + 1, 0.0);
   g[static_cast<std::size_t>(depth)] = trace.grad_output_sq;
-  if (config.arch == engine::Architecture::resnet) {
+  if (config.arch == model::Architecture::resnet) {
     for (int b = 0; b + 1 < depth; ++b) {
       g[static_cast<std::size_t>(b) + 1] = trace.blocks[static_cast<std::size_t>(b)].grad_stream_sq;
     }
@@ -72,10 +73,10 @@ std::vector<double> backward_moments(const engine::Trace& trace,
 }
 
 std::vector<double> predicted_backward_moments(const theory::PredictedTrajectory& t,
-                                               const engine::NetworkConfig& config) {
+                                               const model::NetworkConfig& config) {
   const int depth = config.depth();
   std::vector<double> g(static_cast<std::size_t>(depth) + 1, 1.0);
-  if (config.arch == engine::Architecture::resnet) {
+  if (config.arch == model::Architecture::resnet) {
     for (int b = 0; b + 1 < depth; ++b) {
       g[static_cast<std::size_t>(b) + 1] = t.blocks[static_cast<std::size_t>(b)].grad_stream_sq;
     }
@@ -105,7 +106,7 @@ void finish(ClaimResult& result) {
 }
 
 std::string short_number(double x) {
-  return report::format_number(x);
+  return format_number(x);
 }
 
 bool reports_before(stats::Verdict v, double margin, stats::Verdict reported_verdict,
@@ -127,24 +128,23 @@ double equivalence_level(double alpha) {
 }
 
 double a_priori_dead_bound(const ClaimContext& ctx) {
-  const engine::NetworkConfig& c = ctx.config;
+  const model::NetworkConfig& c = ctx.config;
   constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
   if (c.precision != precision::Format::fp32 || !ctx.trajectory) return kUnknown;
   // Float underflow (std below ≈ 1e-30 somewhere) can zero a whole layer for any activation.
   for (double m : predicted_forward_moments(*ctx.trajectory, c)) {
     if (!(m > 1e-60)) return kUnknown;
   }
-  const int layers =
-      c.arch == engine::Architecture::resnet ? c.depth() * c.block_layers : c.depth();
+  const int layers = c.arch == model::Architecture::resnet ? c.depth() * c.block_layers : c.depth();
   bool symmetric = !c.init->has_bias();
   for (int l = 0; l < layers; ++l) {
-    const init::WeightLaw law = c.init->weight_law(theory::layer_fan(c, l));
+    const init::WeightLaw law = c.init->weight_law(model::layer_fan(c, l));
     if (!(law.variance > 0.0)) return kUnknown;
     symmetric = symmetric && law.independent_entries && law.mean == 0.0;
   }
-  if (c.arch == engine::Architecture::resnet) return 0.0;  // x + α·F(x) = 0 has probability 0
+  if (c.arch == model::Architecture::resnet) return 0.0;  // x + α·F(x) = 0 has probability 0
   if (c.activation.kind != nn::ActivationKind::relu) return 0.0;  // no exact zeros
-  if (c.arch != engine::Architecture::mlp || !symmetric) return kUnknown;
+  if (c.arch != model::Architecture::mlp || !symmetric) return kUnknown;
   // Given its input, each unit of a layer is off with probability ½ independently (zero-mean
   // symmetric iid weights): a layer of n units is all off with probability 2^{−n}.
   double bound = 0.0;
@@ -165,7 +165,7 @@ std::vector<bool> measurable_moments(const std::vector<double>& predicted,
   return out;
 }
 
-FormatExit predicted_format_exit(const engine::NetworkConfig& config) {
+FormatExit predicted_format_exit(const model::NetworkConfig& config) {
   std::optional<theory::PredictedTrajectory> t;
   try {
     t = theory::predict_trajectory(config);
@@ -182,7 +182,7 @@ FormatExit predicted_format_exit(const engine::NetworkConfig& config) {
 
 int measurable_layer_prefix(const ClaimContext& ctx) {
   const int depth = ctx.config.depth();
-  if (!ctx.trajectory || ctx.config.arch == engine::Architecture::resnet) return depth;
+  if (!ctx.trajectory || ctx.config.arch == model::Architecture::resnet) return depth;
   const std::vector<bool> in = measurable_moments(
       predicted_forward_moments(*ctx.trajectory, ctx.config), ctx.config.precision);
   std::vector<double> pre;
@@ -289,7 +289,7 @@ SeriesCheck check_log_series(const std::vector<std::vector<double>>& logs,
 
 namespace initcheck::claims::detail {
 
-std::string gain_advice(const engine::NetworkConfig& config, double per_layer_gain) {
+std::string gain_advice(const model::NetworkConfig& config, double per_layer_gain) {
   const nn::Activation& act = config.activation;
   std::string scheme;
   switch (act.kind) {
@@ -309,8 +309,8 @@ std::string gain_advice(const engine::NetworkConfig& config, double per_layer_ga
       break;
   }
   std::string text = "second moment ×" + short_number(per_layer_gain) + " per " +
-                     (config.arch == engine::Architecture::resnet ? "block" : "layer") + "; ";
-  if (config.arch == engine::Architecture::resnet) {
+                     (config.arch == model::Architecture::resnet ? "block" : "layer") + "; ";
+  if (config.arch == model::Architecture::resnet) {
     // Per block the stream's second moment grows by 1 + α²·c, c the branch's own gain (the
     // branch is uncorrelated with the stream at init); α = 1/√(c·depth) bounds the total by e.
     const double a2 = config.branch_scale * config.branch_scale;
@@ -323,7 +323,7 @@ std::string gain_advice(const engine::NetworkConfig& config, double per_layer_ga
     return text + "scale residual branches by 1/√depth (--branch-scale '1/sqrt(depth)') and use " +
            scheme;
   }
-  if (config.norm != engine::Norm::none) {
+  if (config.norm != model::Norm::none) {
     return text + "the normalization layer fixes the scale; check the activation's gain, use " +
            scheme;
   }

@@ -14,11 +14,12 @@
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::claims::detail {
 
-std::string dominance_not_applicable(const engine::NetworkConfig& /*config*/) {
+std::string dominance_not_applicable(const model::NetworkConfig& /*config*/) {
   return {};
 }
 
@@ -38,9 +39,9 @@ ClaimResult check_dominance(const ClaimContext& ctx) {
   }
   result.layer = 1;
   result.ci = replicate_mean_interval(x, 1.0 - ctx.alpha);
-  const init::WeightLaw law = ctx.config.init->weight_law(theory::layer_fan(ctx.config, 0));
+  const init::WeightLaw law = ctx.config.init->weight_law(model::layer_fan(ctx.config, 0));
   double scale_ratio = 1.0;  // (E s²)²/E s⁴
-  if (ctx.config.input == engine::InputKind::unnormalized) {
+  if (ctx.config.input == model::InputKind::unnormalized) {
     const double r = ctx.config.input_scale_range;
     const double lr = std::log(r);
     const double e2 = (r * r - 1.0 / (r * r)) / (4.0 * lr);

@@ -121,7 +121,7 @@ ClaimResult check_drift_chain(const ClaimContext& ctx) {
 
 }  // namespace
 
-double per_input_log_std_ratio(const engine::Trace& t, const engine::NetworkConfig& config) {
+double per_input_log_std_ratio(const engine::Trace& t, const model::NetworkConfig& config) {
   if (!t.input_sq_norms.empty() && !t.output_sq_norms.empty()) {
     const auto batch = static_cast<double>(t.input_sq_norms.size());
     const double in_entries = static_cast<double>(t.input.count) / batch;
@@ -133,7 +133,7 @@ double per_input_log_std_ratio(const engine::Trace& t, const engine::NetworkConf
   return 0.5 * (std::log(m.back()) - std::log(m.front()));
 }
 
-std::string drift_not_applicable(const engine::NetworkConfig& /*config*/) {
+std::string drift_not_applicable(const model::NetworkConfig& /*config*/) {
   return {};
 }
 

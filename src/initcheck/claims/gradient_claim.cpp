@@ -19,7 +19,7 @@
 
 namespace initcheck::claims::detail {
 
-std::string gradient_not_applicable(const engine::NetworkConfig& config) {
+std::string gradient_not_applicable(const model::NetworkConfig& config) {
   // Backward passes through activations the storage format cannot hold (overflowed to inf/NaN
   // or flushed) measure the format, not the init: decided from the oracle, before any data.
   const int l = predicted_format_exit(config).depth;
@@ -77,7 +77,7 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
   if (result.verdict == stats::Verdict::violated) {
     const double g = std::pow(result.measured, 1.0 / std::max(1, s.depth));
     std::string why;
-    if (ctx.config.norm == engine::Norm::batchnorm) {
+    if (ctx.config.norm == model::Norm::batchnorm) {
       why = "×" + short_number(g) +
             " per layer: BatchNorm at init makes gradients grow with depth (≈π/(π−1) per ReLU "
             "layer, Yang et "

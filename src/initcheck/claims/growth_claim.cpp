@@ -27,6 +27,7 @@
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/layer_gain_pivot.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/stats/log_gain_interval.hpp"
 
 namespace initcheck::claims::detail {
@@ -34,16 +35,16 @@ namespace {
 
 /// Part (b); returns false when it does not apply.
 bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceInterval& out) {
-  const engine::NetworkConfig& config = ctx.config;
-  if (config.arch == engine::Architecture::conv || !ctx.trajectory) return false;
+  const model::NetworkConfig& config = ctx.config;
+  if (config.arch == model::Architecture::conv || !ctx.trajectory) return false;
   const auto& pl = ctx.trajectory->layers;
   for (std::size_t l = 0; l < pl.size(); ++l) {
     const init::WeightLaw law =
-        config.init->weight_law(theory::layer_fan(config, static_cast<int>(l)));
+        config.init->weight_law(model::layer_fan(config, static_cast<int>(l)));
     if (!law.independent_entries || law.mean != 0.0 || law.kurtosis > 3.0 + 1e-9) return false;
     if (config.init->has_bias()) {
       const init::WeightLaw bias =
-          config.init->bias_law(theory::layer_fan(config, static_cast<int>(l)));
+          config.init->bias_law(model::layer_fan(config, static_cast<int>(l)));
       if (bias.mean != 0.0 || bias.kurtosis > 3.0 + 1e-9) return false;
     }
   }
@@ -71,7 +72,7 @@ bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceI
 
 /// The exact path; false when it does not apply.
 bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
-  const engine::NetworkConfig& c = ctx.config;
+  const model::NetworkConfig& c = ctx.config;
   const nn::ActivationKind kind = c.activation.kind;
   if (kind != nn::ActivationKind::relu && kind != nn::ActivationKind::leaky_relu &&
       kind != nn::ActivationKind::linear) {
@@ -81,7 +82,7 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   const int depth = c.depth();
   std::vector<double> unit_gain;  // 1/(σ_declared²·fan_in): the pivot then estimates the ratio
   for (int l = 0; l < depth; ++l) {
-    const FanInfo fan = theory::layer_fan(c, l);
+    const FanInfo fan = model::layer_fan(c, l);
     const double v = c.init->weight_law(fan).variance * static_cast<double>(fan.fan_in());
     if (!(v > 0.0) || !std::isfinite(v)) return false;
     unit_gain.push_back(1.0 / v);
@@ -96,7 +97,7 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
 
 }  // namespace
 
-std::string growth_not_applicable(const engine::NetworkConfig& /*config*/) {
+std::string growth_not_applicable(const model::NetworkConfig& /*config*/) {
   return {};
 }
 

@@ -16,7 +16,7 @@ namespace initcheck::claims {
 namespace {
 
 /// Level of each layer's interval: Bonferroni over the L layers.
-double layer_level(const engine::NetworkConfig& config, const LayerGainOptions& o) {
+double layer_level(const model::NetworkConfig& config, const LayerGainOptions& o) {
   return 1.0 - o.alpha / static_cast<double>(std::max(config.depth(), 1));
 }
 
@@ -42,11 +42,11 @@ std::string LayerGainCheck::describe() const {
          detail::short_number(b.hi) + "] (" + std::to_string(networks) + " networks)";
 }
 
-std::string layer_gain_check_unavailable(const engine::NetworkConfig& config) {
+std::string layer_gain_check_unavailable(const model::NetworkConfig& config) {
   return detail::layer_gain_pivot_unavailable(config);
 }
 
-int planned_layer_gain_networks(const engine::NetworkConfig& config, const LayerGainOptions& o) {
+int planned_layer_gain_networks(const model::NetworkConfig& config, const LayerGainOptions& o) {
   if (o.networks > 0) return o.networks;
   std::int64_t n_min = config.widths.back();
   for (std::size_t i = 1; i < config.widths.size(); ++i) n_min = std::min(n_min, config.widths[i]);
@@ -57,13 +57,13 @@ int planned_layer_gain_networks(const engine::NetworkConfig& config, const Layer
   return static_cast<int>(std::clamp(r, 2.0, 1e7));
 }
 
-LayerGainCheck check_layer_gains(const engine::NetworkConfig& config, const LayerGainOptions& o) {
+LayerGainCheck check_layer_gains(const model::NetworkConfig& config, const LayerGainOptions& o) {
   config.validate();
   const std::string why = layer_gain_check_unavailable(config);
   if (!why.empty()) throw InputError("the per-layer gain check does not apply: " + why);
   LayerGainCheck out;
   out.networks = planned_layer_gain_networks(config, o);
-  engine::NetworkConfig single = config;
+  model::NetworkConfig single = config;
   single.batch = 1;  // the pivot uses one input column per network
   engine::TraceOptions trace;
   trace.backward = false;

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/stats/confidence_interval.hpp"
 #include "initcheck/stats/verdict.hpp"
 
@@ -50,12 +50,12 @@ struct LayerGainCheck {
 };
 
 /// Empty when the check applies to `config`, else the reason.
-std::string layer_gain_check_unavailable(const engine::NetworkConfig& config);
+std::string layer_gain_check_unavailable(const model::NetworkConfig& config);
 
 /// Networks the check plans for `config` (see the header comment).
-int planned_layer_gain_networks(const engine::NetworkConfig& config, const LayerGainOptions& o);
+int planned_layer_gain_networks(const model::NetworkConfig& config, const LayerGainOptions& o);
 
 /// Runs the check. Throws InputError when it does not apply.
-LayerGainCheck check_layer_gains(const engine::NetworkConfig& config, const LayerGainOptions& o);
+LayerGainCheck check_layer_gains(const model::NetworkConfig& config, const LayerGainOptions& o);
 
 }  // namespace initcheck::claims

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/stats/log_gain_interval.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
@@ -13,13 +14,13 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
-std::string layer_gain_pivot_unavailable(const engine::NetworkConfig& config) {
-  if (config.arch != engine::Architecture::mlp) return "not a dense MLP";
-  if (config.norm != engine::Norm::none) return "normalization layers";
+std::string layer_gain_pivot_unavailable(const model::NetworkConfig& config) {
+  if (config.arch != model::Architecture::mlp) return "not a dense MLP";
+  if (config.norm != model::Norm::none) return "normalization layers";
   if (config.init->has_bias()) return "the scheme has biases";
   if (config.precision != precision::Format::fp32) return "low-precision storage";
   for (int l = 0; l < config.depth(); ++l) {
-    const init::WeightLaw law = config.init->weight_law(theory::layer_fan(config, l));
+    const init::WeightLaw law = config.init->weight_law(model::layer_fan(config, l));
     if (!law.independent_entries) return "dependent weight entries";
     if (law.mean != 0.0) return "non-zero-mean weights";
     if (law.kurtosis > 3.0 + 1e-9) return "heavier-than-Gaussian weights";

@@ -16,7 +16,7 @@
 namespace initcheck::claims {
 namespace {
 
-using engine::NetworkConfig;
+using model::NetworkConfig;
 
 constexpr std::int64_t kMaxWidth = 1 << 16;
 constexpr int kMaxDepth = 10000;
@@ -24,25 +24,25 @@ constexpr std::int64_t kMaxBatch = 1 << 20;
 /// Largest activation tensor (floats) a check may allocate: 2³⁰ floats = 4 GiB.
 constexpr double kMaxActivationFloats = 1u << 30;
 
-engine::Architecture parse_arch(const std::string& s) {
-  if (s == "mlp") return engine::Architecture::mlp;
-  if (s == "conv") return engine::Architecture::conv;
-  if (s == "resnet") return engine::Architecture::resnet;
+model::Architecture parse_arch(const std::string& s) {
+  if (s == "mlp") return model::Architecture::mlp;
+  if (s == "conv") return model::Architecture::conv;
+  if (s == "resnet") return model::Architecture::resnet;
   throw InputError("unknown --arch '" + s + "'; expected one of: mlp, conv, resnet");
 }
 
-engine::Norm parse_norm(const std::string& s) {
-  if (s == "none") return engine::Norm::none;
-  if (s == "batchnorm") return engine::Norm::batchnorm;
-  if (s == "layernorm") return engine::Norm::layernorm;
+model::Norm parse_norm(const std::string& s) {
+  if (s == "none") return model::Norm::none;
+  if (s == "batchnorm") return model::Norm::batchnorm;
+  if (s == "layernorm") return model::Norm::layernorm;
   throw InputError("unknown --norm '" + s + "'; expected one of: none, batchnorm, layernorm");
 }
 
-engine::InputKind parse_input(const std::string& s) {
-  if (s == "standard_normal") return engine::InputKind::standard_normal;
-  if (s == "dataset_normalized") return engine::InputKind::dataset_normalized;
-  if (s == "unnormalized") return engine::InputKind::unnormalized;
-  if (s == "dataset_unnormalized") return engine::InputKind::dataset_unnormalized;
+model::InputKind parse_input(const std::string& s) {
+  if (s == "standard_normal") return model::InputKind::standard_normal;
+  if (s == "dataset_normalized") return model::InputKind::dataset_normalized;
+  if (s == "unnormalized") return model::InputKind::unnormalized;
+  if (s == "dataset_unnormalized") return model::InputKind::dataset_unnormalized;
   throw InputError("unknown --input '" + s +
                    "'; expected one of: standard_normal, dataset_normalized, unnormalized, "
                    "dataset_unnormalized");
@@ -95,7 +95,7 @@ constexpr double kMinShare = 1e-14;
 void check_alpha_resolvable(const CheckRequest& r, const NetworkConfig& config) {
   const std::size_t claims =
       r.claims.empty() ? kAllClaims.size() : make_check_options(r).claims.size();
-  const int layers = config.arch == engine::Architecture::resnet
+  const int layers = config.arch == model::Architecture::resnet
                          ? config.depth() * config.block_layers
                          : config.depth();
   const double min_alpha = kMinShare * static_cast<double>(claims) * static_cast<double>(layers);
@@ -164,12 +164,12 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   // Activation memory guard: a check should fail fast, not exhaust the machine.
   double largest = 0;
   for (std::int64_t w : config.widths) largest = std::max(largest, static_cast<double>(w));
-  const double pixels = config.arch == engine::Architecture::conv
+  const double pixels = config.arch == model::Architecture::conv
                             ? static_cast<double>(config.spatial) * config.spatial
                             : 1.0;
   if (largest * pixels * static_cast<double>(config.batch) > kMaxActivationFloats) {
     throw InputError("configuration too large: width × batch" +
-                     std::string(config.arch == engine::Architecture::conv ? " × spatial²" : "") +
+                     std::string(config.arch == model::Architecture::conv ? " × spatial²" : "") +
                      " exceeds 2^30 values per layer");
   }
 

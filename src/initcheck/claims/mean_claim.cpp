@@ -19,7 +19,7 @@
 
 namespace initcheck::claims::detail {
 
-std::string mean_not_applicable(const engine::NetworkConfig& /*config*/) {
+std::string mean_not_applicable(const model::NetworkConfig& /*config*/) {
   return {};
 }
 

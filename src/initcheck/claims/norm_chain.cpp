@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/rng/portable_math.hpp"
@@ -22,9 +23,9 @@ namespace {
 constexpr double kGaussianKurtosisTolerance = 1e-9;
 
 /// Why the chain does not apply (empty: it does).
-std::string norm_chain_obstacle(const engine::NetworkConfig& config) {
-  if (config.arch != engine::Architecture::mlp) return "not an mlp";
-  if (config.norm != engine::Norm::none) return "normalization layer";
+std::string norm_chain_obstacle(const model::NetworkConfig& config) {
+  if (config.arch != model::Architecture::mlp) return "not an mlp";
+  if (config.norm != model::Norm::none) return "normalization layer";
   if (config.precision != precision::Format::fp32) return "storage format is not fp32";
   if (!config.init) return "no init scheme";
   if (config.depth() < 1) return "depth 0";
@@ -37,7 +38,7 @@ std::string norm_chain_obstacle(const engine::NetworkConfig& config) {
                            (act.kind == nn::ActivationKind::leaky_relu && std::isfinite(act.param));
   if (!homogeneous) return "activation is not relu, leaky_relu or linear";
   for (int l = 0; l < config.depth(); ++l) {
-    const FanInfo fan = theory::layer_fan(config, l);
+    const FanInfo fan = model::layer_fan(config, l);
     const init::WeightLaw law = config.init->weight_law(fan);
     if (!law.independent_entries || law.mean != 0.0 || std::isfinite(law.support_bound) ||
         !(std::abs(law.kurtosis - 3.0) <= kGaussianKurtosisTolerance) ||
@@ -54,15 +55,15 @@ std::string norm_chain_obstacle(const engine::NetworkConfig& config) {
 
 }  // namespace
 
-bool norm_chain_applies(const engine::NetworkConfig& config) {
+bool norm_chain_applies(const model::NetworkConfig& config) {
   return norm_chain_obstacle(config).empty();
 }
 
-bool drift_uses_norm_chain(const engine::NetworkConfig& config) {
+bool drift_uses_norm_chain(const model::NetworkConfig& config) {
   return norm_chain_applies(config);
 }
 
-NormChain make_norm_chain(const engine::NetworkConfig& config) {
+NormChain make_norm_chain(const model::NetworkConfig& config) {
   const std::string obstacle = norm_chain_obstacle(config);
   if (!obstacle.empty()) throw InputError("the exact norm chain does not apply: " + obstacle);
   NormChain chain;
@@ -73,7 +74,7 @@ NormChain make_norm_chain(const engine::NetworkConfig& config) {
   for (int l = 0; l < config.depth(); ++l) {
     const auto n_in = static_cast<double>(config.widths[static_cast<std::size_t>(l)]);
     const std::int64_t n_out = config.widths[static_cast<std::size_t>(l) + 1];
-    const double variance = config.init->weight_law(theory::layer_fan(config, l)).variance;
+    const double variance = config.init->weight_law(model::layer_fan(config, l)).variance;
     chain.widths.push_back(static_cast<std::uint64_t>(n_out));
     chain.scale.push_back(variance * n_in / static_cast<double>(n_out));
   }

@@ -32,6 +32,7 @@
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/precision_plan.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/precision_prediction.hpp"
 
 namespace initcheck::claims::detail {
@@ -52,7 +53,7 @@ double event_fraction(const precision::PrecisionEvents& e, precision::Format for
 
 /// Gaussian prediction of the layer's event fraction (pre and post stages), or NaN.
 double predicted_fraction(const ClaimContext& ctx, int layer) {
-  if (!ctx.trajectory || ctx.config.norm != engine::Norm::none) return std::nan("");
+  if (!ctx.trajectory || ctx.config.norm != model::Norm::none) return std::nan("");
   const theory::LayerPrediction& p = ctx.trajectory->layers[static_cast<std::size_t>(layer)];
   const double var = p.pre_second_moment - p.pre_mean * p.pre_mean;
   if (!(var > 0.0)) return std::nan("");
@@ -104,7 +105,7 @@ double conditional_fraction(const ClaimContext& ctx, const engine::Trace& t, std
 
 }  // namespace
 
-std::string precision_not_applicable(const engine::NetworkConfig& config) {
+std::string precision_not_applicable(const model::NetworkConfig& config) {
   // fp32 storage rounds nothing, so only overflow (±inf, NaN) is observable: checked when the
   // oracle predicts the signal overflows (e.g. normal(std=1e40)), where `variance` skips the
   // depths as unmeasurable and the overflow itself is the finding.
@@ -129,7 +130,7 @@ LayerEventTest layer_event_test(const ClaimContext& ctx, std::size_t layer, bool
   const double mean = ctx.traces.empty() ? 0.0 : sum / static_cast<double>(ctx.traces.size());
   out.ci = bounded_mean_interval(mean, rows, level);
   if (ctx.traces.empty() || !precision_exact_law(ctx.config, pre_only)) return out;
-  const FanInfo fan = theory::layer_fan(ctx.config, static_cast<int>(layer));
+  const FanInfo fan = model::layer_fan(ctx.config, static_cast<int>(layer));
   const double weight_var = ctx.config.init->weight_law(fan).variance;
   const double bias_var =
       ctx.config.init->has_bias() ? ctx.config.init->bias_law(fan).variance : 0.0;

@@ -5,6 +5,7 @@
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::claims::detail {
@@ -34,22 +35,22 @@ bool rows_suffice(double n, double epsilon, double log_bound) {
 
 }  // namespace
 
-bool precision_exact_law(const engine::NetworkConfig& config, bool pre_only) {
-  if (config.arch == engine::Architecture::conv || config.round_weights || !config.init) {
+bool precision_exact_law(const model::NetworkConfig& config, bool pre_only) {
+  if (config.arch == model::Architecture::conv || config.round_weights || !config.init) {
     return false;
   }
   if (!pre_only) {
-    if (config.norm != engine::Norm::none) return false;
+    if (config.norm != model::Norm::none) return false;
     if (config.activation.kind != nn::ActivationKind::relu &&
         config.activation.kind != nn::ActivationKind::linear) {
       return false;
     }
   }
-  const int layers = config.arch == engine::Architecture::resnet
+  const int layers = config.arch == model::Architecture::resnet
                          ? config.depth() * config.block_layers
                          : config.depth();
   for (int l = 0; l < layers; ++l) {
-    const FanInfo fan = theory::layer_fan(config, l);
+    const FanInfo fan = model::layer_fan(config, l);
     if (!gaussian_zero_mean(config.init->weight_law(fan))) return false;
     if (config.init->has_bias()) {
       const init::WeightLaw b = config.init->bias_law(fan);
@@ -59,13 +60,13 @@ bool precision_exact_law(const engine::NetworkConfig& config, bool pre_only) {
   return true;
 }
 
-std::int64_t precision_entries_needed(const engine::NetworkConfig& config, double alpha,
+std::int64_t precision_entries_needed(const model::NetworkConfig& config, double alpha,
                                       double epsilon) {
   if (!(alpha > 0.0 && alpha < 1.0) || !(epsilon > 0.0 && epsilon < 1.0)) {
     throw InputError("precision_entries_needed: need alpha and epsilon in (0, 1)");
   }
   if (precision_exact_law(config, false)) return 0;
-  const int layers = config.arch == engine::Architecture::resnet
+  const int layers = config.arch == model::Architecture::resnet
                          ? config.depth() * config.block_layers
                          : config.depth();
   const double log_bound = std::log(2.0 * std::max(layers, 1) / alpha);

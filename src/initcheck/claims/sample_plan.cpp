@@ -8,13 +8,14 @@
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/norm_chain.hpp"
 #include "initcheck/engine/input_data.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
 #include "initcheck/stats/quantiles.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::claims::detail {
 
-SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions& options,
+SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& options,
                         const std::optional<theory::PredictedTrajectory>& trajectory,
                         const std::optional<theory::FiniteWidthPrediction>& finite_width,
                         std::size_t claims, bool backward) {
@@ -22,15 +23,15 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
   // Cost: 2·fan_in·n_out flops per output column forward (×3 with backward) plus
   // kFlopsPerWeightDrawn per weight drawn (vectorized Philox + Box–Muller: ≈ 200 M normals/s
   // per core, i.e. ≈ 5 ns, the time of ≈ 300–500 GEMM flops; rng_bench).
-  const int layers = config.arch == engine::Architecture::resnet
+  const int layers = config.arch == model::Architecture::resnet
                          ? config.depth() * config.block_layers
                          : config.depth();
   double cost = 0.0;
   for (int l = 0; l < layers; ++l) {
-    const FanInfo fan = theory::layer_fan(config, l);
+    const FanInfo fan = model::layer_fan(config, l);
     const double weights = static_cast<double>(fan.fan_in()) * static_cast<double>(fan.out_units);
     double columns = static_cast<double>(config.batch);
-    if (config.arch == engine::Architecture::conv) {
+    if (config.arch == model::Architecture::conv) {
       columns *= static_cast<double>(config.spatial) * config.spatial;
     }
     double draw = kFlopsPerWeightDrawn * weights;
@@ -43,13 +44,13 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
       draw += kFlopsPerQrFlop * hi * lo * lo;
     }
     cost += 2.0 * weights * columns * (backward ? 3.0 : 1.0) + draw;
-    const double drift_columns = config.norm == engine::Norm::batchnorm
+    const double drift_columns = config.norm == model::Norm::batchnorm
                                      ? columns
                                      : columns / static_cast<double>(config.batch);
     plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + draw;
   }
-  if (config.input == engine::InputKind::dataset_normalized ||
-      config.input == engine::InputKind::dataset_unnormalized) {
+  if (config.input == model::InputKind::dataset_normalized ||
+      config.input == model::InputKind::dataset_unnormalized) {
     // Each network draws its own dataset (engine/input_data.hpp): N·n0 normals, the correlation
     // matrix (n0²·N), its Cholesky factor (n0³/3) and the whitened batch (n0²·columns).
     const auto n0 = static_cast<double>(config.widths[0]);
@@ -59,13 +60,13 @@ SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions&
       return kFlopsPerWeightDrawn * n0 * n + n0 * n0 * n + n0 * n0 * n0 / 3.0 + n0 * n0 * columns;
     };
     const double pixels =
-        config.arch == engine::Architecture::conv
+        config.arch == model::Architecture::conv
             ? static_cast<double>(config.spatial) * static_cast<double>(config.spatial)
             : 1.0;
     const double columns = pixels * static_cast<double>(config.batch);
     cost += dataset_cost(columns);
     plan.cost_per_replicate_forward_batch1 +=
-        dataset_cost(config.norm == engine::Norm::batchnorm ? columns : pixels);
+        dataset_cost(config.norm == model::Norm::batchnorm ? columns : pixels);
   }
   plan.cost_per_replicate = cost;
   const int affordable = std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)),

@@ -38,7 +38,7 @@ double homogeneous_unit_gain(const nn::Activation& act) {
 
 }  // namespace
 
-std::string variance_not_applicable(const engine::NetworkConfig& /*config*/) {
+std::string variance_not_applicable(const model::NetworkConfig& /*config*/) {
   return {};
 }
 

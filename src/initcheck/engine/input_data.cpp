@@ -166,18 +166,19 @@ DatasetBatch draw_dataset(std::int64_t features, std::int64_t columns, Standardi
   return out;
 }
 
-DatasetBatch draw_dataset_input(const NetworkConfig& config, rng::Engine& engine) {
+DatasetBatch draw_dataset_input(const model::NetworkConfig& config, rng::Engine& engine) {
   config.validate();
-  if (config.input != InputKind::dataset_normalized &&
-      config.input != InputKind::dataset_unnormalized) {
+  if (config.input != model::InputKind::dataset_normalized &&
+      config.input != model::InputKind::dataset_unnormalized) {
     throw InputError("draw_dataset_input: the input kind is not dataset_*");
   }
-  const std::int64_t pixels = config.arch == Architecture::conv
+  const std::int64_t pixels = config.arch == model::Architecture::conv
                                   ? static_cast<std::int64_t>(config.spatial) * config.spatial
                                   : 1;
   return draw_dataset(config.widths[0], config.batch * pixels,
-                      config.input == InputKind::dataset_normalized ? Standardization::dataset
-                                                                    : Standardization::none,
+                      config.input == model::InputKind::dataset_normalized
+                          ? Standardization::dataset
+                          : Standardization::none,
                       engine);
 }
 

@@ -7,8 +7,8 @@
 #include <Eigen/Core>
 #include <cstdint>
 
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/engine/trace.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/rng/engine.hpp"
 
 namespace initcheck::engine {
@@ -47,7 +47,7 @@ DatasetBatch draw_dataset(std::int64_t features, std::int64_t columns, Standardi
 
 /// make_input's batch for a dataset_* config (n0 = widths[0], n = batch·S² columns for conv)
 /// from the same engine — the same values — with its statistics.
-DatasetBatch draw_dataset_input(const NetworkConfig& config, rng::Engine& engine);
+DatasetBatch draw_dataset_input(const model::NetworkConfig& config, rng::Engine& engine);
 
 /// The batch of draw_dataset (`normalize`: Standardization::dataset, else none) without the
 /// statistics (no correlation matrix is formed).

@@ -33,9 +33,9 @@ struct LayerShape {
   bool activated = true;
 };
 
-std::vector<LayerShape> layer_shapes(const NetworkConfig& c) {
-  const bool conv = c.arch == Architecture::conv;
-  const bool resnet = c.arch == Architecture::resnet;
+std::vector<LayerShape> layer_shapes(const model::NetworkConfig& c) {
+  const bool conv = c.arch == model::Architecture::conv;
+  const bool resnet = c.arch == model::Architecture::resnet;
   const int m = resnet ? c.block_layers : 1;
   const int layers = c.depth() * m;
   const int pad = c.padding < 0 ? c.kernel / 2 : c.padding;
@@ -74,7 +74,7 @@ std::vector<LayerShape> layer_shapes(const NetworkConfig& c) {
 }
 
 /// False for schemes drawn through a QR decomposition in double (orthogonal).
-bool independent_entries(const NetworkConfig& c) {
+bool independent_entries(const model::NetworkConfig& c) {
   try {
     return c.init->weight_law(dense_fan(c.widths[0], c.widths[1])).independent_entries;
   } catch (const std::exception&) {
@@ -84,11 +84,11 @@ bool independent_entries(const NetworkConfig& c) {
 
 }  // namespace
 
-MemoryEstimate estimate_memory(const NetworkConfig& c, const TraceOptions& o) {
+MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions& o) {
   const std::vector<LayerShape> layers = layer_shapes(c);
-  const bool conv = c.arch == Architecture::conv;
-  const bool resnet = c.arch == Architecture::resnet;
-  const bool norm = c.norm != Norm::none;
+  const bool conv = c.arch == model::Architecture::conv;
+  const bool resnet = c.arch == model::Architecture::resnet;
+  const bool norm = c.norm != model::Norm::none;
   const bool keep = o.backward;
   const double batch = static_cast<double>(c.batch);
   const double n0 = static_cast<double>(c.widths.front());
@@ -117,8 +117,8 @@ MemoryEstimate estimate_memory(const NetworkConfig& c, const TraceOptions& o) {
     workspace = std::max(workspace, s.workspace);
     slice_workspace = std::max(slice_workspace, s.slice_workspace);
     accumulator_rows += s.out_units * (1.0 + (norm ? 1.0 : 0.0) + (s.activated ? 1.0 : 0.0));
-    if (c.norm == Norm::batchnorm) norm_stats += 2 * s.out_units;
-    if (c.norm == Norm::layernorm) norm_stats += 2 * batch;
+    if (c.norm == model::Norm::batchnorm) norm_stats += 2 * s.out_units;
+    if (c.norm == model::Norm::layernorm) norm_stats += 2 * batch;
     // Packing: op(a) rows × k plus k × op(b) columns, forward and (with backward) both products.
     // Conv multiplies one im2col chunk (workspace columns) at a time.
     const double k = s.weight_cols;
@@ -148,7 +148,8 @@ MemoryEstimate estimate_memory(const NetworkConfig& c, const TraceOptions& o) {
   double bytes = floats * kFloat;
   // Accumulators: row sums and sums of squares per slice and merged.
   bytes += accumulator_rows * 2 * kDouble * (kSlices + 1);
-  if (c.input == InputKind::dataset_normalized || c.input == InputKind::dataset_unnormalized) {
+  if (c.input == model::InputKind::dataset_normalized ||
+      c.input == model::InputKind::dataset_unnormalized) {
     const double samples = static_cast<double>(
         dataset_size(c.widths.front(), static_cast<std::int64_t>(input_floats / n0)));
     const double columns = input_floats / n0;

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/engine/trace_options.hpp"
+#include "initcheck/model/network_config.hpp"
 
 namespace initcheck::engine {
 
@@ -21,7 +21,7 @@ struct MemoryEstimate {
   double trace = 0.0;
 };
 
-MemoryEstimate estimate_memory(const NetworkConfig& config, const TraceOptions& options);
+MemoryEstimate estimate_memory(const model::NetworkConfig& config, const TraceOptions& options);
 
 /// run_replicates with `threads` workers keeping `replicates` traces: one network per worker
 /// (at most one per replicate) plus every trace.

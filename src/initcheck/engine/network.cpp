@@ -9,6 +9,7 @@
 
 #include "initcheck/engine/input_data.hpp"
 #include "initcheck/engine/tensor_accumulator.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/nn/gemm.hpp"
 #include "initcheck/nn/layers.hpp"
 #include "initcheck/precision/rounding.hpp"
@@ -153,7 +154,7 @@ double mean_square(const Eigen::Ref<const Eigen::MatrixXf>& m) {
 }  // namespace
 
 struct Network::Impl {
-  NetworkConfig cfg;
+  model::NetworkConfig cfg;
   TraceOptions opts;
   int num_layers = 0;
   int num_blocks = 0;
@@ -200,7 +201,7 @@ struct Network::Impl {
 
   SliceRunner runner;
 
-  Impl(const NetworkConfig& config, const TraceOptions& options)
+  Impl(const model::NetworkConfig& config, const TraceOptions& options)
       : cfg(config),
         opts(options),
         runner(options.threads > 1 && std::min<std::int64_t>(config.batch, kSlices) > 1) {
@@ -217,16 +218,16 @@ struct Network::Impl {
 
   void build() {
     cfg.validate();
-    is_conv = cfg.arch == Architecture::conv;
-    is_resnet = cfg.arch == Architecture::resnet;
-    has_norm = cfg.norm != Norm::none;
-    sync_mode = cfg.norm == Norm::batchnorm || opts.gram;
+    is_conv = cfg.arch == model::Architecture::conv;
+    is_resnet = cfg.arch == model::Architecture::resnet;
+    has_norm = cfg.norm != model::Norm::none;
+    sync_mode = cfg.norm == model::Norm::batchnorm || opts.gram;
     batch = cfg.batch;
     slices = static_cast<int>(std::min<Index>(batch, kSlices));
     for (int s = 0; s <= slices; ++s) slice_begin[s] = batch * s / slices;
     const int m = is_resnet ? cfg.block_layers : 1;
     num_blocks = is_resnet ? cfg.depth() : 0;
-    num_layers = cfg.depth() * m;
+    num_layers = model::weight_layer_count(cfg);
     const bool keep = opts.backward;
     const int pad = cfg.padding < 0 ? cfg.kernel / 2 : cfg.padding;
 
@@ -261,15 +262,8 @@ struct Network::Impl {
         li.in_hw = hw_side * hw_side;
         hw_side = shape.out_height();
         li.out_hw = hw_side * hw_side;
-        li.fan = FanInfo{li.in_units,
-                         li.out_units,
-                         static_cast<std::int64_t>(cfg.kernel) * cfg.kernel,
-                         cfg.groups,
-                         l,
-                         num_layers};
-      } else {
-        li.fan = dense_fan(li.in_units, li.out_units, l, num_layers);
       }
+      li.fan = model::layer_fan(cfg, l);
       li.fan_in = li.fan.fan_in();
     }
 
@@ -361,10 +355,10 @@ struct Network::Impl {
       const LayerInfo& li = layers[ul];
       weights[ul].setZero(li.fan.rows(), li.fan.cols());
       if (cfg.init->has_bias()) biases[ul].setZero(li.out_units);
-      if (cfg.norm == Norm::batchnorm) {
+      if (cfg.norm == model::Norm::batchnorm) {
         norm_mean[ul].setZero(li.out_units);
         norm_inv_std[ul].setZero(li.out_units);
-      } else if (cfg.norm == Norm::layernorm) {
+      } else if (cfg.norm == model::Norm::layernorm) {
         norm_mean[ul].setZero(batch);
         norm_inv_std[ul].setZero(batch);
       }
@@ -523,7 +517,7 @@ struct Network::Impl {
       return;
     }
     store_slice(s, li.pre_acc, z, li.out_hw, pre_norms);
-    if (cfg.norm == Norm::layernorm) {
+    if (cfg.norm == model::Norm::layernorm) {
       const Index b0 = slice_begin[s];
       const Index nb = slice_begin[s + 1] - slice_begin[s];
       nn::layernorm_forward(z.middleCols(oc0, onc), cfg.bn_eps, li.out_hw,
@@ -684,7 +678,7 @@ struct Network::Impl {
       for (int l = 0; l < num_layers; ++l) {
         if (opts.gram) gram_of_input(l, trace);
         const LayerInfo& li = layers[static_cast<std::size_t>(l)];
-        if (cfg.norm == Norm::batchnorm) {
+        if (cfg.norm == model::Norm::batchnorm) {
           auto lin = [&](int s) { linear_slice(l, s, trace); };
           runner.run(slices, lin);
           auto bn = [&](int part) { batchnorm_rows(l, part); };
@@ -746,7 +740,7 @@ struct Network::Impl {
       lt.post_events =
           li.activated ? merged_events[static_cast<std::size_t>(li.post_acc)] : PrecisionEvents{};
       lt.weight_events = weight_events[ul];
-      lt.bn_max_variance_error = cfg.norm == Norm::batchnorm ? bn_error(li) : 0.0;
+      lt.bn_max_variance_error = cfg.norm == model::Norm::batchnorm ? bn_error(li) : 0.0;
       participation(l, lt);
       lt.grad_post_sq = lt.grad_pre_sq = lt.grad_weight_sq = lt.grad_input_sq = 0.0;
     }
@@ -822,9 +816,9 @@ struct Network::Impl {
     } else {
       gy = g_out;
     }
-    if (cfg.norm == Norm::batchnorm) {
+    if (cfg.norm == model::Norm::batchnorm) {
       nn::batchnorm_backward(map(li.y), norm_inv_std[ul], gy, gz);
-    } else if (cfg.norm == Norm::layernorm) {
+    } else if (cfg.norm == model::Norm::layernorm) {
       nn::layernorm_backward(map(li.y), norm_inv_std[ul], li.out_hw, gy, gz);
     } else {
       gz = gy;
@@ -885,7 +879,7 @@ struct Network::Impl {
   }
 };
 
-Network::Network(const NetworkConfig& config, const TraceOptions& options,
+Network::Network(const model::NetworkConfig& config, const TraceOptions& options,
                  const rng::Engine& weights)
     : impl_(std::make_unique<Impl>(config, options)) {
   impl_->init_weights(weights);
@@ -903,7 +897,7 @@ void Network::forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace& tra
 void Network::backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Trace& trace) {
   impl_->backward(upstream, trace);
 }
-const NetworkConfig& Network::config() const {
+const model::NetworkConfig& Network::config() const {
   return impl_->cfg;
 }
 const TraceOptions& Network::options() const {
@@ -948,19 +942,20 @@ Eigen::Map<const Eigen::MatrixXf> Network::input_grad() const {
   return {impl_->grad_arena.data() + s.offset, s.rows, s.cols};
 }
 
-Eigen::MatrixXf make_input(const NetworkConfig& config, rng::Engine& engine) {
+Eigen::MatrixXf make_input(const model::NetworkConfig& config, rng::Engine& engine) {
   config.validate();
   const Index n0 = config.widths[0];
-  const Index pixels =
-      config.arch == Architecture::conv ? static_cast<Index>(config.spatial) * config.spatial : 1;
-  if (config.input == InputKind::dataset_normalized ||
-      config.input == InputKind::dataset_unnormalized) {
+  const Index pixels = config.arch == model::Architecture::conv
+                           ? static_cast<Index>(config.spatial) * config.spatial
+                           : 1;
+  if (config.input == model::InputKind::dataset_normalized ||
+      config.input == model::InputKind::dataset_unnormalized) {
     return draw_dataset_batch(n0, config.batch * pixels,
-                              config.input == InputKind::dataset_normalized, engine);
+                              config.input == model::InputKind::dataset_normalized, engine);
   }
   Eigen::MatrixXf x(n0, config.batch * pixels);
   rng::fill_normal(engine, std::span<float>(x.data(), static_cast<std::size_t>(x.size())));
-  if (config.input == InputKind::unnormalized) {
+  if (config.input == model::InputKind::unnormalized) {
     rng::Engine scales = engine.split(kInputScaleStream);
     const double log_r = std::log(config.input_scale_range);
     for (Index j = 0; j < n0; ++j) {

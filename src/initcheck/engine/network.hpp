@@ -4,9 +4,9 @@
 #include <Eigen/Core>
 #include <memory>
 
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/engine/trace.hpp"
 #include "initcheck/engine/trace_options.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/rng/engine.hpp"
 
 namespace initcheck::engine {
@@ -28,7 +28,8 @@ inline constexpr std::uint64_t kInputScaleStream = kInputStream + 2;  ///< unnor
 class Network {
  public:
   /// Validates `config`, allocates, and draws the weights from `weights` (see init_weights).
-  Network(const NetworkConfig& config, const TraceOptions& options, const rng::Engine& weights);
+  Network(const model::NetworkConfig& config, const TraceOptions& options,
+          const rng::Engine& weights);
   ~Network();
   Network(Network&& other) noexcept;
   Network& operator=(Network&& other) noexcept;
@@ -48,7 +49,7 @@ class Network {
   /// rounding (rounding is treated as the identity, i.e. straight-through).
   void backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Trace& trace);
 
-  [[nodiscard]] const NetworkConfig& config() const;
+  [[nodiscard]] const model::NetworkConfig& config() const;
   [[nodiscard]] const TraceOptions& options() const;
   /// Weight layers: depth (mlp, conv) or depth · block_layers (resnet).
   [[nodiscard]] int num_layers() const;
@@ -81,6 +82,6 @@ class Network {
 ///   dataset_unnormalized: the same dataset fed raw (the failure mode of `batch-stats`).
 /// - unnormalized: row j is s_j·z_j with s_j log-uniform on [1/r, r] (r = input_scale_range),
 ///   the scales drawn from engine.split(kInputScaleStream).
-Eigen::MatrixXf make_input(const NetworkConfig& config, rng::Engine& engine);
+Eigen::MatrixXf make_input(const model::NetworkConfig& config, rng::Engine& engine);
 
 }  // namespace initcheck::engine

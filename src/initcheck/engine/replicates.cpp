@@ -18,8 +18,9 @@ namespace {
 void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redraw) {
   if (redraw) net.init_weights(replicate);
   rng::Engine input_engine = replicate.split(kInputStream);
-  const InputKind kind = net.config().input;
-  if (kind == InputKind::dataset_normalized || kind == InputKind::dataset_unnormalized) {
+  const model::InputKind kind = net.config().input;
+  if (kind == model::InputKind::dataset_normalized ||
+      kind == model::InputKind::dataset_unnormalized) {
     // make_input's batch (same engine, same values) plus its statistics against the dataset,
     // which exists only while the batch is drawn.
     const DatasetBatch input = draw_dataset_input(net.config(), input_engine);
@@ -39,7 +40,7 @@ void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redra
 
 }  // namespace
 
-Trace run_network(const NetworkConfig& config, const TraceOptions& options,
+Trace run_network(const model::NetworkConfig& config, const TraceOptions& options,
                   const rng::Engine& replicate) {
   Network net(config, options, replicate);
   Trace trace;
@@ -47,12 +48,12 @@ Trace run_network(const NetworkConfig& config, const TraceOptions& options,
   return trace;
 }
 
-std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int replicates, int threads) {
   return run_replicates(config, options, seed, 0, replicates, threads);
 }
 
-std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int first, int replicates, int threads) {
   if (replicates < 0 || first < 0) throw InputError("number of replicates must be >= 0");
   config.validate();

@@ -14,16 +14,16 @@ namespace initcheck::engine {
 
 /// Builds the network of `config` with weights from `replicate`, draws the input (and the
 /// standard-normal upstream gradient r when options.backward), and runs forward (+ backward).
-Trace run_network(const NetworkConfig& config, const TraceOptions& options,
+Trace run_network(const model::NetworkConfig& config, const TraceOptions& options,
                   const rng::Engine& replicate);
 
 /// Runs replicates 0 … replicates−1 (replicate r uses Engine(seed).split(r)) on `threads`
 /// threads (each network single-threaded inside; options.threads is ignored). Result r is
 /// written at index r, so the output is identical for any thread count.
-std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int replicates, int threads);
 /// Replicates first … first+replicates−1 (a continuation of the sequence above).
-std::vector<Trace> run_replicates(const NetworkConfig& config, const TraceOptions& options,
+std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int first, int replicates, int threads);
 
 }  // namespace initcheck::engine

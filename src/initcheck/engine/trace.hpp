@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/precision/rounding.hpp"
 
 namespace initcheck::engine {

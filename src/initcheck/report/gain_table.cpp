@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "initcheck/core/number_format.hpp"
 #include "initcheck/nn/activation.hpp"
 #include "initcheck/report/markdown_text.hpp"
-#include "initcheck/report/number_format.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 
 namespace initcheck::report {

@@ -7,8 +7,8 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/claim_id.hpp"
+#include "initcheck/core/number_format.hpp"
 #include "initcheck/report/markdown_text.hpp"
-#include "initcheck/report/number_format.hpp"
 #include "initcheck/report/report_files.hpp"
 
 namespace initcheck::report {

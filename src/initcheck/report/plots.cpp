@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "initcheck/claims/check.hpp"
-#include "initcheck/report/number_format.hpp"
+#include "initcheck/core/number_format.hpp"
 #include "initcheck/report/report_files.hpp"
 
 namespace initcheck::report {

@@ -7,7 +7,7 @@
 #include <map>
 #include <string_view>
 
-#include "initcheck/report/number_format.hpp"
+#include "initcheck/core/number_format.hpp"
 
 namespace initcheck::report {
 namespace {

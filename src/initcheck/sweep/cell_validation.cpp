@@ -36,7 +36,7 @@ std::size_t mark_invalid_cells(SweepSpec& spec) {
     const auto [first, added] = first_of.emplace(claims::reproduce_command(unseeded), i);
     try {
       refuse_ignored_settings(cell.request);
-      const engine::NetworkConfig config = claims::make_network_config(cell.request);
+      const model::NetworkConfig config = claims::make_network_config(cell.request);
       claims::require_selected_claims_apply(config, claims::make_check_options(cell.request));
       if (!added) {
         const SweepCell& earlier = spec.cells[first->second];

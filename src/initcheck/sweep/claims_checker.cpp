@@ -7,7 +7,7 @@ namespace initcheck::sweep {
 
 Checker claims_checker(double max_memory_bytes) {
   return [max_memory_bytes](const claims::CheckRequest& request) {
-    const engine::NetworkConfig config = claims::make_network_config(request);
+    const model::NetworkConfig config = claims::make_network_config(request);
     claims::CheckOptions options = claims::make_check_options(request);
     options.threads = 1;  // the runner parallelizes over cells; results never depend on threads
     options.max_memory_bytes = max_memory_bytes;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::theory {
@@ -88,11 +89,11 @@ FiniteWidthPrediction predict_finite_width(std::span<const std::int64_t> widths,
   return p;
 }
 
-FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config) {
-  if (config.arch != engine::Architecture::mlp) {
+FiniteWidthPrediction predict_finite_width(const model::NetworkConfig& config) {
+  if (config.arch != model::Architecture::mlp) {
     throw InputError("finite-width prediction is for mlp networks only");
   }
-  if (config.norm != engine::Norm::none) {
+  if (config.norm != model::Norm::none) {
     throw InputError("finite-width prediction assumes no normalization layer");
   }
   if (!config.init) throw InputError("finite-width prediction: the config has no init scheme");
@@ -100,7 +101,7 @@ FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config) 
   std::vector<double> variance;
   std::vector<double> kurtosis;
   for (std::size_t l = 0; l < depth; ++l) {
-    const FanInfo fan = layer_fan(config, static_cast<int>(l));
+    const FanInfo fan = model::layer_fan(config, static_cast<int>(l));
     const init::WeightLaw law = config.init->weight_law(fan);
     if (law.mean != 0.0 || !law.independent_entries) {
       throw InputError("finite-width prediction needs iid zero-mean weights (scheme '" +
@@ -113,7 +114,7 @@ FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config) 
     kurtosis.push_back(law.kurtosis);
   }
   double input_kurtosis = 3.0;
-  if (config.input == engine::InputKind::unnormalized && config.input_scale_range > 1.0) {
+  if (config.input == model::InputKind::unnormalized && config.input_scale_range > 1.0) {
     const double r = config.input_scale_range;
     const double log_r = std::log(r);
     const double s2 = (r * r - 1.0 / (r * r)) / (4.0 * log_r);

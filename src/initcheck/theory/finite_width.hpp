@@ -26,7 +26,7 @@
 #include <span>
 #include <vector>
 
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/nn/activation.hpp"
 
 namespace initcheck::theory {
@@ -57,7 +57,7 @@ FiniteWidthPrediction predict_finite_width(std::span<const std::int64_t> widths,
 /// The same for an MLP config (weight laws from config.init per layer; input kurtosis 3, or
 /// 3·E[s⁴]/E[s²]² for unnormalized inputs). Throws InputError for conv/resnet, normalization,
 /// biases, non-zero-mean or dependent (orthogonal) weights, or a non-homogeneous activation.
-FiniteWidthPrediction predict_finite_width(const engine::NetworkConfig& config);
+FiniteWidthPrediction predict_finite_width(const model::NetworkConfig& config);
 
 /// Log-normal approximation of P(std_L/std_0 ∉ [1/K, K]) = P(M_L/M_0 ∉ [1/K², K²]).
 /// Total on valid configurations: 1 when the gain is 0 (the signal vanishes, e.g. `zeros` or an

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/gaussian_expectation.hpp"
 
 namespace initcheck::theory {
@@ -134,7 +135,7 @@ struct LayerResult {
   BackwardRecord record;
 };
 
-LayerResult forward_layer(const engine::NetworkConfig& config, const FanInfo& fan,
+LayerResult forward_layer(const model::NetworkConfig& config, const FanInfo& fan,
                           const Geometry& geo, const Map& in, bool activated, MomentCache& cache) {
   const init::WeightLaw w = config.init->weight_law(fan);
   const init::WeightLaw b =
@@ -165,14 +166,14 @@ LayerResult forward_layer(const engine::NetworkConfig& config, const FanInfo& fa
   std::vector<double> y_mean = pre_mean;
   std::vector<double> y_var = pre_var;
   double norm_factor = 1.0;
-  if (config.norm == engine::Norm::batchnorm) {
+  if (config.norm == model::Norm::batchnorm) {
     const double sigma2 = average(within);
     norm_factor = 1.0 / (sigma2 + config.bn_eps);
     for (std::size_t o = 0; o < out_size; ++o) {
       y_mean[o] = 0.0;
       y_var[o] = within[o] * norm_factor;
     }
-  } else if (config.norm == engine::Norm::layernorm) {
+  } else if (config.norm == model::Norm::layernorm) {
     const double m_bar = average(pre_mean);
     double second = 0.0;
     for (std::size_t o = 0; o < out_size; ++o) second += pre_var[o] + pre_mean[o] * pre_mean[o];
@@ -253,39 +254,19 @@ double PredictedTrajectory::cumulative_gain() const {
   return output_second_moment / input_second_moment;
 }
 
-double input_second_moment(const engine::NetworkConfig& config) {
+double input_second_moment(const model::NetworkConfig& config) {
   // Raw dataset (engine/input_data.hpp): E[m²] + E[s²] = 1 + (4² − 4⁻²)/(4 ln 4).
-  if (config.input == engine::InputKind::dataset_unnormalized) {
+  if (config.input == model::InputKind::dataset_unnormalized) {
     return 1.0 + (16.0 - 1.0 / 16.0) / (4.0 * std::log(4.0));
   }
-  if (config.input != engine::InputKind::unnormalized) return 1.0;
+  if (config.input != model::InputKind::unnormalized) return 1.0;
   const double r = config.input_scale_range;
   if (!(r > 1.0)) return 1.0;
   // E[s²] for log s ~ U(−ln r, ln r).
   return (r * r - 1.0 / (r * r)) / (4.0 * std::log(r));
 }
 
-FanInfo layer_fan(const engine::NetworkConfig& config, int index) {
-  const int depth = config.depth();
-  switch (config.arch) {
-    case engine::Architecture::mlp:
-      return dense_fan(config.widths.at(static_cast<std::size_t>(index)),
-                       config.widths.at(static_cast<std::size_t>(index) + 1), index, depth);
-    case engine::Architecture::conv:
-      return FanInfo{config.widths.at(static_cast<std::size_t>(index)),
-                     config.widths.at(static_cast<std::size_t>(index) + 1),
-                     static_cast<std::int64_t>(config.kernel) * config.kernel,
-                     config.groups,
-                     index,
-                     depth};
-    case engine::Architecture::resnet:
-      return dense_fan(config.widths.at(0), config.widths.at(0), index,
-                       depth * config.block_layers);
-  }
-  return dense_fan(1, 1);
-}
-
-PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
+PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
   if (!config.init) throw InputError("theory: the network config has no init scheme");
   if (config.widths.size() < 2) throw InputError("theory: the network needs depth >= 1");
   for (const std::int64_t n : config.widths) {
@@ -297,7 +278,7 @@ PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
   t.input_second_moment = input_second_moment(config);
   std::vector<BackwardRecord> records;
 
-  if (config.arch == engine::Architecture::resnet) {
+  if (config.arch == model::Architecture::resnet) {
     if (config.block_layers < 1) throw InputError("theory: resnet block_layers must be >= 1");
     const std::int64_t n = config.widths.at(0);
     const double alpha2 = config.branch_scale * config.branch_scale;
@@ -306,8 +287,8 @@ PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
       Map h = stream;
       for (int j = 0; j < config.block_layers; ++j) {
         const int index = blk * config.block_layers + j;
-        LayerResult r = forward_layer(config, layer_fan(config, index), dense_geometry(n, n), h,
-                                      j + 1 < config.block_layers, cache);
+        LayerResult r = forward_layer(config, model::layer_fan(config, index), dense_geometry(n, n),
+                                      h, j + 1 < config.block_layers, cache);
         r.prediction.block = blk;
         t.layers.push_back(r.prediction);
         records.push_back(std::move(r.record));
@@ -346,11 +327,11 @@ PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config) {
     return t;
   }
 
-  const bool conv = config.arch == engine::Architecture::conv;
+  const bool conv = config.arch == model::Architecture::conv;
   const int spatial = conv ? config.spatial : 1;
   Map h(spatial, spatial, 0.0, t.input_second_moment);
   for (int l = 0; l < depth; ++l) {
-    const FanInfo fan = layer_fan(config, l);
+    const FanInfo fan = model::layer_fan(config, l);
     Geometry geo = dense_geometry(fan.in_units, fan.out_units);
     if (conv) {
       if (config.kernel < 1 || config.stride < 1 || config.groups < 1) {

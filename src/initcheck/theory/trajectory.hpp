@@ -1,6 +1,6 @@
 #pragma once
 /// Layer-by-layer mean-field prediction of second moments, forward and backward, for one
-/// engine::NetworkConfig — the oracle the `growth`, `variance`, `mean` and `gradient` claims
+/// model::NetworkConfig — the oracle the `growth`, `variance`, `mean` and `gradient` claims
 /// compare the engine's Trace against (field names mirror engine::LayerTrace).
 ///
 /// Model (infinite width, Poole et al. 2016; He et al. 2015 for the backward pass): every
@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 
 namespace initcheck::theory {
 
@@ -80,13 +80,9 @@ struct PredictedTrajectory {
 };
 
 /// Second moment of the network input for config.input (see the header comment).
-double input_second_moment(const engine::NetworkConfig& config);
-
-/// FanInfo of weight layer `index` (dense: in/out widths; conv: k², groups; resnet: the
-/// branch layers are numbered block·block_layers + j, depth = L·block_layers).
-FanInfo layer_fan(const engine::NetworkConfig& config, int index);
+double input_second_moment(const model::NetworkConfig& config);
 
 /// Predicts the trajectory. Throws InputError when the config lacks an init scheme or widths.
-PredictedTrajectory predict_trajectory(const engine::NetworkConfig& config);
+PredictedTrajectory predict_trajectory(const model::NetworkConfig& config);
 
 }  // namespace initcheck::theory

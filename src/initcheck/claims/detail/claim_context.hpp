@@ -9,8 +9,8 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/claim_result.hpp"
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/engine/trace.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/theory/finite_width.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
@@ -18,7 +18,7 @@ namespace initcheck::claims::detail {
 
 /// Everything one claim check reads.
 struct ClaimContext {
-  const engine::NetworkConfig& config;
+  const model::NetworkConfig& config;
   const CheckOptions& options;
   std::span<const engine::Trace> traces;  ///< iid network replicates (forward + backward)
   /// Replicates for `drift`: `traces` plus extra forward-only networks (see SamplePlan).
@@ -31,7 +31,7 @@ struct ClaimContext {
 /// One claim: applicability (empty string = applies) and the check.
 struct ClaimDefinition {
   ClaimId id;
-  std::string (*not_applicable)(const engine::NetworkConfig&);
+  std::string (*not_applicable)(const model::NetworkConfig&);
   ClaimResult (*check)(const ClaimContext&);
 };
 
@@ -44,44 +44,43 @@ std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids);
 void add_networks_needed(ClaimResult& result);
 
 // --- per-claim entry points (one .cpp each) ---------------------------------------------------
-std::string variance_not_applicable(const engine::NetworkConfig& config);
+std::string variance_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_variance(const ClaimContext& ctx);
-std::string growth_not_applicable(const engine::NetworkConfig& config);
+std::string growth_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_growth(const ClaimContext& ctx);
-std::string drift_not_applicable(const engine::NetworkConfig& config);
+std::string drift_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_drift(const ClaimContext& ctx);
-std::string precision_not_applicable(const engine::NetworkConfig& config);
+std::string precision_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_precision(const ClaimContext& ctx);
-std::string mean_not_applicable(const engine::NetworkConfig& config);
+std::string mean_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_mean(const ClaimContext& ctx);
-std::string dominance_not_applicable(const engine::NetworkConfig& config);
+std::string dominance_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_dominance(const ClaimContext& ctx);
-std::string batchnorm_not_applicable(const engine::NetworkConfig& config);
+std::string batchnorm_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_batchnorm(const ClaimContext& ctx);
-std::string bn_input_not_applicable(const engine::NetworkConfig& config);
+std::string bn_input_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_bn_input(const ClaimContext& ctx);
-std::string batch_stats_not_applicable(const engine::NetworkConfig& config);
+std::string batch_stats_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_batch_stats(const ClaimContext& ctx);
-std::string gradient_not_applicable(const engine::NetworkConfig& config);
+std::string gradient_not_applicable(const model::NetworkConfig& config);
 ClaimResult check_gradient(const ClaimContext& ctx);
 
 // --- shared helpers (claim_helpers.cpp) -------------------------------------------------------
 
 /// Depth units D: weight layers (mlp, conv) or residual blocks (resnet).
-int depth_units(const engine::NetworkConfig& config);
+int depth_units(const model::NetworkConfig& config);
 /// Per-unit second moment of the activations entering depth unit l+1, l = 0..D (index 0 = the
 /// network input; l ≥ 1 = the output of layer/block l: post-activation, or the residual stream).
-std::vector<double> forward_moments(const engine::Trace& trace,
-                                    const engine::NetworkConfig& config);
+std::vector<double> forward_moments(const engine::Trace& trace, const model::NetworkConfig& config);
 /// The same from the mean-field oracle.
 std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory& t,
-                                              const engine::NetworkConfig& config);
+                                              const model::NetworkConfig& config);
 /// Per-unit gradient second moment E[(∂L/∂h_l)²], l = 0..D (index D = the upstream gradient).
 std::vector<double> backward_moments(const engine::Trace& trace,
-                                     const engine::NetworkConfig& config);
+                                     const model::NetworkConfig& config);
 /// The same from the oracle (relative to E[r²] = 1 at index D).
 std::vector<double> predicted_backward_moments(const theory::PredictedTrajectory& t,
-                                               const engine::NetworkConfig& config);
+                                               const model::NetworkConfig& config);
 
 /// A result pre-filled with id, quantity, band and NaN prediction.
 ClaimResult make_result(ClaimId id, std::string quantity, const stats::ToleranceBand& band);
@@ -152,7 +151,7 @@ struct FormatExit {
   int depth = -1;         ///< first depth l (0 = input) not measurable_moments; −1 = none
   bool overflow = false;  ///< above the range (else below it)
 };
-FormatExit predicted_format_exit(const engine::NetworkConfig& config);
+FormatExit predicted_format_exit(const model::NetworkConfig& config);
 /// Leading weight layers (mlp/conv) whose predicted input and pre-activation second moments are
 /// measurable: the exact pivots' cumulative products stop before the first that is not.
 int measurable_layer_prefix(const ClaimContext& ctx);
@@ -167,11 +166,11 @@ namespace initcheck::claims::detail {
 
 /// ½·log(M_L/M_0) for the first input of the batch (per-sample norms; the batch RMS when the
 /// trace has none).
-double per_input_log_std_ratio(const engine::Trace& trace, const engine::NetworkConfig& config);
+double per_input_log_std_ratio(const engine::Trace& trace, const model::NetworkConfig& config);
 
 /// One line of advice for a second-moment gain g per layer that should be 1: the scheme to use
 /// for the configuration's activation (or the residual scaling for resnets).
-std::string gain_advice(const engine::NetworkConfig& config, double per_layer_gain);
+std::string gain_advice(const model::NetworkConfig& config, double per_layer_gain);
 
 }  // namespace initcheck::claims::detail
 

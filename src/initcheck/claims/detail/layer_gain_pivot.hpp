@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "initcheck/engine/network_config.hpp"
 #include "initcheck/engine/trace.hpp"
+#include "initcheck/model/network_config.hpp"
 #include "initcheck/stats/confidence_interval.hpp"
 
 namespace initcheck::claims::detail {
@@ -34,7 +34,7 @@ struct LayerGainPivots {
 
 /// Empty when the pivot is exact (or conservative) for `config`, else why not: dense MLP, no
 /// normalization, no bias, fp32, weights with independent zero-mean entries and kurtosis ≤ 3.
-std::string layer_gain_pivot_unavailable(const engine::NetworkConfig& config);
+std::string layer_gain_pivot_unavailable(const model::NetworkConfig& config);
 
 /// Collects the pivots from sample 0 of every trace (TraceOptions::per_sample_norms).
 LayerGainPivots collect_layer_gain_pivots(std::span<const engine::Trace> traces);

@@ -18,18 +18,18 @@
 #include <span>
 #include <vector>
 
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 
 namespace initcheck::claims::detail {
 
 /// True when the chain is exact for `config`: mlp, no normalization, fp32, no bias (or a zero
 /// bias), relu / leaky_relu / linear, every layer's weight law independent entries with mean 0,
 /// unbounded support and kurtosis 3 within 1e-9 (the Gaussian schemes), finite variance.
-bool norm_chain_applies(const engine::NetworkConfig& config);
+bool norm_chain_applies(const model::NetworkConfig& config);
 
 /// True when `drift` is decided from the norm chain (norm_chain_applies) instead of engine
 /// networks: the sample planner need not run extra drift networks for such a config.
-bool drift_uses_norm_chain(const engine::NetworkConfig& config);
+bool drift_uses_norm_chain(const model::NetworkConfig& config);
 
 /// The per-layer constants of the chain.
 struct NormChain {
@@ -40,7 +40,7 @@ struct NormChain {
 };
 
 /// The chain of `config`. Throws InputError unless norm_chain_applies(config).
-NormChain make_norm_chain(const engine::NetworkConfig& config);
+NormChain make_norm_chain(const model::NetworkConfig& config);
 
 /// ½·log(M_L/M_0) (= log std_L/std_0) of network `index`: a pure function of (seed, index),
 /// drawn from rng::Engine(seed).split(index): per layer B_l (rng::binomial_half; not for

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 
 namespace initcheck::claims::detail {
 
@@ -14,7 +14,7 @@ namespace initcheck::claims::detail {
 /// kurtosis 3 and unbounded support; weights not rounded to the storage format). `pre_only`:
 /// only z's events count (bn-input); otherwise also the post-activation stage, which is exact
 /// for relu and linear without a norm layer.
-bool precision_exact_law(const engine::NetworkConfig& config, bool pre_only);
+bool precision_exact_law(const model::NetworkConfig& config, bool pre_only);
 
 /// Independent rows (R · n_out, summed over the R replicates; rows of W are iid given the layer
 /// input, entries of one row are not) each layer needs so that the distribution-free test
@@ -25,7 +25,7 @@ bool precision_exact_law(const engine::NetworkConfig& config, bool pre_only);
 /// n ≈ 1.5·log(2D/α)/KL(ε/10‖ε) ≈ 2.2·log(2D/α)/ε for small ε. Returns 0 when
 /// precision_exact_law(config, false) holds (the exact law needs no extra rows).
 /// `alpha` is the claim's share of the configuration's budget (CheckOptions::alpha / claims).
-std::int64_t precision_entries_needed(const engine::NetworkConfig& config, double alpha,
+std::int64_t precision_entries_needed(const model::NetworkConfig& config, double alpha,
                                       double epsilon);
 
 }  // namespace initcheck::claims::detail

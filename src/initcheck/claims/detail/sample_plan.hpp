@@ -27,7 +27,7 @@ struct SamplePlan {
 /// between the mean-field prediction and the band edge given the Hanin–Rolnick spread
 /// (replicates_for_margin at α/(claims·depth)); at least kMinReplicates, at most what
 /// kFlopBudget affords (never fewer than kMinReplicates).
-SamplePlan plan_samples(const engine::NetworkConfig& config, const CheckOptions& options,
+SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& options,
                         const std::optional<theory::PredictedTrajectory>& trajectory,
                         const std::optional<theory::FiniteWidthPrediction>& finite_width,
                         std::size_t claims, bool backward);

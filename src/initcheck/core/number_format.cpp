@@ -1,11 +1,11 @@
-#include "initcheck/report/number_format.hpp"
+#include "initcheck/core/number_format.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <iterator>
 #include <string>
 
-namespace initcheck::report {
+namespace initcheck {
 
 std::string format_number(double x) {
   if (std::isnan(x)) return "nan";
@@ -36,4 +36,4 @@ std::string format_coordinate(double x) {
   return s;
 }
 
-}  // namespace initcheck::report
+}  // namespace initcheck

@@ -11,7 +11,7 @@
 #include "initcheck/nn/activation.hpp"
 #include "initcheck/precision/format.hpp"
 
-namespace initcheck::engine {
+namespace initcheck::model {
 
 enum class Architecture { mlp, conv, resnet };
 enum class Norm { none, batchnorm, layernorm };
@@ -61,4 +61,4 @@ struct NetworkConfig {
 /// Constant-width helper: widths = {width} × (depth + 1).
 std::vector<std::int64_t> constant_widths(std::int64_t width, int depth);
 
-}  // namespace initcheck::engine
+}  // namespace initcheck::model

@@ -1,4 +1,4 @@
-#include "initcheck/report/number_format.hpp"
+#include "initcheck/core/number_format.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-#include "initcheck/engine/network_config.hpp"
+#include "initcheck/model/network_config.hpp"
 
 #include <cmath>
 #include <string>
 
 #include "initcheck/core/error.hpp"
 
-namespace initcheck::engine {
+namespace initcheck::model {
 namespace {
 
 std::string str(std::int64_t v) {
@@ -81,4 +81,4 @@ std::vector<std::int64_t> constant_widths(std::int64_t width, int depth) {
   return std::vector<std::int64_t>(static_cast<std::size_t>(depth) + 1, width);
 }
 
-}  // namespace initcheck::engine
+}  // namespace initcheck::model

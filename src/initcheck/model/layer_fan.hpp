@@ -1,0 +1,18 @@
+#pragma once
+/// The shape of each weight layer of a network configuration, derived in one place for the
+/// engine (which allocates and draws the weights) and the theory oracle (which predicts them).
+
+#include "initcheck/core/fan_info.hpp"
+#include "initcheck/model/network_config.hpp"
+
+namespace initcheck::model {
+
+/// Weight layers: depth (mlp, conv) or depth · block_layers (resnet).
+int weight_layer_count(const NetworkConfig& config);
+
+/// FanInfo of weight layer `index` (dense: in/out widths; conv: k², groups; resnet: the branch
+/// layers are numbered block·block_layers + j, depth = L·block_layers). Throws std::out_of_range
+/// for an index outside [0, weight_layer_count).
+FanInfo layer_fan(const NetworkConfig& config, int index);
+
+}  // namespace initcheck::model
