@@ -13,13 +13,12 @@ using testing::synthetic_results;
 
 TEST(VerdictMatrix, HasOneColumnPerSchemeAndOneRowPerConfiguration) {
   const VerdictMatrix m = verdict_matrix(synthetic_results());
-  EXPECT_EQ(m.schemes, (std::vector<std::string>{"kaiming_normal", "xavier_normal",
-                                                 "normal(std=0.01)", "bogus|scheme",
-                                                 "normal(std=1)"}));
-  EXPECT_EQ(m.configurations,
-            (std::vector<std::string>{"relu, mlp 4×64", "tanh, mlp 4×64, fp16",
-                                      "relu, mlp 8×16, batch 32, K 3",
-                                      "relu, mlp 4×64, batchnorm"}));
+  EXPECT_EQ(m.schemes,
+            (std::vector<std::string>{"kaiming_normal", "xavier_normal", "normal(std=0.01)",
+                                      "bogus|scheme", "normal(std=1)"}));
+  EXPECT_EQ(m.configurations, (std::vector<std::string>{"relu, mlp 4×64", "tanh, mlp 4×64, fp16",
+                                                        "relu, mlp 8×16, batch 32, K 3",
+                                                        "relu, mlp 4×64, batchnorm"}));
   ASSERT_EQ(m.marks.size(), 4U);
   // Row "relu, mlp 4×64": cells 0 (kaiming, violated), 1 (xavier, violated), 3 (invalid).
   EXPECT_EQ(m.marks[0][0], Mark::violated);

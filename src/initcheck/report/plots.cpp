@@ -197,8 +197,7 @@ std::string off_scale_note(const Figure& figure) {
 /// scheme; cells of the same scheme at a smaller depth are thin lines of the same colour.
 std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, const std::string& arch,
                                       Curve curve, const std::string& file, const std::string& what,
-                                      const std::string& y_label, bool tolerance_lines,
-                                      double clip_decades) {
+                                      const std::string& y_label, double clip_decades) {
   const std::vector<const CellResult*> family =
       largest_family(select(results, [&arch, curve](const CellResult& c) {
         return plain_fp32(c, arch) && !(c.result.curves.*curve).empty();
@@ -215,9 +214,7 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, const 
   named.figure.title = what + " — " + arch;
   named.figure.subtitle = "Cells: " + cells;
   named.figure.comment = std::string(kGeneratedMarkerText);
-  if (tolerance_lines) {
-    named.figure.reference_label = "tolerance 1/K, K (K = " + format_number(key.tolerance) + ")";
-  }
+  named.figure.reference_label = "tolerance 1/K, K (K = " + format_number(key.tolerance) + ")";
   named.figure.faint_label = "thin: the same scheme at a smaller depth";
   std::vector<std::string> activations;
   for (const CellResult* c : family) {
@@ -254,16 +251,14 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, const 
         panel.series.push_back(std::move(s));
       }
     }
-    if (tolerance_lines) panel.reference_lines = {1.0 / key.tolerance, key.tolerance};
+    panel.reference_lines = {1.0 / key.tolerance, key.tolerance};
     named.figure.panels.push_back(std::move(panel));
   }
   named.alt = what + " for " + arch + " cells, one panel per activation, one line per init scheme";
   named.caption =
       "Cells: " + cells + ". One panel per activation, one line per init scheme (log scale)" +
       (depths.size() > 1 ? "; thin light lines: the same scheme at a smaller depth" : "") +
-      (tolerance_lines ? "; grey dashed lines: the tolerance 1/K and K (K = " +
-                             format_number(key.tolerance) + ")."
-                       : ".") +
+      "; grey dashed lines: the tolerance 1/K and K (K = " + format_number(key.tolerance) + ")." +
       off_scale_note(named.figure);
   return named;
 }
@@ -491,18 +486,18 @@ std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
   auto add = [&out](std::optional<NamedFigure> figure) {
     if (figure) out.push_back(std::move(*figure));
   };
-  // Forward std: one figure per architecture family present, clipped 1.5 decades beyond the
-  // tolerance lines (so 1/K and K stay apart); gradient std for MLPs, clipped 2 decades around
-  // the median line (it has no tolerance lines).
+  // Forward std: one figure per architecture family present; gradient std (relative to the
+  // output layer, where it is 1) for MLPs. Both are clipped 1.5 decades beyond the tolerance
+  // lines 1/K and K (the gradient claim's band too), so the lines stay apart.
   add(std_figure(results, "mlp", &claims::LayerCurves::forward_std, "forward-std.svg",
-                 "Activation std per layer", "std of activations", true, 1.5));
+                 "Activation std per layer", "std of activations", 1.5));
   add(std_figure(results, "conv", &claims::LayerCurves::forward_std, "forward-std-conv.svg",
-                 "Activation std per layer", "std of activations", true, 1.5));
+                 "Activation std per layer", "std of activations", 1.5));
   add(std_figure(results, "resnet", &claims::LayerCurves::forward_std, "forward-std-resnet.svg",
-                 "Activation std per layer", "std of activations", true, 1.5));
+                 "Activation std per layer", "std of activations", 1.5));
   add(width_figure(results));
   add(std_figure(results, "mlp", &claims::LayerCurves::gradient_std, "gradient-std.svg",
-                 "Gradient std per layer (backward)", "std of ∂loss/∂h", false, 2.0));
+                 "Gradient std per layer (backward)", "std of ∂loss/∂h", 1.5));
   add(precision_figure(results));
   add(drift_figure(results));
   return out;

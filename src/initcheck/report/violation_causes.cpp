@@ -54,8 +54,7 @@ std::string network_kind(ClaimId claim, const claims::CheckRequest& r) {
 /// Claims with one mechanism for one scheme: a wrong gain shows in the forward (variance) and
 /// the backward (gradient) second moment alike.
 int claim_group(ClaimId claim) {
-  return claim == ClaimId::gradient ? static_cast<int>(ClaimId::variance)
-                                    : static_cast<int>(claim);
+  return claim == ClaimId::gradient ? static_cast<int>(ClaimId::variance) : static_cast<int>(claim);
 }
 
 double sort_key(const claims::ClaimResult* c) {
@@ -173,8 +172,8 @@ void write_violation_causes(std::ostream& out, const std::vector<ViolationCause>
     std::vector<std::string> specs;
     for (const std::string& init : cause.inits) specs.push_back(code_span(init, false));
     out << "- **" << escape_markdown(join(names, ", ")) << "** · " << join(specs, ", ") << " · "
-        << escape_markdown(cause.network)
-        << ": " << plural(cause.cells.size(), "configuration", "configurations") << " ("
+        << escape_markdown(cause.network) << ": "
+        << plural(cause.cells.size(), "configuration", "configurations") << " ("
         << activations(cause.cells) << "); worst: "
         << escape_markdown(cause.worst->advice.empty() ? cause.worst->quantity
                                                        : cause.worst->advice)

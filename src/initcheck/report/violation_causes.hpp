@@ -15,10 +15,10 @@
 namespace initcheck::report {
 
 struct ViolationCause {
-  bool fixed_scale = false;              ///< the trivial group of fixed-scale inits
-  std::vector<std::string> inits;        ///< the init specs, in sweep order
-  std::set<claims::ClaimId> claims;      ///< the violated claims
-  std::string network;                   ///< e.g. "mlp", "mlp, batchnorm", "resnet, fp16"
+  bool fixed_scale = false;                     ///< the trivial group of fixed-scale inits
+  std::vector<std::string> inits;               ///< the init specs, in sweep order
+  std::set<claims::ClaimId> claims;             ///< the violated claims
+  std::string network;                          ///< e.g. "mlp", "mlp, batchnorm", "resnet, fp16"
   std::vector<const sweep::CellResult*> cells;  ///< distinct cells, in sweep order
   std::size_t violations = 0;                   ///< (claim, cell) violations in the group
   const claims::ClaimResult* worst = nullptr;   ///< the most severe violation
