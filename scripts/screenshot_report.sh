@@ -1,29 +1,40 @@
 #!/usr/bin/env bash
 # Renders a report's Markdown to HTML with cmark-gfm (GitHub's Markdown) and takes a headless
 # Chromium screenshot of its first screen (1280×900), the view a reviewer opens.
-# Usage: scripts/screenshot_report.sh [REPORT.md [OUT.png]]
+# Usage: scripts/screenshot_report.sh [--keep-html] [--no-install] [REPORT.md [OUT.png]]
 #   defaults: reports/report.md → docs/report-first-screen.png
-# Also writes OUT.png's HTML next to it as OUT.html only with --keep-html (for debugging).
-# Missing cmark-gfm, chromium or the emoji font are installed with scripts/setup.sh (apt-get, as
-# root).
+#   --keep-html   also writes the rendered page next to OUT.png as OUT.html (for debugging)
+#   --no-install  never installs anything (without the emoji font the marks are empty boxes)
+# Otherwise missing cmark-gfm, chromium or the emoji font are installed with scripts/setup.sh
+# (apt-get, as root).
 # Prints "first-screen: matrix-top=N answer=0|1" (N: the verdict matrix's top edge in pixels).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 keep_html=0
+install=1
 args=()
 for a in "$@"; do
-  if [[ $a == --keep-html ]]; then keep_html=1; else args+=("$a"); fi
+  case $a in
+    --keep-html) keep_html=1 ;;
+    --no-install) install=0 ;;
+    *) args+=("$a") ;;
+  esac
 done
-report=${args[0]:-reports/report.md}
-out=${args[1]:-docs/report-first-screen.png}
+# Paths given are relative to the caller's directory, the defaults to the repository's.
+report=$(realpath -m "${args[0]:-$(dirname "$0")/../reports/report.md}")
+out=$(realpath -m "${args[1]:-$(dirname "$0")/../docs/report-first-screen.png}")
+cd "$(dirname "$0")/.."
 [[ -f $report ]] || { echo "screenshot_report: no such report: $report" >&2; exit 2; }
 
 browser=$(command -v chromium || command -v chromium-browser || true)
 # The emoji font draws the verdict matrix's marks (without it they are empty boxes).
-if ! command -v cmark-gfm >/dev/null || [[ -z $browser ]] ||
-  ! fc-list 2>/dev/null | grep -qi 'Noto Color Emoji'; then
+if ((install)) && { ! command -v cmark-gfm >/dev/null || [[ -z $browser ]] ||
+  ! fc-list 2>/dev/null | grep -qi 'Noto Color Emoji'; }; then
   bash scripts/setup.sh chromium fonts-dejavu-core fonts-noto-color-emoji >&2
   browser=$(command -v chromium || command -v chromium-browser)
+fi
+if ! command -v cmark-gfm >/dev/null || [[ -z $browser ]]; then
+  echo "screenshot_report: cmark-gfm or chromium is missing (bash scripts/setup.sh chromium)" >&2
+  exit 2
 fi
 
 work=$(mktemp -d)

@@ -25,7 +25,7 @@ if ((status != 0 && status != 1 && status != 3)); then
   echo "FAIL: initcheck report exited $status" >&2
   exit 1
 fi
-result=$(bash "$root/scripts/screenshot_report.sh" "$work/out/report.md" "$work/shot.png")
+result=$(bash "$root/scripts/screenshot_report.sh" --no-install "$work/out/report.md" "$work/shot.png")
 echo "$result"
 grep -q 'answer=1' <<<"$result" || { echo "FAIL: the first paragraph is not the answer" >&2; exit 1; }
 top=$(sed -n 's/.*matrix-top=\(-\?[0-9]*\).*/\1/p' <<<"$result")

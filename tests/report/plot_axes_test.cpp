@@ -55,6 +55,16 @@ TEST(PlotAxes, ReferenceLinesAreAlwaysInRange) {
   EXPECT_GE(r.hi, std::log10(2.0));
 }
 
+TEST(PlotAxes, BandsAloneAreNeverClipped) {
+  Panel p;  // nothing to centre a clipping window on: the range covers the data
+  p.bands.push_back({"measured", {0, 1}, {1e-6, 1e-6}, {1e6, 1e6}});
+  p.clip_decades = 1.5;
+  const AxisRange r = y_axis_range(p);
+  ASSERT_TRUE(r.valid);
+  EXPECT_EQ(r.lo, -6.0);
+  EXPECT_EQ(r.hi, 6.0);
+}
+
 TEST(PlotAxes, IntegerAxisGetsNoFractionalTicks) {
   // The fp16 panel of the old report: layers 4 and 5 only gave ticks 4.2, 4.4, ….
   EXPECT_EQ(axis_ticks({4, 5, true}, false, true), (std::vector<double>{4, 5}));

@@ -96,13 +96,10 @@ AxisRange y_axis_range(const Panel& panel) {
   const bool log = panel.log_y;
   const std::vector<double> ys = drawable_y(panel);
   if (ys.empty()) return {};
-  Extent window;  // points outside it are off the scale
-  const bool clip = log && panel.clip_decades > 0;
-  if (clip) {
-    window = clip_anchor(panel);
-    window.lo -= panel.clip_decades;
-    window.hi += panel.clip_decades;
-  }
+  Extent window = clip_anchor(panel);  // points outside it are off the scale
+  const bool clip = log && panel.clip_decades > 0 && !window.empty();
+  window.lo -= panel.clip_decades;
+  window.hi += panel.clip_decades;
   Extent e;
   for (double y : ys) {
     if (!clip || (y >= window.lo && y <= window.hi)) e.add(y);
