@@ -2,6 +2,8 @@
 // ClaimId has exactly one descriptor, and README's claim table repeats its id, quote and
 // measure verbatim, so the docs cannot drift from the code.
 
+#include "initcheck/claims/claim_registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,7 +11,6 @@
 #include <sstream>
 #include <string>
 
-#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/core/number_format.hpp"
 
 namespace initcheck::claims {

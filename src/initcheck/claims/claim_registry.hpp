@@ -27,13 +27,13 @@ struct ClaimThreshold {
 
 struct ClaimDescriptor {
   ClaimId id;
-  std::string_view name;     ///< the id on the command line, in reports and JSON (`bn-input`)
-  std::string_view quote;    ///< the source statement it tests (a quote from the course forum)
-  std::string_view measure;  ///< what is measured and its band, one line (README, report)
-  std::string_view method;   ///< how it is decided, two or three sentences (report)
+  std::string_view name;          ///< the id on the command line, in reports and JSON (`bn-input`)
+  std::string_view quote;         ///< the source statement it tests (a quote from the course forum)
+  std::string_view measure;       ///< what is measured and its band, one line (README, report)
+  std::string_view method;        ///< how it is decided, two or three sentences (report)
   ClaimThreshold threshold = {};  ///< its own tolerance, if any
-  bool spends_alpha = true;  ///< false for a deterministic identity (no error budget)
-  bool needs_backward = false;        ///< reads the backward pass
+  bool spends_alpha = true;       ///< false for a deterministic identity (no error budget)
+  bool needs_backward = false;    ///< reads the backward pass
   bool needs_drift_networks = false;  ///< reads the extra forward-only networks (SamplePlan)
   /// Why the claim does not apply to a configuration (empty = it applies); nullptr = always.
   std::string (*not_applicable)(const model::NetworkConfig&) = nullptr;
