@@ -10,8 +10,11 @@
 #include <fstream>
 #include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 
+#include "initcheck/claims/claim_registry.hpp"
+#include "initcheck/report/markdown_text.hpp"
 #include "initcheck/report/report_files.hpp"
 #include "synthetic_results.hpp"
 
@@ -343,6 +346,22 @@ TEST(MarkdownReport, DescribesConfigurations) {
   r = {};
   r.widths = {8, 4, 2};
   EXPECT_EQ(describe_configuration(r), "relu, mlp widths 8→4→2");
+}
+
+// Every claim section quotes the claim registry (claims/claim_registry.hpp), the texts README's
+// claim table repeats (tests/claims/claim_registry_test.cpp): no claim text lives in the report.
+// Only the claims some cell selected get a section (the synthetic cells select these four).
+TEST(MarkdownReport, ClaimSectionsQuoteTheRegistry) {
+  const std::string text = report_text();
+  const std::set<std::string> selected = {"variance", "drift", "precision", "batchnorm"};
+  for (const claims::ClaimDescriptor* claim : claims::claim_registry()) {
+    const std::string section = "## Claim: " + std::string(claim->name) + "\n\n> \"" +
+                                escape_markdown(claim->quote) + "\"\n\n**Measured:** " +
+                                escape_markdown(claim->measure) + ".\n\n**Method:** " +
+                                escape_markdown(claims::claim_method(claim->id)) + "\n";
+    EXPECT_EQ(count(text, section), selected.contains(std::string(claim->name)) ? 1U : 0U)
+        << section;
+  }
 }
 
 }  // namespace
