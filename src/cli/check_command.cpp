@@ -16,8 +16,8 @@
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/claim_id.hpp"
-#include "initcheck/core/error.hpp"
 #include "initcheck/claims/request_fields.hpp"
+#include "initcheck/core/error.hpp"
 #include "initcheck/core/number_format.hpp"
 #include "initcheck/sweep/results_json.hpp"
 #include "memory_limit.hpp"
@@ -43,9 +43,9 @@ std::string interval_text(const stats::ConfidenceInterval& ci) {
 /// Π_{k≤l} g_k at the depth l `variance` reports, with its CI (the same interval, at the same
 /// level, mapped by x ↦ x^(1/l)).
 void print_layer_gain(std::ostream& os, const claims::CheckResult& result) {
-  const auto variance = std::find_if(
-      result.claims.begin(), result.claims.end(),
-      [](const claims::ClaimResult& c) { return c.id == claims::ClaimId::variance; });
+  const auto variance =
+      std::find_if(result.claims.begin(), result.claims.end(),
+                   [](const claims::ClaimResult& c) { return c.id == claims::ClaimId::variance; });
   os << "  per-layer gain  ";
   if (variance == result.claims.end() || !variance->applicable || variance->ci.level <= 0.0 ||
       variance->layer < 1) {

@@ -24,8 +24,8 @@ std::string reproduce_command(const CheckRequest& r) {
   for (const RequestField& field : kRequestFields) {
     if (!field_applies(field, r)) continue;
     // depth and width are shown with their defaults: the shape is always explicit.
-    const bool shown = field.required || field.applies == Applies::without_widths ||
-                       !field_is_default(field, r);
+    const bool shown =
+        field.required || field.applies == Applies::without_widths || !field_is_default(field, r);
     if (shown) cmd += " " + std::string(field.flag) + " " + shell_quote(field_text(field, r));
   }
   return cmd;

@@ -100,8 +100,7 @@ bool field_applies(const RequestField& field, const CheckRequest& request) {
 
 bool field_is_default(const RequestField& field, const CheckRequest& request) {
   static const CheckRequest defaults;
-  return std::visit([&](auto member) { return request.*member == defaults.*member; },
-                    field.member);
+  return std::visit([&](auto member) { return request.*member == defaults.*member; }, field.member);
 }
 
 std::string field_text(const RequestField& field, const CheckRequest& request) {

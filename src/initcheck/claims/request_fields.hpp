@@ -70,8 +70,8 @@ inline constexpr std::array kRequestFields{
                  "--width or --depth)",
                  &CheckRequest::widths},
     RequestField{"batch", "--batch", "input batch size", &CheckRequest::batch},
-    RequestField{"kernel", "--kernel", "conv kernel size (--arch conv only)",
-                 &CheckRequest::kernel, SweepRole::axis, Applies::conv},
+    RequestField{"kernel", "--kernel", "conv kernel size (--arch conv only)", &CheckRequest::kernel,
+                 SweepRole::axis, Applies::conv},
     RequestField{"spatial", "--spatial", "conv input height = width (--arch conv only)",
                  &CheckRequest::spatial, SweepRole::axis, Applies::conv},
     RequestField{"branch_scale", "--branch-scale",
@@ -94,8 +94,7 @@ inline constexpr std::array kRequestFields{
                  "undecided claims: sequential looks R, 2R, 4R)",
                  &CheckRequest::replicates},
     RequestField{"max_networks", "--max-networks",
-                 "cap on networks for the sequential looks (0 = 384)",
-                 &CheckRequest::max_networks},
+                 "cap on networks for the sequential looks (0 = 384)", &CheckRequest::max_networks},
     RequestField{"budget", "--budget",
                  "nominal seconds of compute the sequential looks may spend (a fixed flop "
                  "count: results never depend on the machine's speed)",
@@ -117,7 +116,6 @@ std::string field_text(const RequestField& field, const CheckRequest& request);
 
 /// Sets a list field from its flag text (n0,n1,...,nL; claim ids a,b). Throws InputError
 /// naming the flag on a malformed item, an out-of-range integer or an unknown claim id.
-void set_list_field_text(const RequestField& field, CheckRequest& request,
-                         const std::string& text);
+void set_list_field_text(const RequestField& field, CheckRequest& request, const std::string& text);
 
 }  // namespace initcheck::claims

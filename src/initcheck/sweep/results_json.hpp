@@ -4,10 +4,10 @@
 /// the strings "inf", "-inf", "nan"), deterministic (keys sorted).
 ///
 /// Line layout (keys): format ("initcheck-results-v1"), sweep {file, seed, cells, fingerprint},
-/// index, block, request {CheckRequest fields, claims/request_fields.hpp}, command (reproduce command; informational),
-/// error (string, only for invalid configurations), overall, claims [ClaimResult...], curves,
-/// digest (FNV-1a 64 of the line without the digest, 16 hex digits: binds every field, the
-/// request included, to the results the run wrote for it).
+/// index, block, request {CheckRequest fields, claims/request_fields.hpp}, command (reproduce
+/// command; informational), error (string, only for invalid configurations), overall, claims
+/// [ClaimResult...], curves, digest (FNV-1a 64 of the line without the digest, 16 hex digits: binds
+/// every field, the request included, to the results the run wrote for it).
 
 #include <istream>
 #include <ostream>

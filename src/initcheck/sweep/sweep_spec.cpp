@@ -81,7 +81,8 @@ class Parser {
             value = int_list(v, key);
           } else {
             value.clear();
-            for (const YAML::Node& item : v) value.push_back(scalar<std::string>(item, key, "a string"));
+            for (const YAML::Node& item : v)
+              value.push_back(scalar<std::string>(item, key, "a string"));
           }
         },
         field->member);
