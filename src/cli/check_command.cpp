@@ -16,6 +16,7 @@
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/claim_id.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/core/number_format.hpp"
@@ -28,6 +29,15 @@ namespace {
 constexpr int kExitHolds = 0;
 constexpr int kExitViolated = 1;
 constexpr int kExitInconclusive = 3;
+
+/// Every claim id, comma-separated (for --help).
+std::string claim_ids() {
+  std::string ids;
+  for (const claims::ClaimDescriptor* claim : claims::claim_registry()) {
+    ids += (ids.empty() ? "" : ", ") + std::string(claim->name);
+  }
+  return ids;
+}
 
 /// A value for the human output: NaN (nothing to report) as "—", never "nan"; ±inf as "inf".
 std::string fmt(double x) {
@@ -169,7 +179,8 @@ Subcommand add_check_command(CLI::App& app) {
   for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
     const claims::RequestField& field = claims::kRequestFields[i];
     const std::string flag(field.flag);
-    const std::string help(field.help);
+    std::string help(field.help);
+    if (field.key == "claims") help += "; ids: " + claim_ids();
     CLI::Option* option = std::visit(
         [&](auto member) {
           auto& value = flags->request.*member;
