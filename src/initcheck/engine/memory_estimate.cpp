@@ -7,8 +7,8 @@
 #include <exception>
 #include <vector>
 
+#include "initcheck/engine/detail/tensor_accumulator.hpp"
 #include "initcheck/engine/input_data.hpp"
-#include "initcheck/engine/tensor_accumulator.hpp"
 #include "initcheck/engine/trace.hpp"
 #include "initcheck/nn/layers.hpp"
 
