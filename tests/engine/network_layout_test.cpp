@@ -175,6 +175,58 @@ TEST(NetworkLayout, NoLiveSlotsOverlap) {
   }
 }
 
+/// Floats of `slot` that hold slice s's columns (`hw` columns per sample).
+Slot slice_part(const NetworkLayout& lay, const Slot& slot, Index hw, int s) {
+  const Index first = lay.slice_begin[s] * hw;
+  const Index cols = (lay.slice_begin[s + 1] - lay.slice_begin[s]) * hw;
+  return {slot.offset + first * slot.rows, slot.rows, cols};
+}
+
+// Slices that run through the layers on their own (two threads) never write or read a float
+// that the other slice uses in any layer; uneven layers sharing buffers make them meet instead.
+TEST(NetworkLayout, IndependentSlicesNeverShareAFloat) {
+  std::vector<model::NetworkConfig> cases = configs();
+  model::NetworkConfig strided = conv_config();  // every layer smaller than the one before
+  model::NetworkConfig growing = conv_config();  // channels grow
+  growing.stride = 1;
+  growing.widths = {3, 4, 16, 32};
+  cases.push_back(strided);
+  cases.push_back(growing);
+  int independent = 0;
+  int dependent = 0;
+  for (const bool backward : {false, true}) {
+    for (const model::NetworkConfig& c : cases) {
+      TraceOptions o;
+      o.backward = backward;
+      const NetworkLayout lay(c, o);
+      bool uniform = true;
+      for (const LayerLayout& li : lay.layers) {
+        uniform = uniform && size(li.z) == size(lay.layers.front().z);
+      }
+      EXPECT_EQ(lay.slices_independent, backward || uniform);
+      if (!lay.slices_independent || lay.slices < 2) {
+        dependent += lay.slices_independent ? 0 : 1;
+        continue;
+      }
+      ++independent;
+      std::vector<Slot> parts[kSlices];
+      for (int s = 0; s < lay.slices; ++s) {
+        parts[s].push_back(slice_part(lay, lay.x0, lay.layers.front().in_hw, s));
+        for (const LayerLayout& li : lay.layers) {
+          for (const Slot* t : {&li.z, &li.y, &li.h}) {
+            parts[s].push_back(slice_part(lay, *t, li.out_hw, s));
+          }
+        }
+      }
+      for (const Slot& a : parts[0]) {
+        for (const Slot& b : parts[1]) EXPECT_FALSE(overlap(a, b));
+      }
+    }
+  }
+  EXPECT_GT(independent, 0);
+  EXPECT_GE(dependent, 3);  // uneven mlp, strided and growing conv without backward
+}
+
 TEST(NetworkLayout, ForwardOnlyArenaDoesNotGrowWithDepth) {
   const auto scheme = std::make_shared<testing::GaussianScheme>(2.0);
   TraceOptions forward_only;

@@ -46,7 +46,7 @@ void NetworkImpl::forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace&
       dense_slices(l, 0, layout.slices);
       for (int s = 0; s < layout.slices; ++s) layer_slice_pipeline(l, s, trace, true);
     }
-  } else if (!sync_mode) {
+  } else if (!sync_mode && layout.slices_independent) {
     auto all = [&](int s) {
       input_slice(s, trace);
       for (int l = 0; l < layout.num_layers; ++l) layer_slice_pipeline(l, s, trace);

@@ -26,7 +26,9 @@ struct NetworkImpl {
   model::NetworkConfig cfg;
   TraceOptions opts;
   NetworkLayout layout;
-  bool sync_mode = false;  ///< BatchNorm or Gram: the slices meet after every layer
+  /// BatchNorm or Gram: the slices meet after every layer (as they do when the layout says
+  /// !slices_independent).
+  bool sync_mode = false;
 
   // Parameters (per layer).
   std::vector<Eigen::MatrixXf> weights;

@@ -97,7 +97,9 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
   new_acc(n0);  // id 0: the input
   Index max_out = 0;
   for (const LayerLayout& li : layers) {
-    max_out = std::max(max_out, li.out_units * batch * li.out_hw);
+    const Index out = li.out_units * batch * li.out_hw;
+    if (!keep && max_out > 0 && out != max_out) slices_independent = false;
+    max_out = std::max(max_out, out);
   }
   Slot shared_z;
   Slot shared_y;

@@ -65,6 +65,10 @@ struct NetworkLayout {
   int num_layers = 0;
   int num_blocks = 0;  ///< resnet residual blocks (0 otherwise)
   std::vector<LayerLayout> layers;
+  /// True when each slice may run through all layers on its own: every tensor has its own slot
+  /// (backward), or every layer output has the same size, so a slice's columns lie at the same
+  /// place of a shared buffer in every layer. Otherwise the slices must meet after each layer.
+  bool slices_independent = true;
 
   // Forward arena.
   Slot x0;                      ///< the input (and, without backward, the residual stream)
