@@ -61,10 +61,13 @@ struct NetworkImpl {
   MapF gmap(const Slot& s) { return {grad_arena.data() + s.offset, s.rows, s.cols}; }
 
   // network.cpp
+  /// Layer l from engine.split(l), its bias from split(kBiasStream + l); rounds when asked.
   void init_weights(const rng::Engine& engine);
 
-  // forward.cpp (each piece works on one slice or row range)
+  // forward.cpp (each piece after forward() works on one slice or row range)
+  /// Runs the slices through the layers (freely or meeting after each layer), then finalize().
   void forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace& trace);
+  /// First column and column count of slice s in a tensor with `hw` columns per sample.
   [[nodiscard]] Eigen::Index col_begin(int s, Eigen::Index hw) const;
   [[nodiscard]] Eigen::Index col_count(int s, Eigen::Index hw) const;
   void store_chunk(int s, int id, MapF& t, Eigen::Index c0, Eigen::Index nc, double* sample_norms,
@@ -79,10 +82,15 @@ struct NetworkImpl {
   void layer_slice_pipeline(int l, int s, Trace& trace, bool linear_done = false);
 
   // forward_trace.cpp
+  /// Sizes and clears `trace` (allocates only on its first use with this network).
   void prepare_trace(Trace& trace) const;
+  /// tr(HᵀH) and ‖HᵀH‖_F² of dense layer l's input (TraceOptions::gram).
   void gram_of_input(int l, Trace& trace);
+  /// Merges the slices' accumulators and fills the forward fields of `trace`.
   void finalize(Trace& trace);
+  /// BatchNorm: max_c |σ_c²(y) − σ_c²(z)/(σ_c²(z)+ε)| of one layer.
   [[nodiscard]] double bn_error(const LayerLayout& li) const;
+  /// Participation ratios of the first units of layer l.
   void participation(int l, LayerTrace& lt) const;
 
   // backward.cpp (single thread, full matrices)
