@@ -11,7 +11,7 @@ namespace initcheck::engine::detail {
 /// Runs f(0), …, f(slices − 1) on the calling thread plus (when parallel) one persistent worker
 /// that spins briefly and then sleeps on an atomic. The caller takes the even slices, the
 /// worker the odd ones; each slice runs exactly once, so a result that depends only on the
-/// slice index is the same with or without the worker. run() does not allocate.
+/// slice index is the same with or without the worker. run() allocates only if a slice throws.
 class SliceRunner {
  public:
   explicit SliceRunner(bool parallel);
