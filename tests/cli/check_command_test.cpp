@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "initcheck/claims/check_request.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "planted_catalogue.hpp"
 
 namespace {
@@ -30,7 +32,8 @@ CliRun run(const std::string& args, const std::string& subcommand = "check") {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(test->test_suite_name()) + "_" + test->name();
   std::replace(name.begin(), name.end(), '/', '_');
-  const std::string base = ::testing::TempDir() + "/initcheck_cli_" + name;
+  const std::string base =
+      ::testing::TempDir() + "/initcheck_cli_" + name + "_" + std::to_string(getpid());
   const std::string cmd = std::string(INITCHECK_BINARY) + " " + subcommand + " " + args + " >" +
                           base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
@@ -307,6 +310,16 @@ TEST(CheckCommand, JsonCarriesAlpha) {
           "variance --alpha 1e-9 --json");
   EXPECT_TRUE(r.err.empty()) << r.err;
   EXPECT_NE(r.out.find("\"alpha\": 1e-09"), std::string::npos) << r.out;
+}
+
+// `--claims` help lists the claim ids from the registry, so a new claim appears there unasked.
+TEST(CheckCommand, HelpListsEveryClaimId) {
+  const CliRun r = run("--help");
+  EXPECT_EQ(r.code, 0) << r.err;
+  for (const initcheck::claims::ClaimDescriptor* claim : initcheck::claims::claim_registry()) {
+    EXPECT_NE(r.out.find(std::string(claim->name)), std::string::npos) << claim->name;
+  }
+  EXPECT_NE(r.out.find("variance, growth, drift"), std::string::npos) << r.out;
 }
 
 }  // namespace
