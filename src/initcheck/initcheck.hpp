@@ -4,7 +4,7 @@
 /// check the stability claims with check_configuration (README, "Using the library").
 
 #include "initcheck/claims/check.hpp"          // check_configuration, CheckOptions, CheckResult
-#include "initcheck/claims/check_request.hpp"  // CheckRequest, make_network_config
+#include "initcheck/claims/check_request.hpp"  // CheckRequest, make_network_config, ...
 #include "initcheck/claims/claim_id.hpp"       // ClaimId, claim_name
 #include "initcheck/claims/claim_result.hpp"   // ClaimResult
 #include "initcheck/init/builtin_schemes.hpp"  // register_builtin_schemes
@@ -17,12 +17,13 @@
 
 namespace initcheck {
 
+using claims::check_configuration;
 using claims::CheckOptions;
 using claims::CheckRequest;
 using claims::CheckResult;
 using claims::ClaimId;
 using claims::ClaimResult;
-using claims::check_configuration;
+using claims::make_check_options;
 using claims::make_network_config;
 using init::InitScheme;
 using model::NetworkConfig;

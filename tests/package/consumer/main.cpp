@@ -28,7 +28,7 @@ int main() {
   request.batch = 32;
   request.claims = {"variance", "mean"};
   const initcheck::CheckResult matched = initcheck::check_configuration(
-      initcheck::make_network_config(request), initcheck::claims::make_check_options(request));
+      initcheck::make_network_config(request), initcheck::make_check_options(request));
 
   // The same types built directly: a NetworkConfig with a parsed scheme and activation.
   initcheck::init::Registry registry;
