@@ -8,7 +8,8 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || exit 2
 status=0
 dirs=()
-for d in src tests scripts properties bench calibration examples cmake docs README.md .clang-tidy; do
+for d in src tests scripts properties bench calibration examples cmake docs README.md \
+  .clang-tidy; do
   [[ -e $d ]] && dirs+=("$d")
 done
 while IFS=: read -r file line ref; do

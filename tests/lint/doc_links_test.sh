@@ -20,7 +20,8 @@ if out=$(bash "$lint" "$work" 2>&1); then
   echo "FAIL: the lint passed two dangling references"
   exit 1
 fi
-for want in "verdict.hpp:2: docs/$gone.md does not exist" "README.md:3: docs/claims.md does not exist"; do
+for want in "verdict.hpp:2: docs/$gone.md does not exist" \
+  "README.md:3: docs/claims.md does not exist"; do
   grep -qF "$want" <<< "$out" || { echo "FAIL: expected '$want' in: $out"; exit 1; }
 done
 echo "doc-reference lint: passes resolved references, catches both planted dangling ones"
