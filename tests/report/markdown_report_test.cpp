@@ -11,6 +11,8 @@
 #include <regex>
 #include <sstream>
 
+#include "initcheck/claims/claim_registry.hpp"
+#include "initcheck/report/markdown_text.hpp"
 #include "initcheck/report/report_files.hpp"
 #include "synthetic_results.hpp"
 
@@ -249,6 +251,19 @@ TEST(MarkdownReport, DescribesConfigurations) {
   r = {};
   r.widths = {8, 4, 2};
   EXPECT_EQ(describe_configuration(r), "relu, mlp widths 8→4→2");
+}
+
+// Every claim section quotes the claim registry (claims/claim_registry.hpp), the texts README's
+// claim table repeats (tests/claims/claim_registry_test.cpp): no claim text lives in the report.
+TEST(MarkdownReport, ClaimSectionsQuoteTheRegistry) {
+  const std::string text = report_text();
+  for (const claims::ClaimDescriptor* claim : claims::claim_registry()) {
+    const std::string section = "## Claim: " + std::string(claim->name) + "\n\n> \"" +
+                                escape_markdown(claim->quote) + "\"\n\n**Measured:** " +
+                                escape_markdown(claim->measure) + ".\n\n**Method:** " +
+                                escape_markdown(claims::claim_method(claim->id)) + "\n";
+    EXPECT_EQ(count(text, section), 1U) << section;
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/claim_id.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/core/number_format.hpp"
 #include "initcheck/report/markdown_text.hpp"
 #include "initcheck/report/report_files.hpp"
@@ -17,61 +18,6 @@ namespace {
 using claims::ClaimId;
 using claims::ClaimResult;
 using sweep::CellResult;
-
-/// How each claim is tested, in two or three sentences (docs/statistics.md).
-std::string_view method_text(ClaimId id) {
-  switch (id) {
-    case ClaimId::variance:
-      return "Estimand: the mean-field gain E[M_l]/M_0 = Π g_l at every depth, within [1/K², K²]. "
-             "For dense Gaussian-weight MLPs with relu, leaky_relu or linear activations it is "
-             "exact: given the layer input, ‖z_l‖²/‖h_{l−1}‖² is σ_l²·χ² with n_l degrees of "
-             "freedom, pooled over networks, and the sum of log gains gets a saddlepoint "
-             "interval. Otherwise the log of the mean over networks is bounded by Jensen below "
-             "and Cox's log-normal mean above; dead networks count as 0.";
-    case ClaimId::growth:
-      return "The measured mean-field trajectory E[M_l]/M_0 is compared with the oracle's "
-             "prediction at every depth (band: prediction × [1/K², K²]), with the same exact "
-             "pivots or log-mean intervals as variance; depths the storage format cannot "
-             "represent are skipped by the oracle, before any data.";
-    case ClaimId::drift:
-      return "For one random network and one input, P(std_L/std_0 ∉ [1/K, K]) must stay ≤ δ. "
-             "Gaussian relu/leaky/linear MLPs use the exact O(L) norm chain (up to 10⁶ networks, "
-             "Clopper–Pearson alone); other configurations count engine networks. The "
-             "prediction is Hanin & Rolnick's (2018) finite-width theory.";
-    case ClaimId::precision:
-      return "Per layer, the expected fraction of values flushed to zero, made subnormal or "
-             "overflowed in the storage format (an exact 0 from ReLU is not an underflow) must "
-             "stay ≤ ε = 10⁻³. For Gaussian weights it is computed exactly from each layer's "
-             "recorded input norms; otherwise rows of W are independent units (Chernoff bound).";
-    case ClaimId::mean:
-      return "The pre-activation mean over std at every layer, from row means that are "
-             "independent given the layer input; the claim holds when |mean| ≤ 0.1·std with the "
-             "interval accounted for, even though ReLU outputs have a positive mean.";
-    case ClaimId::dominance:
-      return "For first-layer units the variance contributions of the inputs are summarized by "
-             "their participation ratio (Σc)²/Σc² (n when all contribute equally, 1 when one "
-             "dominates); the claim holds when it is at least n/4. Unnormalized inputs with very "
-             "different feature scales are expected to violate it.";
-    case ClaimId::batchnorm:
-      return "After every BatchNorm layer (training-mode batch statistics) each channel's batch "
-             "mean must be 0 and its variance σ²/(σ²+ε); these are identities, so the tolerance "
-             "is the rounding error of the storage format, whatever the init scale.";
-    case ClaimId::bn_input:
-      return "BatchNorm's output std √(σ²/(σ²+ε)) must stay ≥ 1/K in every channel (a pre-BN "
-             "std far below 1 lets ε swamp the variance), and in fp16/bf16 the stored pre-BN "
-             "values must not be flushed or overflowed (as precision, on z).";
-    case ClaimId::batch_stats:
-      return "Batches are drawn without replacement from a finite, correlated dataset "
-             "normalized with its own statistics; the whitened batch mean and covariance are "
-             "compared with their exact finite-population expectations. Normalizing with "
-             "anything else (raw data, per-batch statistics) shifts them.";
-    case ClaimId::gradient:
-      return "The mean-field backward gain E[(∂L/∂h_l)²]/E[r²] at every depth, with the same "
-             "log-mean intervals as variance. fan_out scaling preserves it; fan_in scaling "
-             "changes it by the width ratio Π n_in/n_out (He et al. 2015).";
-  }
-  return "";
-}
 
 std::string shell_word(const std::string& text) {
   const bool safe = !text.empty() && text.find_first_not_of(
@@ -293,10 +239,11 @@ void write_summary(std::ostream& out, const sweep::SweepResults& results) {
 }
 
 void write_claim_section(std::ostream& out, const sweep::SweepResults& results, ClaimId id) {
-  out << "## Claim: " << claims::claim_name(id) << "\n\n"
-      << "> \"" << escape_markdown(claims::claim_statement(id)) << "\"\n\n"
-      << "**Measured:** " << escape_markdown(claims::claim_measure(id)) << ".\n\n"
-      << "**Method:** " << escape_markdown(method_text(id)) << "\n\n";
+  const claims::ClaimDescriptor& claim = claims::claim_descriptor(id);
+  out << "## Claim: " << claim.name << "\n\n"
+      << "> \"" << escape_markdown(claim.quote) << "\"\n\n"
+      << "**Measured:** " << escape_markdown(claim.measure) << ".\n\n"
+      << "**Method:** " << escape_markdown(claims::claim_method(id)) << "\n\n";
 
   MarkdownTable table({{"cell", Align::right},
                        {"configuration"},
