@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -31,7 +32,8 @@ CliRun run(const std::string& args, const std::string& subcommand = "check") {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(test->test_suite_name()) + "_" + test->name();
   std::replace(name.begin(), name.end(), '/', '_');
-  const std::string base = ::testing::TempDir() + "/initcheck_cli_" + name;
+  const std::string base =
+      ::testing::TempDir() + "/initcheck_cli_" + name + "_" + std::to_string(getpid());
   const std::string cmd = std::string(INITCHECK_BINARY) + " " + subcommand + " " + args + " >" +
                           base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
