@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/report/gain_table.hpp"
@@ -156,6 +157,31 @@ int run_report(const ReportOptions& opts) {
   return report_internal_errors(results);
 }
 
+/// "Keys: init, activation, ..., name." — the sweep keys of the request fields
+/// (claims/request_fields.hpp) and `name`, wrapped for --help.
+std::string sweep_key_list() {
+  std::vector<std::string> keys;
+  for (const claims::RequestField& field : claims::kRequestFields) {
+    if (field.sweep != claims::SweepRole::none) keys.emplace_back(field.key);
+  }
+  keys.emplace_back("name");
+  std::string out = "Keys:";
+  std::size_t column = out.size();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string item = keys[i] + (i + 1 == keys.size() ? "." : ",");
+    if (column + 1 + item.size() > 88) {
+      out += '\n';
+      column = 0;
+    } else {
+      out += ' ';
+      ++column;
+    }
+    out += item;
+    column += item.size();
+  }
+  return out;
+}
+
 }  // namespace
 
 Subcommand add_report_command(CLI::App& app) {
@@ -174,12 +200,12 @@ Subcommand add_report_command(CLI::App& app) {
       "      activation: [relu, tanh]                # required (block or defaults)\n"
       "      depth: [10, 50]\n"
       "      width: 256                              # or widths: [n0, ..., nL] (not both)\n"
-      "      claims: [variance, growth]              # a list, not an axis; omit = all\n"
-      "Keys as the `check` flags: init, activation, arch, depth, width, widths, batch, kernel,\n"
-      "spatial, branch_scale, norm, precision, input, tolerance, alpha, replicates, max_networks,\n"
-      "budget, claims, name. Unknown, duplicate or non-scalar keys and extra YAML documents\n"
-      "are errors (exit 2, FILE:LINE). A cell is invalid if `check` would refuse it (bad value,\n"
-      "unknown claim, a listed claim that does not apply) or it repeats an earlier cell.");
+      "      claims: [variance, growth]              # a list, not an axis; omit = all\n" +
+      sweep_key_list() +
+      "\nAll but name are the `check` flags. Unknown, duplicate or non-scalar keys and extra\n"
+      "YAML documents are errors (exit 2, FILE:LINE). A cell is invalid if `check` would\n"
+      "refuse it (bad value, unknown claim, a listed claim that does not apply) or it repeats\n"
+      "an earlier cell.");
   sub->add_option("--sweep", opts->sweep, "Sweep file (YAML)")->capture_default_str();
   sub->add_option("--out", opts->out, "Output directory")->capture_default_str();
   opts->seed_option =
