@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/rng/engine.hpp"
+#include "initcheck/sweep/detail/toml_tree.hpp"
 
 namespace initcheck::sweep {
 namespace {
@@ -36,13 +38,14 @@ std::string key_list() {
 
 class Parser {
  public:
-  Parser(std::string source, GridCheck check_grid)
-      : source_(std::move(source)), check_grid_(std::move(check_grid)) {}
+  /// `tree` holds the lines of nodes that yaml-cpp did not parse (a TOML file's).
+  Parser(std::string source, GridCheck check_grid, const detail::NodeTree& tree)
+      : source_(std::move(source)), check_grid_(std::move(check_grid)), tree_(tree) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
+    const int line = tree_.line_of(node);
     std::string where = source_;
-    if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
+    if (line > 0) where += ":" + std::to_string(line);
     throw InputError(where + ": " + message);
   }
 
@@ -135,7 +138,7 @@ class Parser {
       if (!kBlockKeys.contains(key)) {
         fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
       }
-      const int line = kv.first.Mark().line + 1;
+      const int line = tree_.line_of(kv.first);
       if (const auto [it, added] = seen.emplace(key, line); !added) {
         fail(kv.first, "duplicate key '" + key + "' in " + what + " (first on line " +
                            std::to_string(it->second) + ")");
@@ -239,7 +242,7 @@ class Parser {
         cells_ += block_cells;
         check_grid_(cells_);
       }
-      const Origin origin{name, block.Mark().line + 1};
+      const Origin origin{name, tree_.line_of(block)};
       expand(spec, origin, base, axes, 0, "");
     }
     return spec;
@@ -288,6 +291,7 @@ class Parser {
 
   std::string source_;
   GridCheck check_grid_;
+  const detail::NodeTree& tree_;
   mutable double cells_ = 0.0;
 };
 
@@ -312,9 +316,18 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridChe
   const auto at = [&source](const YAML::Mark& mark) {
     return mark.line >= 0 ? source + ":" + std::to_string(mark.line + 1) : source;
   };
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (detail::is_toml(source, text)) {
+    const detail::NodeTree tree = detail::read_toml_tree(text, source);
+    try {
+      return Parser(source, check_grid, tree).parse(tree.root);
+    } catch (const YAML::Exception& e) {  // a conversion the checks missed: still bad input
+      throw InputError(source + ": " + e.msg);
+    }
+  }
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(in);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     throw InputError(at(e.mark) + ": YAML syntax error: " + e.msg);
   }
@@ -322,8 +335,9 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridChe
     throw InputError(at(documents[1].Mark()) +
                      ": a sweep file holds one YAML document; found a second one ('---')");
   }
+  const detail::NodeTree tree{documents.empty() ? YAML::Node() : documents.front(), {}};
   try {
-    return Parser(source, check_grid).parse(documents.empty() ? YAML::Node() : documents.front());
+    return Parser(source, check_grid, tree).parse(tree.root);
   } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still bad input
     throw InputError(at(e.mark) + ": " + e.msg);
   }
