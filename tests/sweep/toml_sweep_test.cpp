@@ -7,6 +7,7 @@
 
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/core/error.hpp"
+#include "initcheck/sweep/runner.hpp"
 #include "initcheck/sweep/sweep_spec.hpp"
 
 namespace initcheck::sweep {
@@ -98,6 +99,9 @@ TEST(TomlSweep, DefaultSweepInTomlIsTheDefaultGrid) {
   EXPECT_EQ(toml.seed, yaml.seed);
   EXPECT_GT(toml.cells.size(), 50U);
   EXPECT_EQ(cells_of(toml), cells_of(yaml));
+  // The same fingerprint: shards run from either file merge into one report.
+  EXPECT_EQ(sweep_info(toml, "default.toml").fingerprint,
+            sweep_info(yaml, "default.yaml").fingerprint);
 }
 
 TEST(TomlSweep, FormatFollowsTheExtensionElseTheContent) {
