@@ -38,12 +38,11 @@ std::string key_list() {
 
 class Parser {
  public:
-  /// `tree` holds the lines of nodes that yaml-cpp did not parse (a TOML file's).
-  Parser(std::string source, GridCheck check_grid, const detail::NodeTree& tree)
-      : source_(std::move(source)), check_grid_(std::move(check_grid)), tree_(tree) {}
+  Parser(std::string source, GridCheck check_grid)
+      : source_(std::move(source)), check_grid_(std::move(check_grid)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    const int line = tree_.line_of(node);
+    const int line = detail::node_line(node);
     std::string where = source_;
     if (line > 0) where += ":" + std::to_string(line);
     throw InputError(where + ": " + message);
@@ -138,7 +137,7 @@ class Parser {
       if (!kBlockKeys.contains(key)) {
         fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
       }
-      const int line = tree_.line_of(kv.first);
+      const int line = detail::node_line(kv.first);
       if (const auto [it, added] = seen.emplace(key, line); !added) {
         fail(kv.first, "duplicate key '" + key + "' in " + what + " (first on line " +
                            std::to_string(it->second) + ")");
@@ -242,7 +241,7 @@ class Parser {
         cells_ += block_cells;
         check_grid_(cells_);
       }
-      const Origin origin{name, tree_.line_of(block)};
+      const Origin origin{name, detail::node_line(block)};
       expand(spec, origin, base, axes, 0, "");
     }
     return spec;
@@ -291,7 +290,6 @@ class Parser {
 
   std::string source_;
   GridCheck check_grid_;
-  const detail::NodeTree& tree_;
   mutable double cells_ = 0.0;
 };
 
@@ -318,9 +316,9 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridChe
   };
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (detail::is_toml(source, text)) {
-    const detail::NodeTree tree = detail::read_toml_tree(text, source);
+    const YAML::Node root = detail::read_toml_tree(text, source);
     try {
-      return Parser(source, check_grid, tree).parse(tree.root);
+      return Parser(source, check_grid).parse(root);
     } catch (const YAML::Exception& e) {  // a conversion the checks missed: still bad input
       throw InputError(source + ": " + e.msg);
     }
@@ -335,9 +333,8 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridChe
     throw InputError(at(documents[1].Mark()) +
                      ": a sweep file holds one YAML document; found a second one ('---')");
   }
-  const detail::NodeTree tree{documents.empty() ? YAML::Node() : documents.front(), {}};
   try {
-    return Parser(source, check_grid, tree).parse(tree.root);
+    return Parser(source, check_grid).parse(documents.empty() ? YAML::Node() : documents.front());
   } catch (const YAML::Exception& e) {  // a conversion the checks above missed: still bad input
     throw InputError(at(e.mark) + ": " + e.msg);
   }

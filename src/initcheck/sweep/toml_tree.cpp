@@ -35,8 +35,6 @@ class Converter {
     return out;
   }
 
-  NodeTree take(YAML::Node root) { return {std::move(root), std::move(lines_)}; }
-
  private:
   YAML::Node build(const toml::node& node) {
     if (const toml::table* table = node.as_table()) {
@@ -69,12 +67,12 @@ class Converter {
                      ": a date or time is not a sweep value");
   }
 
-  void remember(const YAML::Node& node, std::uint32_t line) {
-    if (line > 0) lines_.emplace_back(node, static_cast<int>(line));  // 0: toml++ has no line
+  /// Keeps `line` in the node's tag for node_line (0: toml++ knows no line).
+  static void remember(YAML::Node& node, std::uint32_t line) {
+    if (line > 0) node.SetTag(std::to_string(line));
   }
 
   const std::string& source_;
-  std::vector<std::pair<YAML::Node, int>> lines_;
 };
 
 bool first_line_is_toml(std::string_view text) {
@@ -93,15 +91,15 @@ bool first_line_is_toml(std::string_view text) {
 
 }  // namespace
 
-int NodeTree::line_of(const YAML::Node& node) const {
+int node_line(const YAML::Node& node) {
   if (node.Mark().line >= 0) return node.Mark().line + 1;
-  for (const auto& [known, line] : lines) {
-    if (known.is(node)) return line;
-  }
-  return 0;
+  const std::string& tag = node.Tag();
+  int line = 0;
+  std::from_chars(tag.data(), tag.data() + tag.size(), line);
+  return line;
 }
 
-NodeTree read_toml_tree(std::string_view text, const std::string& source) {
+YAML::Node read_toml_tree(std::string_view text, const std::string& source) {
   toml::table root;
   try {
     root = toml::parse(text, source);
@@ -111,11 +109,9 @@ NodeTree read_toml_tree(std::string_view text, const std::string& source) {
     throw InputError(source + ":" + std::to_string(e.source().begin.line) +
                      ": TOML syntax error: " + problem);
   }
-  Converter converter(source);
-  YAML::Node tree = converter.convert(root);
-  NodeTree out = converter.take(tree);
-  out.lines.emplace_back(tree, 1);  // the document itself, if toml++ gave it no line: line 1
-  return out;
+  YAML::Node tree = Converter(source).convert(root);
+  if (node_line(tree) == 0) tree.SetTag("1");  // the document itself: its first line
+  return tree;
 }
 
 bool is_toml(const std::string& source, std::string_view text) {
