@@ -52,8 +52,12 @@ Keys accepted_keys(const std::string& yaml) {
   return keys;
 }
 
-Keys block_keys() { return accepted_keys("blocks:\n  - {not_a_key: 1}\n"); }
-Keys top_level_keys() { return accepted_keys("not_a_key: 1\n"); }
+Keys block_keys() {
+  return accepted_keys("blocks:\n  - {not_a_key: 1}\n");
+}
+Keys top_level_keys() {
+  return accepted_keys("not_a_key: 1\n");
+}
 
 nlohmann::json schema() {
   return nlohmann::json::parse(read_source_file("docs/sweep.schema.json"));
