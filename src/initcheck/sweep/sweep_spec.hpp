@@ -14,8 +14,9 @@
 ///     width: 256
 ///     claims: [variance, growth]   # a list, not a grid axis
 /// ```
-/// Keys: init, activation, arch, depth, width, widths, batch, kernel, spatial, branch_scale,
-/// norm, precision, input, tolerance, alpha, replicates, max_networks, budget, claims, name.
+/// Keys: the request fields' sweep keys (claims/request_fields.hpp: init, activation, arch,
+/// depth, width, widths, batch, kernel, spatial, branch_scale, norm, precision, input, tolerance,
+/// alpha, claims, replicates, max_networks, budget) and name.
 /// Every block needs init and activation (in the block or in defaults). `widths` replaces
 /// `width` and `depth`: a map holding both is an error, and a block's own key overrides the
 /// other one from defaults. Duplicate keys, non-scalar keys and a second YAML document are
