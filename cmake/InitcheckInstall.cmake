@@ -11,6 +11,7 @@ install(TARGETS initcheck initcheck_cli EXPORT initcheckTargets
 # (tests/package/check_installed_headers.cmake checks the installed tree).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/initcheck DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp" PATTERN "detail" EXCLUDE)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/sweep.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/initcheck)
 install(EXPORT initcheckTargets NAMESPACE initcheck::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/initcheck)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/initcheckConfig.cmake.in

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/rng/engine.hpp"
+#include "initcheck/sweep/detail/toml_tree.hpp"
 
 namespace initcheck::sweep {
 namespace {
@@ -47,9 +49,9 @@ class Parser {
       : source_(std::move(source)), check_grid_(std::move(check_grid)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
+    const int line = detail::node_line(node);
     std::string where = source_;
-    if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
+    if (line > 0) where += ":" + std::to_string(line);
     throw InputError(where + ": " + message);
   }
 
@@ -126,7 +128,7 @@ class Parser {
       if (!kBlockKeys.contains(key)) {
         fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
       }
-      const int line = kv.first.Mark().line + 1;
+      const int line = detail::node_line(kv.first);
       if (const auto [it, added] = seen.emplace(key, line); !added) {
         fail(kv.first, "duplicate key '" + key + "' in " + what + " (first on line " +
                            std::to_string(it->second) + ")");
@@ -230,7 +232,7 @@ class Parser {
         cells_ += block_cells;
         check_grid_(cells_);
       }
-      const Origin origin{name, block.Mark().line + 1};
+      const Origin origin{name, detail::node_line(block)};
       expand(spec, origin, base, axes, 0, "");
     }
     return spec;
@@ -303,9 +305,18 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridChe
   const auto at = [&source](const YAML::Mark& mark) {
     return mark.line >= 0 ? source + ":" + std::to_string(mark.line + 1) : source;
   };
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (detail::is_toml(source, text)) {
+    const YAML::Node root = detail::read_toml_tree(text, source);
+    try {
+      return Parser(source, check_grid).parse(root);
+    } catch (const YAML::Exception& e) {  // a conversion the checks missed: still bad input
+      throw InputError(source + ": " + e.msg);
+    }
+  }
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(in);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     throw InputError(at(e.mark) + ": YAML syntax error: " + e.msg);
   }

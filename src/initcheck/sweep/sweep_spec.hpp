@@ -1,5 +1,7 @@
 #pragma once
-/// Sweep files: a YAML grid of configurations expanded into check requests.
+/// Sweep files: a YAML or TOML grid of configurations expanded into check requests. The keys
+/// are documented for users in README.md, `initcheck report --help` and docs/sweep.schema.json
+/// (a test keeps all three in step with the keys this parser accepts).
 ///
 /// ```yaml
 /// seed: 20261129             # master seed (optional, default 1)
@@ -52,9 +54,12 @@ struct SweepSpec {
 /// (throw) a grid too large to hold before it is built.
 using GridCheck = std::function<void(double cells)>;
 
-/// Parses a sweep document. `source` names the file in error messages ("FILE:LINE: ...").
-/// Throws InputError on YAML syntax errors, unknown, duplicate or non-scalar keys, wrong types,
-/// a missing init or activation, `width`/`depth` with `widths`, empty grids and extra documents.
+/// Parses a sweep document, TOML if `source` ends in .toml or (with no .toml, .yaml or .yml
+/// extension) its first line is a [table] or `key = value`, else YAML; both have the same keys.
+/// `source` names the file in error messages ("FILE:LINE: ...").
+/// Throws InputError on YAML or TOML syntax errors, unknown, duplicate or non-scalar keys, wrong
+/// types, a missing init or activation, `width`/`depth` with `widths`, empty grids and extra
+/// documents.
 SweepSpec parse_sweep(std::istream& in, const std::string& source,
                       const GridCheck& check_grid = {});
 
