@@ -14,6 +14,7 @@
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/claim_id.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/core/number_format.hpp"
 #include "memory_limit.hpp"
@@ -51,6 +52,15 @@ std::vector<std::string> split_claims(const std::string& csv) {
     names.emplace_back(claims::claim_name(id));
   }
   return names;
+}
+
+/// Every claim id, comma-separated (for --help).
+std::string claim_ids() {
+  std::string ids;
+  for (const claims::ClaimDescriptor* claim : claims::claim_registry()) {
+    ids += (ids.empty() ? "" : ", ") + std::string(claim->name);
+  }
+  return ids;
 }
 
 /// A value for the human output: NaN (nothing to report) as "—", never "nan"; ±inf as "inf".
@@ -240,7 +250,8 @@ Subcommand add_check_command(CLI::App& app) {
   sub->add_option("--alpha", r.alpha,
                   "family-wise level: P(a true configuration is reported violated) <= alpha")
       ->capture_default_str();
-  sub->add_option("--claims", flags->claims, "comma-separated claim ids (default: all applicable)");
+  sub->add_option("--claims", flags->claims,
+                  "comma-separated claim ids: " + claim_ids() + " (default: all applicable)");
   sub->add_option("--seed", r.seed, "random seed")->capture_default_str();
   sub->add_option("--replicates", r.replicates,
                   "networks to run, fixed (0 = planned for power 0.99, then more networks for "

@@ -295,7 +295,7 @@ TEST(Check, BatchStatsHoldAtDefaultReplicatesAndFailForRawDataset) {
   EXPECT_EQ(claim(run_check(raw), ClaimId::batch_stats).verdict, Verdict::violated);
 }
 
-/// check_batch_stats on 16 replicates' statistics of draw_dataset(256 features, batch 128) with
+/// The batch-stats check on 16 replicates' statistics of draw_dataset(256 features, batch 128) with
 /// the given standardization (planted bugs are not reachable from the command line).
 ClaimResult batch_stats_of(engine::Standardization mode, double tolerance) {
   std::vector<engine::Trace> traces(16);
@@ -312,7 +312,7 @@ ClaimResult batch_stats_of(engine::Standardization mode, double tolerance) {
   const std::optional<theory::FiniteWidthPrediction> finite_width;
   const detail::ClaimContext ctx{
       config, options, traces, traces, trajectory, finite_width, testing::kTestAlpha};
-  return detail::check_batch_stats(ctx);
+  return claim_descriptor(ClaimId::batch_stats).check(ctx);
 }
 
 // Power of `batch-stats` against planted normalization bugs, 16 networks, α = 1e-9, fixed seeds

@@ -295,7 +295,7 @@ TEST(NormChainVsEnginePower, SignBlindChainIsRejected) {
 
 // ---- (c) verdicts ------------------------------------------------------------------------------
 
-/// check_drift on the chain path alone (no engine networks: the chain path reads none).
+/// The drift check on the chain path alone (no engine networks: the chain path reads none).
 ClaimResult drift_verdict(const model::NetworkConfig& config, std::uint64_t seed = 1) {
   CheckOptions options;
   options.alpha = kTestAlpha;
@@ -305,7 +305,7 @@ ClaimResult drift_verdict(const model::NetworkConfig& config, std::uint64_t seed
   const std::optional<theory::FiniteWidthPrediction> finite_width =
       theory::predict_finite_width(config);
   const ClaimContext ctx{config, options, {}, {}, trajectory, finite_width, kTestAlpha};
-  return check_drift(ctx);
+  return claim_descriptor(ClaimId::drift).check(ctx);
 }
 
 TEST(NormChainDrift, KaimingReluWidth256Depth10Holds) {

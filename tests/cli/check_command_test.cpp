@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "initcheck/claims/check_request.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "planted_catalogue.hpp"
 
 namespace {
@@ -307,6 +308,16 @@ TEST(CheckCommand, JsonCarriesAlpha) {
           "variance --alpha 1e-9 --json");
   EXPECT_TRUE(r.err.empty()) << r.err;
   EXPECT_NE(r.out.find("\"alpha\": 1e-09"), std::string::npos) << r.out;
+}
+
+// `--claims` help lists the claim ids from the registry, so a new claim appears there unasked.
+TEST(CheckCommand, HelpListsEveryClaimId) {
+  const CliRun r = run("--help");
+  EXPECT_EQ(r.code, 0) << r.err;
+  for (const initcheck::claims::ClaimDescriptor* claim : initcheck::claims::claim_registry()) {
+    EXPECT_NE(r.out.find(std::string(claim->name)), std::string::npos) << claim->name;
+  }
+  EXPECT_NE(r.out.find("variance, growth, drift"), std::string::npos) << r.out;
 }
 
 }  // namespace

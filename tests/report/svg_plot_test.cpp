@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <regex>
 #include <sstream>
 
 namespace initcheck::report {
@@ -65,6 +66,71 @@ TEST(SvgPlot, IsWellFormedXml) {
   const std::string command = "xmllint --noout '" + path.string() + "'";
   EXPECT_EQ(std::system(command.c_str()), 0) << "xmllint rejected " << path;
   std::filesystem::remove(path);
+}
+
+/// The x coordinates of the legend texts (the <text font-size="12"> elements after the panels),
+/// with the text.
+std::vector<std::pair<double, std::string>> legend_texts(const std::string& svg, double top) {
+  std::vector<std::pair<double, std::string>> out;
+  const std::regex text(R"re(<text x="([0-9.]+)" y="([0-9.]+)" font-size="12">([^<]*)</text>)re");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), text); it != std::sregex_iterator();
+       ++it) {
+    if (std::stod((*it)[2].str()) > top) out.emplace_back(std::stod((*it)[1].str()), (*it)[3]);
+  }
+  return out;
+}
+
+TEST(SvgPlot, LongLegendLabelsDoNotOverlap) {
+  Figure fig;
+  fig.title = "user sweep";
+  Panel p;
+  const std::vector<std::string> labels = {"normal(std=exact_gain/sqrt(fan_in)) · leaky_relu(0.2)",
+                                           "kaiming_normal(mode=fan_out) · gelu",
+                                           "xavier_uniform(gain=1.5) · tanh", "orthogonal · selu"};
+  for (const std::string& label : labels) p.series.push_back({label, {0, 1}, {1, 2}, false});
+  fig.panels = {p, p};
+  std::ostringstream out;
+  write_svg(out, fig);
+  const auto entries = legend_texts(out.str(), 34 + 270);  // below the single row of panels
+  ASSERT_EQ(entries.size(), labels.size());
+  // Entries of one row are at least as far apart as the previous label is wide (≥ 6 px per
+  // character: the 12 px sans-serif average is about 6.7 px).
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i].first <= entries[i - 1].first) continue;  // wrapped to a new row
+    EXPECT_GE(entries[i].first - entries[i - 1].first,
+              6.0 * static_cast<double>(entries[i - 1].second.size()))
+        << entries[i - 1].second;
+  }
+}
+
+TEST(SvgPlot, LegendGlyphShowsBandsAsBandsAndNamesTheReferenceLines) {
+  Figure fig = sample_figure();
+  fig.reference_label = "tolerance 1/K, K";
+  std::ostringstream out;
+  write_svg(out, fig);
+  const std::string svg = out.str();
+  // The band's legend glyph is a filled rectangle, not a line.
+  EXPECT_NE(svg.find("height=\"12\" fill=\"#4e79a7\" fill-opacity=\"0.25\"/>"), std::string::npos);
+  EXPECT_NE(svg.find(">tolerance 1/K, K</text>"), std::string::npos);
+  // Reference lines are drawn after (above) the series.
+  EXPECT_GT(svg.rfind("stroke-dasharray=\"5,3\""), svg.find("<path d="));
+}
+
+TEST(SvgPlot, OffScaleSeriesAreMarkedAtTheEdge) {
+  Figure fig;
+  fig.title = "std";
+  Panel p;
+  p.series.push_back({"kaiming_normal", {0, 1, 2, 3}, {1, 1, 1, 1}, false});
+  p.series.push_back({"normal(std=1)", {0, 1, 2, 3}, {1, 1e10, 1e20, 1e30}, false});
+  p.reference_lines = {0.5, 2.0};
+  p.clip_decades = 1.5;
+  fig.panels = {p};
+  std::ostringstream out;
+  write_svg(out, fig);
+  const std::string svg = out.str();
+  EXPECT_NE(svg.find(">leaves the plotted range (above/below)</text>"), std::string::npos);
+  EXPECT_EQ(svg.find(">1e30<"), std::string::npos);  // the axis stops at the clip
+  EXPECT_NE(svg.find(">10<"), std::string::npos);
 }
 
 }  // namespace

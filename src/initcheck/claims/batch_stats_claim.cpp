@@ -36,6 +36,8 @@
 
 namespace initcheck::claims::detail {
 
+namespace {
+
 std::string batch_stats_not_applicable(const model::NetworkConfig& config) {
   if (config.input != model::InputKind::dataset_normalized &&
       config.input != model::InputKind::dataset_unnormalized) {
@@ -44,14 +46,10 @@ std::string batch_stats_not_applicable(const model::NetworkConfig& config) {
   return {};
 }
 
-namespace {
-
 /// Signed distance of ci inside the band in log units (negative when it sticks out).
 double log_margin(const stats::ConfidenceInterval& ci, const stats::ToleranceBand& band) {
   return std::min(std::log(ci.lower / band.lo), std::log(band.hi / ci.upper));
 }
-
-}  // namespace
 
 ClaimResult check_batch_stats(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
@@ -118,5 +116,22 @@ ClaimResult check_batch_stats(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kBatchStatsClaim{
+    .id = ClaimId::batch_stats,
+    .name = "batch-stats",
+    .quote = "We normalize all of the dataset, not each batch",
+    .measure =
+        "whitened batch mean and covariance of a finite correlated dataset vs their exact "
+        "finite-population law",
+    .method =
+        "Batches are drawn without replacement from a finite, correlated dataset normalized "
+        "with its own statistics; the whitened batch mean and covariance are compared with "
+        "their exact finite-population expectations. Normalizing with anything else (raw data, "
+        "per-batch statistics) shifts them.",
+    .not_applicable = batch_stats_not_applicable,
+    .check = check_batch_stats};
 
 }  // namespace initcheck::claims::detail

@@ -17,6 +17,8 @@
 
 namespace initcheck::claims::detail {
 
+namespace {
+
 std::string batchnorm_not_applicable(const model::NetworkConfig& config) {
   if (config.norm != model::Norm::batchnorm) return "needs --norm batchnorm";
   return {};
@@ -65,5 +67,20 @@ ClaimResult check_batchnorm(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kBatchnormClaim{
+    .id = ClaimId::batchnorm,
+    .name = "batchnorm",
+    .quote = "Batch norm forces mean 0, std 1",
+    .measure = "per-channel batch mean 0 and variance σ²/(σ²+ε) after every BatchNorm",
+    .method =
+        "After every BatchNorm layer (training-mode batch statistics) each channel's batch mean "
+        "must be 0 and its variance σ²/(σ²+ε); these are identities, so the tolerance is the "
+        "rounding error of the storage format, whatever the init scale.",
+    .spends_alpha = false,
+    .not_applicable = batchnorm_not_applicable,
+    .check = check_batchnorm};
 
 }  // namespace initcheck::claims::detail

@@ -22,6 +22,8 @@
 
 namespace initcheck::claims::detail {
 
+namespace {
+
 std::string bn_input_not_applicable(const model::NetworkConfig& config) {
   if (config.norm != model::Norm::batchnorm) return "needs --norm batchnorm";
   return {};
@@ -95,5 +97,23 @@ ClaimResult check_bn_input(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kBnInputClaim{
+    .id = ClaimId::bn_input,
+    .name = "bn-input",
+    .quote =
+        "You want what is passed into Batchnorm to only have small variances from mean 0 std 1. "
+        "You can lose information when you normalize otherwise.",
+    .measure =
+        "per-channel BatchNorm output std √(σ²/(σ²+ε)) ≥ 1/K; in fp16/bf16 pre-BN storage events "
+        "as precision",
+    .method =
+        "BatchNorm's output std √(σ²/(σ²+ε)) must stay ≥ 1/K in every channel (a pre-BN std far "
+        "below 1 lets ε swamp the variance), and in fp16/bf16 the stored pre-BN values must not "
+        "be flushed or overflowed (as precision, on z).",
+    .not_applicable = bn_input_not_applicable,
+    .check = check_bn_input};
 
 }  // namespace initcheck::claims::detail

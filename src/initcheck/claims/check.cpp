@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/sample_plan.hpp"
@@ -93,25 +94,9 @@ void check_compute(const detail::SamplePlan& plan, int first_look, int drift_net
 }  // namespace
 namespace detail {
 
-const ClaimDefinition& claim_definition(ClaimId id) {
-  static const std::array<ClaimDefinition, 10> kDefinitions = {{
-      {ClaimId::variance, variance_not_applicable, check_variance},
-      {ClaimId::growth, growth_not_applicable, check_growth},
-      {ClaimId::drift, drift_not_applicable, check_drift},
-      {ClaimId::precision, precision_not_applicable, check_precision},
-      {ClaimId::mean, mean_not_applicable, check_mean},
-      {ClaimId::dominance, dominance_not_applicable, check_dominance},
-      {ClaimId::batchnorm, batchnorm_not_applicable, check_batchnorm},
-      {ClaimId::bn_input, bn_input_not_applicable, check_bn_input},
-      {ClaimId::batch_stats, batch_stats_not_applicable, check_batch_stats},
-      {ClaimId::gradient, gradient_not_applicable, check_gradient},
-  }};
-  return kDefinitions[static_cast<std::size_t>(id)];
-}
-
 std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids) {
-  return static_cast<std::size_t>(
-      std::count_if(ids.begin(), ids.end(), [](ClaimId id) { return id != ClaimId::batchnorm; }));
+  return static_cast<std::size_t>(std::count_if(
+      ids.begin(), ids.end(), [](ClaimId id) { return claim_descriptor(id).spends_alpha; }));
 }
 
 void add_networks_needed(ClaimResult& result) {
@@ -234,7 +219,7 @@ stats::Verdict overall_verdict(const std::vector<ClaimResult>& results) {
 void require_selected_claims_apply(const model::NetworkConfig& config,
                                    const CheckOptions& options) {
   for (ClaimId id : options.claims) {
-    const std::string reason = detail::claim_definition(id).not_applicable(config);
+    const std::string reason = claim_descriptor(id).not_applicable_reason(config);
     if (!reason.empty()) {
       throw InputError("claim '" + std::string(claim_name(id)) + "' does not apply: " + reason);
     }
@@ -254,7 +239,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     r.id = id;
     r.predicted = std::nan("");
     const bool wanted = std::find(selected.begin(), selected.end(), id) != selected.end();
-    const std::string reason = detail::claim_definition(id).not_applicable(config);
+    const std::string reason = claim_descriptor(id).not_applicable_reason(config);
     if (!wanted) {
       r.applicable = false;
       r.not_applicable_reason = "not selected (--claims)";
@@ -280,8 +265,11 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     finite_width.reset();
   }
 
-  const bool need_backward =
-      std::find(to_check.begin(), to_check.end(), ClaimId::gradient) != to_check.end();
+  const auto any_claim = [&to_check](bool ClaimDescriptor::*needs) {
+    return std::any_of(to_check.begin(), to_check.end(),
+                       [needs](ClaimId id) { return claim_descriptor(id).*needs; });
+  };
+  const bool need_backward = any_claim(&ClaimDescriptor::needs_backward);
   detail::SamplePlan plan =
       detail::plan_samples(config, options, trajectory, finite_width,
                            detail::claims_spending_alpha(to_check), need_backward);
@@ -307,8 +295,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
       looks.push_back(2 * looks.back());
     }
   }
-  const bool check_drift =
-      std::find(to_check.begin(), to_check.end(), ClaimId::drift) != to_check.end();
+  const bool check_drift = any_claim(&ClaimDescriptor::needs_drift_networks);
   model::NetworkConfig small = config;
   if (config.norm != model::Norm::batchnorm) small.batch = 1;
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
@@ -346,7 +333,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     for (ClaimId id : undecided) {
       const detail::ClaimContext ctx{config,     options,      traces,     drift_traces,
                                      trajectory, finite_width, alpha_claim};
-      ClaimResult r = detail::claim_definition(id).check(ctx);
+      ClaimResult r = claim_descriptor(id).check(ctx);
       r.id = id;
       r.applicable = true;
       if (r.verdict == stats::Verdict::inconclusive) still.push_back(id);

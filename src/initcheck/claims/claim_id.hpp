@@ -1,5 +1,5 @@
 #pragma once
-/// The stability claims of README, "The claims": ids, names and source statements.
+/// The stability claims of README, "The claims": their ids (texts: claim_registry.hpp).
 
 #include <array>
 #include <string_view>
@@ -25,12 +25,9 @@ inline constexpr std::array<ClaimId, 10> kAllClaims = {
     ClaimId::mean,        ClaimId::dominance, ClaimId::batchnorm, ClaimId::bn_input,
     ClaimId::batch_stats, ClaimId::gradient};
 
-/// The id as used on the command line, in reports and JSON (`bn-input`, `batch-stats`, ...).
+/// The id as used on the command line, in reports and JSON (`bn-input`, `batch-stats`, ...;
+/// ClaimDescriptor::name).
 std::string_view claim_name(ClaimId id);
-/// The source wording the claim tests (a quote from the course forum).
-std::string_view claim_statement(ClaimId id);
-/// What the claim measures, in one line.
-std::string_view claim_measure(ClaimId id);
 /// Parses one id; throws InputError listing the valid ids.
 ClaimId parse_claim(std::string_view name);
 /// Parses a comma-separated list (`variance,drift`); duplicates removed, order kept.

@@ -19,9 +19,7 @@
 
 namespace initcheck::claims::detail {
 
-std::string dominance_not_applicable(const model::NetworkConfig& /*config*/) {
-  return {};
-}
+namespace {
 
 ClaimResult check_dominance(const ClaimContext& ctx) {
   ClaimResult result = make_result(ClaimId::dominance,
@@ -62,5 +60,19 @@ ClaimResult check_dominance(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kDominanceClaim{
+    .id = ClaimId::dominance,
+    .name = "dominance",
+    .quote = "you lose the property of 1 weight not contributing too much",
+    .measure = "participation ratio of a unit's input contributions ≥ n/4",
+    .method =
+        "For first-layer units the variance contributions of the inputs are summarized by their "
+        "participation ratio (Σc)²/Σc² (n when all contribute equally, 1 when one dominates); "
+        "the claim holds when it is at least n/4. Unnormalized inputs with very different "
+        "feature scales are expected to violate it.",
+    .check = check_dominance};
 
 }  // namespace initcheck::claims::detail

@@ -133,9 +133,7 @@ double per_input_log_std_ratio(const engine::Trace& t, const model::NetworkConfi
   return 0.5 * (std::log(m.back()) - std::log(m.front()));
 }
 
-std::string drift_not_applicable(const model::NetworkConfig& /*config*/) {
-  return {};
-}
+namespace {
 
 ClaimResult check_drift(const ClaimContext& ctx) {
   if (norm_chain_applies(ctx.config)) return check_drift_chain(ctx);
@@ -171,5 +169,23 @@ ClaimResult check_drift(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kDriftClaim{
+    .id = ClaimId::drift,
+    .name = "drift",
+    .quote =
+        "These do not hold over many layers, as these are randomly sampled and small "
+        "variations cause this to break",
+    .measure = "P(one network's std_L/std_0 ∉ [1/K, K]) ≤ δ over replicates, vs Hanin–Rolnick",
+    .method =
+        "For one random network and one input, P(std_L/std_0 ∉ [1/K, K]) must stay ≤ δ. "
+        "Gaussian relu/leaky/linear MLPs use the exact O(L) norm chain (up to 10⁶ networks, "
+        "Clopper–Pearson alone); other configurations count engine networks. The prediction is "
+        "Hanin & Rolnick's (2018) finite-width theory.",
+    .threshold = {"δ", &CheckOptions::drift_delta},
+    .needs_drift_networks = true,
+    .check = check_drift};
 
 }  // namespace initcheck::claims::detail

@@ -19,6 +19,8 @@
 
 namespace initcheck::claims::detail {
 
+namespace {
+
 std::string gradient_not_applicable(const model::NetworkConfig& config) {
   // Backward passes through activations the storage format cannot hold (overflowed to inf/NaN
   // or flushed) measure the format, not the init: decided from the oracle, before any data.
@@ -104,5 +106,20 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kGradientClaim{
+    .id = ClaimId::gradient,
+    .name = "gradient",
+    .quote = "We can get into the actual gradients as well",
+    .measure = "per-layer backward gain of the gradient second moment with CI",
+    .method =
+        "The mean-field backward gain E[(∂L/∂h_l)²]/E[r²] at every depth, with the same "
+        "log-mean intervals as variance. fan_out scaling preserves it; fan_in scaling changes "
+        "it by the width ratio Π n_in/n_out (He et al. 2015).",
+    .needs_backward = true,
+    .not_applicable = gradient_not_applicable,
+    .check = check_gradient};
 
 }  // namespace initcheck::claims::detail

@@ -95,12 +95,6 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   return true;
 }
 
-}  // namespace
-
-std::string growth_not_applicable(const model::NetworkConfig& /*config*/) {
-  return {};
-}
-
 ClaimResult check_growth(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
   const int depth = ctx.config.depth();
@@ -200,5 +194,19 @@ ClaimResult check_growth(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kGrowthClaim{
+    .id = ClaimId::growth,
+    .name = "growth",
+    .quote = "10^5 = 100000 … 0.1^5 = 0.00001",
+    .measure = "measured second-moment trajectory vs the mean-field prediction, layer by layer",
+    .method =
+        "The measured mean-field trajectory E[M_l]/M_0 is compared with the oracle's prediction "
+        "at every depth (band: prediction × [1/K², K²]), with the same exact pivots or log-mean "
+        "intervals as variance; depths the storage format cannot represent are skipped by the "
+        "oracle, before any data.",
+    .check = check_growth};
 
 }  // namespace initcheck::claims::detail

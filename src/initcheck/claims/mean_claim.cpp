@@ -19,9 +19,7 @@
 
 namespace initcheck::claims::detail {
 
-std::string mean_not_applicable(const model::NetworkConfig& /*config*/) {
-  return {};
-}
+namespace {
 
 ClaimResult check_mean(const ClaimContext& ctx) {
   constexpr double kBound = 0.1;
@@ -128,5 +126,18 @@ ClaimResult check_mean(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kMeanClaim{
+    .id = ClaimId::mean,
+    .name = "mean",
+    .quote = "Mean 0 is mostly there for 0x0=0 and 0+0=0",
+    .measure = "per-layer pre-activation mean within ±0.1·std",
+    .method =
+        "The pre-activation mean over std at every layer, from row means that are independent "
+        "given the layer input; the claim holds when |mean| ≤ 0.1·std with the interval "
+        "accounted for, even though ReLU outputs have a positive mean.",
+    .check = check_mean};
 
 }  // namespace initcheck::claims::detail

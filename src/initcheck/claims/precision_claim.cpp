@@ -103,8 +103,6 @@ double conditional_fraction(const ClaimContext& ctx, const engine::Trace& t, std
   return events * static_cast<double>(l.out_units) / static_cast<double>(total);
 }
 
-}  // namespace
-
 std::string precision_not_applicable(const model::NetworkConfig& config) {
   // fp32 storage rounds nothing, so only overflow (±inf, NaN) is observable: checked when the
   // oracle predicts the signal overflows (e.g. normal(std=1e40)), where `variance` skips the
@@ -115,6 +113,8 @@ std::string precision_not_applicable(const model::NetworkConfig& config) {
   }
   return {};
 }
+
+}  // namespace
 
 /// Per-layer event-fraction test shared with `bn-input` (stage selects the events counted).
 LayerEventTest layer_event_test(const ClaimContext& ctx, std::size_t layer, bool pre_only,
@@ -145,6 +145,8 @@ LayerEventTest layer_event_test(const ClaimContext& ctx, std::size_t layer, bool
   out.ci.lower = out.ci.upper = predicted;
   return out;
 }
+
+namespace {
 
 ClaimResult check_precision(const ClaimContext& ctx) {
   const double eps = ctx.options.precision_epsilon;
@@ -199,5 +201,21 @@ ClaimResult check_precision(const ClaimContext& ctx) {
   }
   return result;
 }
+
+}  // namespace
+
+extern constinit const ClaimDescriptor kPrecisionClaim{
+    .id = ClaimId::precision,
+    .name = "precision",
+    .quote = "STD close to 0 … more underflow, especially in fp16",
+    .measure = "per-layer fraction of values flushed to zero, made subnormal or overflowed ≤ ε",
+    .method =
+        "Per layer, the expected fraction of values flushed to zero, made subnormal or "
+        "overflowed in the storage format (an exact 0 from ReLU is not an underflow) must stay "
+        "≤ ε. For Gaussian weights it is computed exactly from each layer's recorded input "
+        "norms; otherwise rows of W are independent units (Chernoff bound).",
+    .threshold = {"ε", &CheckOptions::precision_epsilon},
+    .not_applicable = precision_not_applicable,
+    .check = check_precision};
 
 }  // namespace initcheck::claims::detail

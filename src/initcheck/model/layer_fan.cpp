@@ -15,13 +15,12 @@ FanInfo layer_fan(const NetworkConfig& config, int index) {
   if (index < 0 || index >= layers) throw std::out_of_range("layer_fan: layer index out of range");
   const auto at = [&](int i) { return config.widths.at(static_cast<std::size_t>(i)); };
   switch (config.arch) {
-    case Architecture::mlp:
-      return dense_fan(at(index), at(index + 1), index, layers);
+    case Architecture::mlp: return dense_fan(at(index), at(index + 1), index, layers);
     case Architecture::conv:
-      return FanInfo{at(index),     at(index + 1), static_cast<std::int64_t>(config.kernel) * config.kernel,
-                     config.groups, index,         layers};
-    case Architecture::resnet:
-      return dense_fan(at(0), at(0), index, layers);
+      return FanInfo{
+          at(index),     at(index + 1), static_cast<std::int64_t>(config.kernel) * config.kernel,
+          config.groups, index,         layers};
+    case Architecture::resnet: return dense_fan(at(0), at(0), index, layers);
   }
   return dense_fan(1, 1);
 }

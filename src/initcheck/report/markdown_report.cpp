@@ -7,9 +7,12 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/claim_id.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/core/number_format.hpp"
 #include "initcheck/report/markdown_text.hpp"
 #include "initcheck/report/report_files.hpp"
+#include "initcheck/report/verdict_matrix.hpp"
+#include "initcheck/report/violation_causes.hpp"
 
 namespace initcheck::report {
 namespace {
@@ -17,61 +20,6 @@ namespace {
 using claims::ClaimId;
 using claims::ClaimResult;
 using sweep::CellResult;
-
-/// How each claim is tested, in two or three sentences (docs/statistics.md).
-std::string_view method_text(ClaimId id) {
-  switch (id) {
-    case ClaimId::variance:
-      return "Estimand: the mean-field gain E[M_l]/M_0 = Π g_l at every depth, within [1/K², K²]. "
-             "For dense Gaussian-weight MLPs with relu, leaky_relu or linear activations it is "
-             "exact: given the layer input, ‖z_l‖²/‖h_{l−1}‖² is σ_l²·χ² with n_l degrees of "
-             "freedom, pooled over networks, and the sum of log gains gets a saddlepoint "
-             "interval. Otherwise the log of the mean over networks is bounded by Jensen below "
-             "and Cox's log-normal mean above; dead networks count as 0.";
-    case ClaimId::growth:
-      return "The measured mean-field trajectory E[M_l]/M_0 is compared with the oracle's "
-             "prediction at every depth (band: prediction × [1/K², K²]), with the same exact "
-             "pivots or log-mean intervals as variance; depths the storage format cannot "
-             "represent are skipped by the oracle, before any data.";
-    case ClaimId::drift:
-      return "For one random network and one input, P(std_L/std_0 ∉ [1/K, K]) must stay ≤ δ. "
-             "Gaussian relu/leaky/linear MLPs use the exact O(L) norm chain (up to 10⁶ networks, "
-             "Clopper–Pearson alone); other configurations count engine networks. The "
-             "prediction is Hanin & Rolnick's (2018) finite-width theory.";
-    case ClaimId::precision:
-      return "Per layer, the expected fraction of values flushed to zero, made subnormal or "
-             "overflowed in the storage format (an exact 0 from ReLU is not an underflow) must "
-             "stay ≤ ε = 10⁻³. For Gaussian weights it is computed exactly from each layer's "
-             "recorded input norms; otherwise rows of W are independent units (Chernoff bound).";
-    case ClaimId::mean:
-      return "The pre-activation mean over std at every layer, from row means that are "
-             "independent given the layer input; the claim holds when |mean| ≤ 0.1·std with the "
-             "interval accounted for, even though ReLU outputs have a positive mean.";
-    case ClaimId::dominance:
-      return "For first-layer units the variance contributions of the inputs are summarized by "
-             "their participation ratio (Σc)²/Σc² (n when all contribute equally, 1 when one "
-             "dominates); the claim holds when it is at least n/4. Unnormalized inputs with very "
-             "different feature scales are expected to violate it.";
-    case ClaimId::batchnorm:
-      return "After every BatchNorm layer (training-mode batch statistics) each channel's batch "
-             "mean must be 0 and its variance σ²/(σ²+ε); these are identities, so the tolerance "
-             "is the rounding error of the storage format, whatever the init scale.";
-    case ClaimId::bn_input:
-      return "BatchNorm's output std √(σ²/(σ²+ε)) must stay ≥ 1/K in every channel (a pre-BN "
-             "std far below 1 lets ε swamp the variance), and in fp16/bf16 the stored pre-BN "
-             "values must not be flushed or overflowed (as precision, on z).";
-    case ClaimId::batch_stats:
-      return "Batches are drawn without replacement from a finite, correlated dataset "
-             "normalized with its own statistics; the whitened batch mean and covariance are "
-             "compared with their exact finite-population expectations. Normalizing with "
-             "anything else (raw data, per-batch statistics) shifts them.";
-    case ClaimId::gradient:
-      return "The mean-field backward gain E[(∂L/∂h_l)²]/E[r²] at every depth, with the same "
-             "log-mean intervals as variance. fan_out scaling preserves it; fan_in scaling "
-             "changes it by the width ratio Π n_in/n_out (He et al. 2015).";
-  }
-  return "";
-}
 
 std::string shell_word(const std::string& text) {
   const bool safe = !text.empty() && text.find_first_not_of(
@@ -149,10 +97,23 @@ struct ClaimCounts {
   std::size_t not_applicable = 0;
 };
 
+/// Whether the cell's request asked for claim `id` (an empty list asks for every claim).
+bool selected(const CellResult& cell, ClaimId id) {
+  const std::vector<std::string>& list = cell.request.claims;
+  return list.empty() || std::find(list.begin(), list.end(), claims::claim_name(id)) != list.end();
+}
+
+/// The cell's result for claim `id` when the cell was built and its request selected the claim.
+const ClaimResult* selected_claim(const CellResult& cell, ClaimId id) {
+  return cell.ok() && selected(cell, id) ? find_claim(cell, id) : nullptr;
+}
+
+/// Counts over the cells that selected claim `id` (claims a sweep block left out are not
+/// counted anywhere).
 ClaimCounts count_claim(const sweep::SweepResults& results, ClaimId id) {
   ClaimCounts counts;
   for (const CellResult& cell : results.cells) {
-    const ClaimResult* c = cell.ok() ? find_claim(cell, id) : nullptr;
+    const ClaimResult* c = selected_claim(cell, id);
     if (c == nullptr) continue;
     if (!c->applicable) {
       ++counts.not_applicable;
@@ -200,9 +161,105 @@ std::vector<Violation> collect_violations(const sweep::SweepResults& results) {
   return out;
 }
 
-void write_header(std::ostream& out, const sweep::SweepResults& results) {
-  const sweep::SweepInfo& info = results.info;
+/// The first screen's paragraph: how many configurations hold, which schemes never fail, how
+/// much of the damage is trivial scale errors, and where the causes are listed.
+void write_answer(std::ostream& out, const sweep::SweepResults& results,
+                  const std::vector<ViolationCause>& causes) {
+  std::size_t invalid = 0;
+  std::size_t violating = 0;
+  std::size_t inconclusive = 0;
+  std::vector<std::string> schemes;  // in sweep order
+  std::vector<std::string> failing;  // schemes with a violating cell
+  for (const CellResult& cell : results.cells) {
+    if (!cell.ok()) {
+      ++invalid;
+      continue;
+    }
+    const std::string& init = cell.request.init;
+    if (std::find(schemes.begin(), schemes.end(), init) == schemes.end()) schemes.push_back(init);
+    if (cell.result.overall == stats::Verdict::violated) {
+      ++violating;
+      if (std::find(failing.begin(), failing.end(), init) == failing.end()) failing.push_back(init);
+    } else if (cell.result.overall == stats::Verdict::inconclusive) {
+      ++inconclusive;
+    }
+  }
+  ClaimCounts verdicts;
+  for (ClaimId id : claims::kAllClaims) {
+    const ClaimCounts c = count_claim(results, id);
+    verdicts.checked += c.checked;
+    verdicts.holds += c.holds;
+    verdicts.violated += c.violated;
+    verdicts.inconclusive += c.inconclusive;
+  }
+  const std::size_t valid = results.cells.size() - invalid;
+  out << "**Answer.** Of the " << configurations(results.cells.size()) << " in "
+      << code_span(results.info.file.empty() ? "(unnamed)" : results.info.file, false) << ", "
+      << valid - violating - inconclusive << " satisfy every claim they checked, " << violating
+      << " violate at least one and " << inconclusive
+      << (inconclusive == 1 ? " is inconclusive" : " are inconclusive");
+  if (invalid > 0) out << "; " << invalid << " could not be built";
+  out << " (" << verdicts.checked << " claim verdicts: " << verdicts.holds << " hold, "
+      << verdicts.violated << " violated, " << verdicts.inconclusive << " inconclusive). ";
+  std::vector<std::string> clean;
+  for (const std::string& s : schemes) {
+    if (std::find(failing.begin(), failing.end(), s) == failing.end()) {
+      clean.push_back(code_span(s, false));
+    }
+  }
+  if (clean.empty()) {
+    out << "No init scheme holds in every configuration it was run in. ";
+  } else {
+    out << "Never violated: ";
+    for (std::size_t i = 0; i < clean.size(); ++i) out << (i == 0 ? "" : ", ") << clean[i];
+    out << ". ";
+  }
+  const std::size_t real_causes = static_cast<std::size_t>(std::count_if(
+      causes.begin(), causes.end(), [](const ViolationCause& c) { return !c.fixed_scale; }));
+  const auto fixed = std::find_if(causes.begin(), causes.end(),
+                                  [](const ViolationCause& c) { return c.fixed_scale; });
+  const std::size_t fixed_violating = fixed == causes.end() ? 0 : fixed->cells.size();
+  if (fixed_violating > 0) {
+    out << fixed_violating << " of the violating configurations "
+        << (fixed_violating == 1 ? "uses" : "use") << " a fixed-scale init (";
+    const std::vector<std::string>& specs = fixed->inits;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      out << (i == 0 ? "" : ", ") << code_span(specs[i], false);
+    }
+    out << "), whose signal explodes or vanishes as expected; ";
+  }
+  if (violating > 0) {
+    out << (fixed_violating > 0 ? "the " : "The ") << "other violations have " << real_causes
+        << (real_causes == 1 ? " cause" : " causes")
+        << ", listed under [Findings by cause](#findings-by-cause). ";
+  }
+  out << "A violation is a confidence interval entirely outside its tolerance band; a "
+         "configuration that satisfies its claims is reported as violating one with probability "
+         "at most α = "
+      << format_number(claims::CheckOptions{}.alpha) << ".\n\n";
+}
+
+void write_first_screen(std::ostream& out, const sweep::SweepResults& results) {
   out << kGeneratedMarker << "\n# initcheck stability report\n\n";
+  const std::vector<ViolationCause> causes = group_violations(results);
+  write_answer(out, results, causes);
+  out << "## Verdicts by scheme and configuration\n\n";
+  write_verdict_matrix(out, verdict_matrix(results));
+  out << "\n## Findings by cause\n\n";
+  if (causes.empty()) {
+    out << "No configuration violates a claim it checked.\n\n";
+    return;
+  }
+  out << "One line per cause (claim · init scheme · kind of network), most severe first; every "
+         "violation is in [the full table](#violations-most-severe-first) with the command that "
+         "reproduces it.\n\n";
+  write_violation_causes(out, causes);
+  out << '\n';
+}
+
+void write_details(std::ostream& out, const sweep::SweepResults& results) {
+  const sweep::SweepInfo& info = results.info;
+  out << "## Details\n\n";
   const std::string file = info.file.empty() ? "(unnamed)" : info.file;
   out << "Sweep " << code_span(file, false) << ", master seed " << info.seed << ", " << info.cells
       << " configurations (fingerprint " << code_span(info.fingerprint, false)
@@ -222,45 +279,38 @@ void write_header(std::ostream& out, const sweep::SweepResults& results) {
          "Severity is how far the CI lies outside the band, in log10 units of the violated "
          "bound. Some violations are true findings of the theory, not bugs; tolerances are never "
          "loosened to hide them.\n\n";
-}
 
-void write_summary(std::ostream& out, const sweep::SweepResults& results) {
-  std::size_t invalid = 0;
-  std::size_t violating = 0;
-  std::size_t inconclusive = 0;
-  for (const CellResult& cell : results.cells) {
-    if (!cell.ok()) {
-      ++invalid;
-    } else if (cell.result.overall == stats::Verdict::violated) {
-      ++violating;
-    } else if (cell.result.overall == stats::Verdict::inconclusive) {
-      ++inconclusive;
-    }
-  }
-  out << "## Summary\n\n"
-      << results.cells.size() << " configurations: " << violating << " violate at least one claim, "
-      << inconclusive << " have an inconclusive claim and no violation, "
-      << results.cells.size() - invalid - violating - inconclusive
-      << " satisfy every claim checked";
-  if (invalid > 0) {
-    out << ", " << invalid
-        << " could not be built (see [Invalid configurations](#invalid-configurations))";
-  }
-  out << ".\n\n";
-
+  out << "### Claims checked\n\n"
+      << "Counts over the configurations whose sweep block selected the claim.\n\n";
   MarkdownTable table({{"claim"},
                        {"configurations checked", Align::right},
                        {"holds", Align::right},
                        {"violated", Align::right},
                        {"inconclusive", Align::right},
                        {"not applicable", Align::right}});
+  std::vector<std::string> unchecked;
   for (ClaimId id : claims::kAllClaims) {
     const ClaimCounts c = count_claim(results, id);
+    if (c.checked + c.not_applicable == 0) {
+      unchecked.emplace_back(claims::claim_name(id));
+      continue;
+    }
     table.add_row({claim_link(id), std::to_string(c.checked), std::to_string(c.holds),
                    std::to_string(c.violated), std::to_string(c.inconclusive),
                    std::to_string(c.not_applicable)});
   }
-  table.write(out);
+  if (table.empty()) {
+    out << "No configuration checked a claim.\n";
+  } else {
+    table.write(out);
+  }
+  if (!unchecked.empty()) {
+    out << "\nNot checked in this sweep: ";
+    for (std::size_t i = 0; i < unchecked.size(); ++i) {
+      out << (i == 0 ? "" : ", ") << escape_markdown(unchecked[i]);
+    }
+    out << ".\n";
+  }
 
   out << "\n### Violations, most severe first\n\n";
   const std::vector<Violation> violations = collect_violations(results);
@@ -293,10 +343,11 @@ void write_summary(std::ostream& out, const sweep::SweepResults& results) {
 }
 
 void write_claim_section(std::ostream& out, const sweep::SweepResults& results, ClaimId id) {
-  out << "## Claim: " << claims::claim_name(id) << "\n\n"
-      << "> \"" << escape_markdown(claims::claim_statement(id)) << "\"\n\n"
-      << "**Measured:** " << escape_markdown(claims::claim_measure(id)) << ".\n\n"
-      << "**Method:** " << escape_markdown(method_text(id)) << "\n\n";
+  const claims::ClaimDescriptor& claim = claims::claim_descriptor(id);
+  out << "## Claim: " << claim.name << "\n\n"
+      << "> \"" << escape_markdown(claim.quote) << "\"\n\n"
+      << "**Measured:** " << escape_markdown(claim.measure) << ".\n\n"
+      << "**Method:** " << escape_markdown(claims::claim_method(id)) << "\n\n";
 
   MarkdownTable table({{"cell", Align::right},
                        {"configuration"},
@@ -311,7 +362,7 @@ void write_claim_section(std::ostream& out, const sweep::SweepResults& results, 
                        {"advice"}});
   std::vector<std::pair<std::string, std::size_t>> reasons;  // first-seen order
   for (const CellResult& cell : results.cells) {
-    const ClaimResult* c = cell.ok() ? find_claim(cell, id) : nullptr;
+    const ClaimResult* c = selected_claim(cell, id);
     if (c == nullptr) continue;
     if (!c->applicable) {
       auto it = std::find_if(reasons.begin(), reasons.end(),
@@ -418,10 +469,13 @@ std::string describe_configuration(const claims::CheckRequest& r) {
 void write_markdown_report(std::ostream& out, const sweep::SweepResults& results,
                            const std::vector<NamedFigure>& plots,
                            const std::vector<GainRow>& gains) {
-  write_header(out, results);
-  write_summary(out, results);
-  for (ClaimId id : claims::kAllClaims) write_claim_section(out, results, id);
+  write_first_screen(out, results);
   write_plots(out, plots);
+  write_details(out, results);
+  for (ClaimId id : claims::kAllClaims) {
+    const ClaimCounts c = count_claim(results, id);
+    if (c.checked + c.not_applicable > 0) write_claim_section(out, results, id);
+  }
   out << "## Variance-preserving gains vs PyTorch's calculate\\_gain\n\n";
   write_gain_table(out, gains);
   out << '\n';

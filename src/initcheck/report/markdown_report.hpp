@@ -1,5 +1,5 @@
 #pragma once
-/// The Markdown stability report: summary, one section per claim, plots, gain table.
+/// The Markdown stability report: answer, verdict matrix, causes, plots, details, gain table.
 
 #include <ostream>
 #include <string>
@@ -12,9 +12,12 @@
 
 namespace initcheck::report {
 
-/// Writes the report (GitHub-flavoured Markdown) for `results`: the marker comment, a summary
-/// (counts per claim and the violations sorted by severity with their reproduce commands), one
-/// section per claim, the plots (linked by their relative file names) and the gain table.
+/// Writes the report (GitHub-flavoured Markdown) for `results`. First screen: the marker
+/// comment, a one-paragraph answer, the scheme × configuration verdict matrix and the
+/// violations grouped by cause; then the plots (linked by their relative file names), the
+/// details (method, counts of the claims checked, every violation sorted by severity with its
+/// reproduce command), one section per claim some configuration checked, the gain table and
+/// the invalid configurations.
 /// Deterministic: a pure function of its arguments.
 void write_markdown_report(std::ostream& out, const sweep::SweepResults& results,
                            const std::vector<NamedFigure>& plots,

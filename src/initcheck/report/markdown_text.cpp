@@ -52,7 +52,9 @@ void MarkdownTable::write(std::ostream& out) const {
   out << '|';
   for (const Column& c : columns_) out << ' ' << c.header << " |";
   out << "\n|";
-  for (const Column& c : columns_) out << (c.align == Align::right ? "---:|" : "---|");
+  for (const Column& c : columns_) {
+    out << (c.align == Align::right ? "---:|" : c.align == Align::center ? ":-:|" : "---|");
+  }
   out << '\n';
   for (const auto& row : rows_) {
     out << '|';

@@ -16,7 +16,7 @@ std::string escape_markdown(std::string_view text);
 /// (`in_table`) `|` is escaped as GFM requires; elsewhere it is kept literally.
 std::string code_span(std::string_view text, bool in_table = true);
 
-enum class Align { left, right };
+enum class Align { left, right, center };
 
 /// A GFM pipe table; cells are Markdown (escape plain text first).
 class MarkdownTable {

@@ -1,7 +1,9 @@
 #include "initcheck/report/plots.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -9,6 +11,7 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/core/number_format.hpp"
+#include "initcheck/report/plot_axes.hpp"
 #include "initcheck/report/report_files.hpp"
 
 namespace initcheck::report {
@@ -88,23 +91,131 @@ std::vector<const CellResult*> select(const sweep::SweepResults& results,
   return out;
 }
 
-/// Std per layer: one panel per activation, one line per init scheme.
-std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, Curve curve,
-                                      const std::string& file, const std::string& what,
-                                      const std::string& y_label, bool tolerance_lines) {
+/// fp32 cells of one architecture without normalization, fed N(0,1) inputs, with their
+/// per-layer curves: comparable across init schemes, activations and depths.
+bool plain_fp32(const CellResult& c, const std::string& arch) {
+  const claims::CheckRequest& r = c.request;
+  return c.ok() && r.arch == arch && r.widths.empty() && r.norm == "none" &&
+         r.input == "standard_normal" && r.precision == "fp32";
+}
+
+/// Cells of one architecture family drawn together: every depth of one width and input shape.
+struct FamilyKey {
+  std::int64_t width;
+  std::int64_t batch;
+  double tolerance;
+  int kernel;
+  int spatial;
+  auto operator<=>(const FamilyKey&) const = default;
+};
+
+FamilyKey family_of(const CellResult& c) {
+  const claims::CheckRequest& r = c.request;
+  return {r.width, r.batch, r.tolerance, r.kernel, r.spatial};
+}
+
+/// A line's label: the init scheme (with the branch scale for residual networks).
+std::string series_label(const claims::CheckRequest& r) {
+  return r.arch == "resnet" ? r.init + ", branch scale " + r.branch_scale : r.init;
+}
+
+/// The family of `cells` with the most distinct (activation, label) pairs; ties go to the one
+/// with more cells, then the wider, then the earlier. Empty when `cells` is.
+std::vector<const CellResult*> largest_family(const std::vector<const CellResult*>& cells) {
+  std::vector<FamilyKey> order;
+  std::map<FamilyKey, std::vector<const CellResult*>> groups;
+  std::map<FamilyKey, std::set<std::pair<std::string, std::string>>> pairs;
+  for (const CellResult* c : cells) {
+    const FamilyKey k = family_of(*c);
+    if (!groups.contains(k)) order.push_back(k);
+    groups[k].push_back(c);
+    pairs[k].emplace(c->request.activation, series_label(c->request));
+  }
+  const FamilyKey* best = nullptr;
+  const auto score = [&](const FamilyKey& key) {
+    return std::make_tuple(pairs[key].size(), groups[key].size(), key.width);
+  };
+  for (const FamilyKey& k : order) {
+    if (best == nullptr || score(k) > score(*best)) best = &k;
+  }
+  return best == nullptr ? std::vector<const CellResult*>{} : groups[*best];
+}
+
+std::string describe_family(const std::string& arch, const FamilyKey& k,
+                            const std::set<int>& depths) {
+  std::string out = arch + ", width " + std::to_string(k.width);
+  if (arch == "conv") {
+    out += " (kernel " + std::to_string(k.kernel) + ", " + std::to_string(k.spatial) + "×" +
+           std::to_string(k.spatial) + " input)";
+  }
+  out += depths.size() == 1 ? ", depth " : ", depths ";
+  bool first = true;
+  for (int d : depths) {
+    out += (first ? "" : ", ") + std::to_string(d);
+    first = false;
+  }
+  return out + ", batch " + std::to_string(k.batch) + ", fp32, no normalization, N(0,1) input";
+}
+
+/// The caption's note on the series the robust y-range leaves off the scale, with the value
+/// each reaches (the most extreme over its panels), e.g. " Off the scale (…): normal(std=1)
+/// (up to 1e+28)." Empty when nothing is.
+std::string off_scale_note(const Figure& figure) {
+  std::vector<std::string> labels;
+  std::map<std::string, std::pair<double, double>> extremes;  // label -> min, max
+  for (const Panel& panel : figure.panels) {
+    for (const std::string& label : off_scale_series(panel)) {
+      if (std::find(labels.begin(), labels.end(), label) == labels.end()) labels.push_back(label);
+    }
+    for (const Series& s : panel.series) {
+      auto it = extremes
+                    .try_emplace(s.label, std::numeric_limits<double>::infinity(),
+                                 -std::numeric_limits<double>::infinity())
+                    .first;
+      for (double y : s.y) {
+        if (std::isfinite(y) && y > 0) {
+          it->second.first = std::min(it->second.first, y);
+          it->second.second = std::max(it->second.second, y);
+        }
+      }
+    }
+  }
+  if (labels.empty()) return "";
+  std::string out =
+      " Off the scale (drawn to the edge of the plot and marked ▲ above or ▼ below it):";
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto [lo, hi] = extremes[labels[i]];
+    // The direction it leaves in: the extreme farther (in decades) from 1.
+    const bool up = std::abs(std::log10(hi)) >= std::abs(std::log10(lo));
+    out += (i == 0 ? " " : "; ") + labels[i] + " (" + (up ? "up to " : "down to ") +
+           format_number(up ? hi : lo) + ")";
+  }
+  return out + ".";
+}
+
+/// Std per layer of one architecture family: one panel per activation, one line per init
+/// scheme; cells of the same scheme at a smaller depth are thin lines of the same colour.
+std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, const std::string& arch,
+                                      Curve curve, const std::string& file, const std::string& what,
+                                      const std::string& y_label, double clip_decades) {
   const std::vector<const CellResult*> family =
-      largest_shape_family(select(results, [curve](const CellResult& c) {
-        return plain_mlp(c) && c.request.precision == "fp32" && !(c.result.curves.*curve).empty();
+      largest_family(select(results, [&arch, curve](const CellResult& c) {
+        return plain_fp32(c, arch) && !(c.result.curves.*curve).empty();
       }));
   if (family.empty()) return std::nullopt;
-  const ShapeKey key = shape_of(*family.front());
+  const FamilyKey key = family_of(*family.front());
+  std::set<int> depths;
+  for (const CellResult* c : family) depths.insert(c->request.depth);
+  const std::string cells = describe_family(arch, key, depths);
 
   NamedFigure named;
   named.file = file;
-  named.heading = what;
-  named.figure.title = what;
-  named.figure.subtitle = "Cells: " + describe_shape(key);
+  named.heading = what + ", " + arch;
+  named.figure.title = what + " — " + arch;
+  named.figure.subtitle = "Cells: " + cells;
   named.figure.comment = std::string(kGeneratedMarkerText);
+  named.figure.reference_label = "tolerance 1/K, K (K = " + format_number(key.tolerance) + ")";
+  named.figure.faint_label = "thin: the same scheme at a smaller depth";
   std::vector<std::string> activations;
   for (const CellResult* c : family) {
     if (std::find(activations.begin(), activations.end(), c->request.activation) ==
@@ -115,24 +226,110 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, Curve 
   for (const std::string& activation : activations) {
     Panel panel;
     panel.title = activation;
-    panel.x_label = "layer (0 = network input)";
+    panel.x_label = arch == "resnet" ? "block (0 = network input)" : "layer (0 = network input)";
     panel.y_label = y_label;
-    std::set<std::string> inits;
+    panel.clip_decades = clip_decades;
+    // The deepest cell of each label is the full line; shallower ones (first seen) are faint.
+    std::vector<std::string> labels;
+    std::map<std::string, int> deepest;
     for (const CellResult* c : family) {
-      if (c->request.activation != activation || !inits.insert(c->request.init).second) continue;
-      const std::vector<double>& y = c->result.curves.*curve;
-      panel.series.push_back({c->request.init, layer_axis(y.size()), y, false});
+      if (c->request.activation != activation) continue;
+      const std::string label = series_label(c->request);
+      if (!deepest.contains(label)) labels.push_back(label);
+      deepest[label] = std::max(deepest[label], c->request.depth);
     }
-    if (tolerance_lines) panel.reference_lines = {1.0 / key.tolerance, key.tolerance};
+    std::set<std::pair<std::string, int>> drawn;
+    for (const std::string& label : labels) {
+      for (const CellResult* c : family) {
+        if (c->request.activation != activation || series_label(c->request) != label ||
+            !drawn.emplace(label, c->request.depth).second) {
+          continue;
+        }
+        const std::vector<double>& y = c->result.curves.*curve;
+        Series s{label, layer_axis(y.size()), y, false};
+        s.faint = c->request.depth < deepest[label];
+        panel.series.push_back(std::move(s));
+      }
+    }
+    panel.reference_lines = {1.0 / key.tolerance, key.tolerance};
     named.figure.panels.push_back(std::move(panel));
   }
-  named.alt = what + ", one panel per activation, one line per init scheme";
-  named.caption = "Cells: " + describe_shape(key) +
-                  ". One panel per activation, one line per "
-                  "init scheme (log scale)" +
-                  (tolerance_lines ? "; grey dashed lines: the tolerance 1/K and K (K = " +
-                                         format_number(key.tolerance) + ")."
-                                   : ".");
+  named.alt = what + " for " + arch + " cells, one panel per activation, one line per init scheme";
+  named.caption =
+      "Cells: " + cells + ". One panel per activation, one line per init scheme (log scale)" +
+      (depths.size() > 1 ? "; thin light lines: the same scheme at a smaller depth" : "") +
+      "; grey dashed lines: the tolerance 1/K and K (K = " + format_number(key.tolerance) + ")." +
+      off_scale_note(named.figure);
+  return named;
+}
+
+/// Activation std against width at fixed depth (μP coordinate-check style): one panel per
+/// (scheme, activation, depth) with at least kMinWidths widths, one line per layer position.
+std::optional<NamedFigure> width_figure(const sweep::SweepResults& results) {
+  constexpr std::size_t kMinWidths = 3;
+  constexpr std::size_t kMaxPanels = 6;
+  using Key = std::tuple<std::string, std::string, int, std::int64_t, double>;
+  std::vector<Key> order;
+  std::map<Key, std::map<std::int64_t, const CellResult*>> groups;  // width -> first cell
+  for (const CellResult* c : select(results, [](const CellResult& c) {
+         return plain_fp32(c, "mlp") && c.result.curves.forward_std.size() >= 2;
+       })) {
+    const claims::CheckRequest& r = c->request;
+    const Key k{r.init, r.activation, r.depth, r.batch, r.tolerance};
+    if (!groups.contains(k)) order.push_back(k);
+    groups[k].try_emplace(r.width, c);
+  }
+  std::vector<Key> chosen;
+  for (const Key& k : order) {
+    if (groups[k].size() >= kMinWidths) chosen.push_back(k);
+  }
+  if (chosen.empty()) return std::nullopt;
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [&](const Key& a, const Key& b) { return groups[a].size() > groups[b].size(); });
+  const std::size_t skipped = chosen.size() > kMaxPanels ? chosen.size() - kMaxPanels : 0;
+  chosen.resize(std::min(chosen.size(), kMaxPanels));
+
+  NamedFigure named;
+  named.file = "width-sweep.svg";
+  named.heading = "Activation std against width (coordinate check)";
+  named.figure.title = "Activation std against width at fixed depth";
+  named.figure.subtitle = "Cells: mlp, fp32, no normalization, N(0,1) input";
+  named.figure.comment = std::string(kGeneratedMarkerText);
+  named.figure.reference_label = "tolerance 1/K, K";
+  for (const Key& k : chosen) {
+    const auto& [init, activation, depth, batch, tolerance] = k;
+    Panel panel;
+    panel.title = init + " · " + activation + ", depth " + std::to_string(depth);
+    panel.x_label = "width";
+    panel.y_label = "std of activations";
+    panel.log_x = true;
+    panel.clip_decades = 1.5;
+    const std::vector<std::pair<std::string, double>> positions = {
+        {"first layer", 0.0}, {"middle layer", 0.5}, {"last layer", 1.0}};
+    for (const auto& [label, fraction] : positions) {
+      Series s{label, {}, {}, false};
+      for (const auto& [width, cell] : groups[k]) {
+        const std::vector<double>& y = cell->result.curves.forward_std;
+        const std::size_t last = y.size() - 1;
+        const auto layer = std::max<std::size_t>(
+            1, static_cast<std::size_t>(std::lround(fraction * static_cast<double>(last))));
+        s.x.push_back(static_cast<double>(width));
+        s.y.push_back(y[layer]);
+      }
+      panel.series.push_back(std::move(s));
+    }
+    panel.reference_lines = {1.0 / tolerance, tolerance};
+    named.figure.panels.push_back(std::move(panel));
+  }
+  named.alt = "activation std at the first, middle and last layer against width";
+  named.caption =
+      "Activation std at the first, middle and last layer against the width (both log scale), "
+      "one panel per scheme, activation and depth with at least " +
+      std::to_string(kMinWidths) +
+      " widths, as in a μP coordinate check: a width-independent scale gives flat lines. Grey "
+      "dashed lines: the tolerance 1/K and K." +
+      (skipped > 0 ? " " + std::to_string(skipped) + " further families are not drawn." : "") +
+      off_scale_note(named.figure);
   return named;
 }
 
@@ -155,6 +352,7 @@ std::optional<NamedFigure> precision_figure(const sweep::SweepResults& results) 
   named.figure.title = key.precision + " rounding events per layer";
   named.figure.subtitle = "Cells: " + describe_shape(key);
   named.figure.comment = std::string(kGeneratedMarkerText);
+  named.figure.reference_label = "allowed fraction ε = " + format_number(epsilon);
   const std::vector<std::pair<std::string, Curve>> kinds = {
       {"flushed to zero", &claims::LayerCurves::flushed_fraction},
       {"made subnormal", &claims::LayerCurves::subnormal_fraction},
@@ -230,6 +428,7 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
   named.figure.subtitle = "Cells: " + init + ", " + activation + ", mlp, batch " +
                           std::to_string(batch) + ", fp32, no normalization";
   named.figure.comment = std::string(kGeneratedMarkerText);
+  named.figure.reference_label = "tolerance 1/K, K (K = " + format_number(tolerance) + ")";
   std::set<std::pair<int, std::int64_t>> shapes;
   std::size_t skipped = 0;
   for (const CellResult* c : family) {
@@ -278,7 +477,8 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
 }  // namespace
 
 std::vector<std::string> plot_file_names() {
-  return {"forward-std.svg", "gradient-std.svg", "precision-events.svg", "drift-band.svg"};
+  return {"forward-std.svg",  "forward-std-conv.svg", "forward-std-resnet.svg", "width-sweep.svg",
+          "gradient-std.svg", "precision-events.svg", "drift-band.svg"};
 }
 
 std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
@@ -286,10 +486,18 @@ std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
   auto add = [&out](std::optional<NamedFigure> figure) {
     if (figure) out.push_back(std::move(*figure));
   };
-  add(std_figure(results, &claims::LayerCurves::forward_std, "forward-std.svg",
-                 "Activation std per layer (forward)", "std of activations", true));
-  add(std_figure(results, &claims::LayerCurves::gradient_std, "gradient-std.svg",
-                 "Gradient std per layer (backward)", "std of ∂loss/∂h", false));
+  // Forward std: one figure per architecture family present; gradient std (relative to the
+  // output layer, where it is 1) for MLPs. Both are clipped 1.5 decades beyond the tolerance
+  // lines 1/K and K (the gradient claim's band too), so the lines stay apart.
+  add(std_figure(results, "mlp", &claims::LayerCurves::forward_std, "forward-std.svg",
+                 "Activation std per layer", "std of activations", 1.5));
+  add(std_figure(results, "conv", &claims::LayerCurves::forward_std, "forward-std-conv.svg",
+                 "Activation std per layer", "std of activations", 1.5));
+  add(std_figure(results, "resnet", &claims::LayerCurves::forward_std, "forward-std-resnet.svg",
+                 "Activation std per layer", "std of activations", 1.5));
+  add(width_figure(results));
+  add(std_figure(results, "mlp", &claims::LayerCurves::gradient_std, "gradient-std.svg",
+                 "Gradient std per layer (backward)", "std of ∂loss/∂h", 1.5));
   add(precision_figure(results));
   add(drift_figure(results));
   return out;

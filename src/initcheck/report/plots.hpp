@@ -18,10 +18,14 @@ struct NamedFigure {
   Figure figure;
 };
 
-/// The report's plots, each drawn from one comparable family of cells (e.g. mlp, one depth and
-/// width, fp32, no normalization) named in its title:
-///   forward-std.svg       activation std per layer, one panel per activation, one line per init
-///   gradient-std.svg      the same for the gradient std (backward)
+/// The report's plots, each drawn from one comparable family of cells (e.g. mlp, one width,
+/// fp32, no normalization) named in its title:
+///   forward-std.svg       activation std per layer (mlp), one panel per activation, one line
+///                         per init (shallower cells of a scheme: thin lines); the y-range is
+///                         clipped so exploded/vanished cells are marked at the edge
+///   forward-std-conv.svg, forward-std-resnet.svg   the same for conv and resnet cells
+///   width-sweep.svg       activation std against width at fixed depth (coordinate check)
+///   gradient-std.svg      the gradient std per layer (backward, mlp)
 ///   precision-events.svg  fp16 (else bf16) flush/subnormal/overflow fractions per layer
 ///   drift-band.svg        5–95 % band of std_l/std_0 over replicates vs Hanin–Rolnick
 /// Figures without data in `results` are left out.

@@ -1,5 +1,6 @@
 #pragma once
-/// Internal interface of the claims: what a claim reads, and one entry per claim.
+/// Internal interface of the claims: what a claim reads (each claim's descriptor, with its
+/// check, is in claim_registry.hpp) and the helpers they share.
 
 #include <limits>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "initcheck/claims/check.hpp"
+#include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/claims/claim_result.hpp"
 #include "initcheck/engine/trace.hpp"
 #include "initcheck/model/network_config.hpp"
@@ -28,42 +30,11 @@ struct ClaimContext {
   double alpha = 1e-7;  ///< this claim's share of the configuration's error budget
 };
 
-/// One claim: applicability (empty string = applies) and the check.
-struct ClaimDefinition {
-  ClaimId id;
-  std::string (*not_applicable)(const model::NetworkConfig&);
-  ClaimResult (*check)(const ClaimContext&);
-};
-
-/// The definition of `id`.
-const ClaimDefinition& claim_definition(ClaimId id);
-/// Claims among `ids` that spend α (all but the deterministic `batchnorm` identity).
+/// Claims among `ids` that spend α (ClaimDescriptor::spends_alpha).
 std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids);
 /// Appends to an inconclusive result's advice how many networks would likely decide it (its
 /// interval shrinks like 1/√R: R·(half-width / distance to the nearer band edge)²).
 void add_networks_needed(ClaimResult& result);
-
-// --- per-claim entry points (one .cpp each) ---------------------------------------------------
-std::string variance_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_variance(const ClaimContext& ctx);
-std::string growth_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_growth(const ClaimContext& ctx);
-std::string drift_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_drift(const ClaimContext& ctx);
-std::string precision_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_precision(const ClaimContext& ctx);
-std::string mean_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_mean(const ClaimContext& ctx);
-std::string dominance_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_dominance(const ClaimContext& ctx);
-std::string batchnorm_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_batchnorm(const ClaimContext& ctx);
-std::string bn_input_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_bn_input(const ClaimContext& ctx);
-std::string batch_stats_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_batch_stats(const ClaimContext& ctx);
-std::string gradient_not_applicable(const model::NetworkConfig& config);
-ClaimResult check_gradient(const ClaimContext& ctx);
 
 // --- shared helpers (claim_helpers.cpp) -------------------------------------------------------
 
