@@ -160,7 +160,7 @@ TEST(Gemm, EigenColumnGroupsIndependentOfTheSplitAndCorrect) {
 bool cpu_has_avx512f() {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") != 0;
+  return static_cast<bool>(__builtin_cpu_supports("avx512f"));
 #else
   return false;
 #endif

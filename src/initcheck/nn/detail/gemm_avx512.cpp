@@ -175,7 +175,7 @@ bool avx512_gemm_available() {
 #if INITCHECK_NN_AVX512_GEMM
   static const bool available = [] {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;  // also checks the OS saves the zmm state
+    return static_cast<bool>(__builtin_cpu_supports("avx512f"));  // also: the OS saves zmm
   }();
   return available;
 #else
