@@ -35,8 +35,8 @@ namespace {
 
 using namespace initcheck;
 
-// Keep glibc from returning freed/packing memory to the OS between products (README,
-// "Performance").
+// Keep glibc from returning freed/packing memory to the OS between products (the page-fault
+// trap of docs/performance.md).
 const bool kMalloptDone = [] {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);

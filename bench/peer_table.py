@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Joins one run of forward_bench (Google Benchmark JSON) and of pytorch_peer.py (--json files,
 any number of thread configurations and both statistics sets) into the Markdown table of
-README.md's Performance section. The PyTorch figure per width and statistics set is the best
+docs/performance.md. The PyTorch figure per width and statistics set is the best
 over the configurations given.
 
 Usage: peer_table.py FORWARD_BENCH.json PEER.json [PEER.json ...]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch peer of forward_bench's BM_Forward (README, "Performance"): a CPU loop doing the same
+"""The PyTorch peer of forward_bench's BM_Forward (docs/performance.md): a CPU loop doing the same
 forward pass with per-layer statistics — depth 50, batch 256, ReLU, fp32, Linear layers without
 bias, Kaiming-uniform weights. `--stats full` records what the engine records: for the pre- and
 post-activation of every layer the mean, second moment, variance, min, max, the fraction of

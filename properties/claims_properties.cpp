@@ -4,9 +4,9 @@
 // Error budget: each property case checks one configuration at α_case = 1e-9
 // (PropertyOptions::alpha_per_case): 5 matched suites × (10 properties × 6 cases + layer_gain ×
 // 4 cases) = 320 cases, ≤ 3.2e-7 for this executable; shrinking only follows a failure. The
-// suite-level total is tabulated in README.md ("Error rates"). Power assertions ("mismatched
-// pairs are violated") can fail only by a power shortfall; their configurations lie ≥ 5
-// standard errors outside the band.
+// suite-level total is tabulated in docs/statistics.md ("Error budget of a test run"). Power
+// assertions ("mismatched pairs are violated") can fail only by a power shortfall; their
+// configurations lie ≥ 5 standard errors outside the band.
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

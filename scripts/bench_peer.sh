@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Measures initcheck's forward pass (bench/forward_bench) and the PyTorch peer of README, "Performance"
+# Measures initcheck's forward pass (bench/forward_bench) and the PyTorch peer
 # (bench/pytorch_peer.py: Debian's python3-torch 1.13 on OpenBLAS, both cores) in one run and
-# prints README.md's Performance table. Installs python3-torch and libopenblas0-pthread
+# prints the table of docs/performance.md. Installs python3-torch and libopenblas0-pthread
 # (≈ 0.7 GB; not in scripts/setup.sh's default set). Run on an otherwise idle machine.
-# The peer runs with glibc's trim/mmap thresholds raised (the page-fault trap of README, "Performance"
-# costs PyTorch up to 1.5× at width 256), OPENBLAS_CORETYPE as the environment sets it.
+# The peer runs with glibc's trim/mmap thresholds raised (the page-fault trap of
+# docs/performance.md costs PyTorch up to 1.5× at width 256), OPENBLAS_CORETYPE as the
+# environment sets it.
 # Takes ≈ 10 minutes after the build.
 # Usage: scripts/bench_peer.sh [OUTPUT_DIR]   (default: a new temporary directory)
 set -euo pipefail

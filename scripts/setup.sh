@@ -8,7 +8,7 @@ packages=(
   build-essential cmake git pkg-config
   libeigen3-dev libboost-math-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libfmt-dev nlohmann-json3-dev libmuparser-dev libyaml-cpp-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libmuparser-dev libyaml-cpp-dev libtomlplusplus-dev
   cmark cmark-gfm libxml2-utils
   clang-format clang-tidy
   "$@"

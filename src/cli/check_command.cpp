@@ -2,12 +2,14 @@
 /// line"). Exit codes: 0 every checked claim holds, 1 a claim is violated, 2 bad input, 3
 /// inconclusive.
 
-#include <charconv>
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "commands.hpp"
@@ -15,8 +17,10 @@
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/claims/claim_registry.hpp"
+#include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/core/number_format.hpp"
+#include "initcheck/sweep/results_json.hpp"
 #include "memory_limit.hpp"
 
 namespace initcheck::cli {
@@ -25,34 +29,6 @@ namespace {
 constexpr int kExitHolds = 0;
 constexpr int kExitViolated = 1;
 constexpr int kExitInconclusive = 3;
-
-std::vector<std::int64_t> parse_widths(const std::string& text) {
-  std::vector<std::int64_t> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    std::int64_t v = 0;
-    const std::from_chars_result r = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (r.ec == std::errc::result_out_of_range) {
-      throw InputError("--widths: " + item + " is out of range");
-    }
-    if (item.empty() || r.ec != std::errc{} || r.ptr != item.data() + item.size()) {
-      throw InputError("--widths: '" + item + "' is not an integer (expected n0,n1,...,nL)");
-    }
-    out.push_back(v);
-    start = comma + 1;
-  }
-  return out;
-}
-
-std::vector<std::string> split_claims(const std::string& csv) {
-  std::vector<std::string> names;
-  for (claims::ClaimId id : claims::parse_claim_list(csv)) {
-    names.emplace_back(claims::claim_name(id));
-  }
-  return names;
-}
 
 /// Every claim id, comma-separated (for --help).
 std::string claim_ids() {
@@ -72,54 +48,33 @@ std::string interval_text(const stats::ConfidenceInterval& ci) {
   return "[" + fmt(ci.lower) + ", " + fmt(ci.upper) + "]";
 }
 
-nlohmann::json number_or_null(double x) {
-  if (std::isfinite(x)) return x;
-  if (std::isnan(x)) return nullptr;
-  return x > 0 ? "inf" : "-inf";
-}
-
-nlohmann::json to_json(const claims::CheckRequest& request, const claims::CheckResult& result,
-                       const std::string& description) {
-  nlohmann::json j;
-  j["configuration"] = description;
-  j["reproduce"] = claims::reproduce_command(request);
-  j["seed"] = request.seed;
-  j["tolerance"] = request.tolerance;
-  j["alpha"] = request.alpha;
-  j["replicates"] = result.replicates;
-  j["overall"] = std::string(stats::to_string(result.overall));
-  nlohmann::json list = nlohmann::json::array();
-  for (const claims::ClaimResult& r : result.claims) {
-    nlohmann::json c;
-    c["id"] = std::string(claims::claim_name(r.id));
-    c["applicable"] = r.applicable;
-    if (!r.applicable) {
-      c["reason"] = r.not_applicable_reason;
-    } else {
-      c["verdict"] = std::string(stats::to_string(r.verdict));
-      c["quantity"] = r.quantity;
-      c["measured"] = number_or_null(r.measured);
-      c["ci"] = {{"lower", number_or_null(r.ci.lower)},
-                 {"upper", number_or_null(r.ci.upper)},
-                 {"level", r.ci.level},
-                 {"n", r.ci.n}};
-      c["predicted"] = number_or_null(r.predicted);
-      c["band"] = {{"lo", number_or_null(r.band.lo)}, {"hi", number_or_null(r.band.hi)}};
-      c["layer"] = r.layer;
-      c["first_layer"] = r.first_layer;
-      c["severity"] = r.severity;
-      c["advice"] = r.advice;
-    }
-    list.push_back(std::move(c));
+/// The per-layer gain behind `variance`, printed whatever the verdicts (a scheme ×1.1 per layer
+/// can hold at depth 10 and still explode at depth 100): the l-th root of the measured gain
+/// Π_{k≤l} g_k at the depth l `variance` reports, with its CI (the same interval, at the same
+/// level, mapped by x ↦ x^(1/l)).
+void print_layer_gain(std::ostream& os, const claims::CheckResult& result) {
+  const auto variance =
+      std::find_if(result.claims.begin(), result.claims.end(),
+                   [](const claims::ClaimResult& c) { return c.id == claims::ClaimId::variance; });
+  os << "  per-layer gain  ";
+  if (variance == result.claims.end() || !variance->applicable || variance->ci.level <= 0.0 ||
+      variance->layer < 1) {
+    os << "not measured (variance not checked)\n";
+    return;
   }
-  j["claims"] = std::move(list);
-  return j;
+  const double root = 1.0 / variance->layer;
+  const auto per_layer = [root](double x) { return std::pow(x, root); };
+  os << "×" << fmt(per_layer(variance->measured)) << "  CI [" << fmt(per_layer(variance->ci.lower))
+     << ", " << fmt(per_layer(variance->ci.upper)) << "]  predicted ×"
+     << fmt(per_layer(variance->predicted)) << "  (geometric mean of g_l over layers 1.."
+     << variance->layer << "; 1 keeps the variance)\n";
 }
 
 void print_human(std::ostream& os, const claims::CheckRequest& request,
                  const claims::CheckResult& result, const std::string& description) {
   os << "initcheck check: " << description << " — " << result.replicates << " networks, seed "
      << request.seed << "\n";
+  print_layer_gain(os, result);
   std::vector<std::string> skipped;
   for (const claims::ClaimResult& r : result.claims) {
     const std::string name(claims::claim_name(r.id));
@@ -172,37 +127,44 @@ std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& 
   return os.str();
 }
 
+template <typename T>
+constexpr bool kIsList = false;
+template <typename T>
+constexpr bool kIsList<std::vector<T>> = true;
+
 struct CheckFlags {
   claims::CheckRequest request;
-  std::string widths;
-  std::string claims;
+  /// Per row of kRequestFields: its option, and the text of a list flag (parsed after CLI11).
+  std::array<CLI::Option*, claims::kRequestFields.size()> options{};
+  std::array<std::string, claims::kRequestFields.size()> list_text;
   bool json = false;
-  CLI::Option* depth = nullptr;
-  CLI::Option* kernel = nullptr;
-  CLI::Option* spatial = nullptr;
-  CLI::Option* branch_scale = nullptr;
   std::string max_memory;
   CLI::Option* max_memory_option = nullptr;
 };
 
-/// Rejects flags that would be silently ignored: --depth with --widths (the list sets the
-/// depth), --kernel/--spatial without --arch conv, --branch-scale without --arch resnet.
-void reject_ignored_flags(const CheckFlags& f) {
-  if (f.depth->count() > 0 && !f.widths.empty()) {
-    throw InputError(
-        "--depth conflicts with --widths: the widths list n0,n1,...,nL sets the "
-        "depth (L); give one of them");
-  }
-  const std::string& arch = f.request.arch;
-  if (arch != "mlp" && arch != "conv" && arch != "resnet") return;  // reported as unknown later
-  for (const CLI::Option* conv_only : {f.kernel, f.spatial}) {
-    if (conv_only->count() > 0 && arch != "conv") {
-      throw InputError(conv_only->get_name() + " applies only to --arch conv (got --arch " + arch +
-                       ")");
+/// Rejects flags that would be silently ignored (RequestField::applies): --depth or --width with
+/// --widths (the list sets both), --kernel/--spatial without --arch conv, --branch-scale without
+/// --arch resnet.
+void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& request) {
+  const std::string& arch = request.arch;
+  const bool known_arch = arch == "mlp" || arch == "conv" || arch == "resnet";
+  for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
+    const claims::RequestField& field = claims::kRequestFields[i];
+    if (f.options[i]->count() == 0 || claims::field_applies(field, request)) continue;
+    const std::string flag(field.flag);
+    switch (field.applies) {
+      case claims::Applies::without_widths:
+        throw InputError(flag +
+                         " conflicts with --widths: the widths list n0,n1,...,nL sets the "
+                         "depth (L) and every width; give one of them");
+      case claims::Applies::conv:
+      case claims::Applies::resnet:
+        if (!known_arch) break;  // reported as unknown later
+        throw InputError(flag + " applies only to --arch " +
+                         (field.applies == claims::Applies::conv ? "conv" : "resnet") +
+                         " (got --arch " + arch + ")");
+      case claims::Applies::always: break;
     }
-  }
-  if (f.branch_scale->count() > 0 && arch != "resnet") {
-    throw InputError("--branch-scale applies only to --arch resnet (got --arch " + arch + ")");
   }
 }
 
@@ -214,77 +176,49 @@ Subcommand add_check_command(CLI::App& app) {
       "check",
       "Check the stability claims on one configuration (exit 0 holds, 1 violated, "
       "2 bad input, 3 inconclusive)");
-  claims::CheckRequest& r = flags->request;
-  sub->add_option("--init", r.init, "init spec, e.g. kaiming_normal or normal(std=0.01)")
-      ->required();
-  sub->add_option("--activation", r.activation,
-                  "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, "
-                  "selu, elu, softplus, mish, linear")
-      ->required();
-  sub->add_option("--arch", r.arch, "mlp | conv | resnet")->capture_default_str();
-  flags->depth =
-      sub->add_option("--depth", r.depth, "weight layers (mlp, conv) or residual blocks (resnet)")
-          ->capture_default_str();
-  auto* width = sub->add_option("--width", r.width, "every layer's width (channels for conv)")
-                    ->capture_default_str();
-  sub->add_option("--widths", flags->widths,
-                  "n0,n1,...,nL: input width then each layer's width (sets the depth L; "
-                  "not with --width or --depth)")
-      ->excludes(width);
-  sub->add_option("--batch", r.batch, "input batch size")->capture_default_str();
-  flags->kernel = sub->add_option("--kernel", r.kernel, "conv kernel size (--arch conv only)")
-                      ->capture_default_str();
-  flags->spatial =
-      sub->add_option("--spatial", r.spatial, "conv input height = width (--arch conv only)")
-          ->capture_default_str();
-  flags->branch_scale =
-      sub->add_option("--branch-scale", r.branch_scale,
-                      "resnet branch scale, an expression over depth (--arch resnet only)")
-          ->capture_default_str();
-  sub->add_option("--norm", r.norm, "none | batchnorm | layernorm")->capture_default_str();
-  sub->add_option("--precision", r.precision, "fp32 | bf16 | fp16")->capture_default_str();
-  sub->add_option("--input", r.input,
-                  "standard_normal | dataset_normalized | unnormalized | dataset_unnormalized")
-      ->capture_default_str();
-  sub->add_option("--tolerance", r.tolerance, "K: std within [1/K, K]")->capture_default_str();
-  sub->add_option("--alpha", r.alpha,
-                  "family-wise level: P(a true configuration is reported violated) <= alpha")
-      ->capture_default_str();
-  sub->add_option("--claims", flags->claims,
-                  "comma-separated claim ids: " + claim_ids() + " (default: all applicable)");
-  sub->add_option("--seed", r.seed, "random seed")->capture_default_str();
-  sub->add_option("--replicates", r.replicates,
-                  "networks to run, fixed (0 = planned for power 0.99, then more networks for "
-                  "undecided claims: sequential looks R, 2R, 4R)")
-      ->capture_default_str();
-  sub->add_option("--max-networks", r.max_networks,
-                  "cap on networks for the sequential looks (0 = 384)")
-      ->capture_default_str();
-  sub->add_option("--budget", r.budget,
-                  "nominal seconds of compute the sequential looks may spend (a fixed flop "
-                  "count: results never depend on the machine's speed)")
-      ->capture_default_str();
+  for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
+    const claims::RequestField& field = claims::kRequestFields[i];
+    const std::string flag(field.flag);
+    std::string help(field.help);
+    if (field.key == "claims") help += "; ids: " + claim_ids();
+    CLI::Option* option = std::visit(
+        [&](auto member) {
+          auto& value = flags->request.*member;
+          if constexpr (kIsList<std::decay_t<decltype(value)>>) {
+            return sub->add_option(flag, flags->list_text[i], help);  // parsed by the table
+          } else {
+            CLI::Option* o = sub->add_option(flag, value, help);
+            return field.required ? o->required() : o->capture_default_str();
+          }
+        },
+        field.member);
+    flags->options[i] = option;
+  }
   flags->max_memory_option =
       sub->add_option("--max-memory", flags->max_memory,
                       std::string("refuse (exit 2) a run whose estimated memory exceeds SIZE, ") +
                           kMemorySizeHelp)
           ->type_name("SIZE");
-  sub->add_flag("--json", flags->json, "print the result as JSON");
+  sub->add_flag("--json", flags->json,
+                "print the result as JSON: the request's fields, the reproduce command, every "
+                "claim and the per-layer curves, encoded as a line of results.jsonl");
 
   return {sub, [flags] {
             const double max_memory =
                 memory_limit(flags->max_memory_option->count() > 0, flags->max_memory);
-            reject_ignored_flags(*flags);
             claims::CheckRequest request = flags->request;
-            if (!flags->widths.empty()) request.widths = parse_widths(flags->widths);
-            if (!flags->claims.empty()) request.claims = split_claims(flags->claims);
+            for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
+              if (flags->list_text[i].empty()) continue;
+              claims::set_list_field_text(claims::kRequestFields[i], request, flags->list_text[i]);
+            }
+            reject_ignored_flags(*flags, request);
             const model::NetworkConfig config = claims::make_network_config(request);
             claims::CheckOptions options = claims::make_check_options(request);
             options.max_memory_bytes = max_memory;
             const claims::CheckResult result = claims::check_configuration(config, options);
             const std::string description = describe(request, config);
             if (flags->json) {
-              std::cout << to_json(request, result, description).dump(2) << "\n";
+              std::cout << sweep::check_to_json(request, result, description) << "\n";
             } else {
               print_human(std::cout, request, result, description);
             }

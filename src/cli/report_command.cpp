@@ -165,22 +165,58 @@ Subcommand add_report_command(CLI::App& app) {
       "Run a sweep and write the Markdown stability report, its SVG plots and results.jsonl\n"
       "(exit 0 when written, whatever the verdicts; 2 on bad input or an invalid cell, before\n"
       "any work; 4 if a cell hit an internal error, after writing the other cells)");
-  sub->footer(
-      "Sweep file (YAML): optional 'seed' and 'defaults' (keys applied to every block) and a\n"
-      "'blocks' list; each block is the cartesian product of its list-valued keys:\n"
-      "  blocks:\n"
-      "    - name: plain MLPs\n"
-      "      init: [kaiming_normal, xavier_normal]   # required (block or defaults)\n"
-      "      activation: [relu, tanh]                # required (block or defaults)\n"
-      "      depth: [10, 50]\n"
-      "      width: 256                              # or widths: [n0, ..., nL] (not both)\n"
-      "      claims: [variance, growth]              # a list, not an axis; omit = all\n"
-      "Keys as the `check` flags: init, activation, arch, depth, width, widths, batch, kernel,\n"
-      "spatial, branch_scale, norm, precision, input, tolerance, alpha, replicates, max_networks,\n"
-      "budget, claims, name. Unknown, duplicate or non-scalar keys and extra YAML documents\n"
-      "are errors (exit 2, FILE:LINE). A cell is invalid if `check` would refuse it (bad value,\n"
-      "unknown claim, a listed claim that does not apply) or it repeats an earlier cell.");
-  sub->add_option("--sweep", opts->sweep, "Sweep file (YAML)")->capture_default_str();
+  sub->footer(R"(Sweep file: YAML, or TOML (a .toml file, or one whose first line is a [table] or
+key = value). JSON Schema for editors: docs/sweep.schema.json (installed as
+share/initcheck/sweep.schema.json). Top-level keys:
+  seed          integer   master seed; a cell's seed derives from it and the cell (default 1)
+  defaults      map       block keys applied to every block; a block's own key wins
+  blocks        list      required, non-empty: maps of block keys
+Block keys. A list of values is a grid axis: a block is the cartesian product of its axes,
+the last key varying fastest. Defaults are `check`'s:
+  init          string    required (block or defaults): init spec, e.g. normal(std=0.01)
+  activation    string    required (block or defaults): relu, leaky_relu(a), tanh, gelu, ...
+  arch          string    mlp | conv | resnet (default mlp)
+  depth         integer   weight layers (mlp, conv) or residual blocks (resnet) (default 10)
+  width         integer   every layer's width, channels for conv (default 512)
+  widths        integers  [n0, ..., nL]: sets width and depth, so not with either of them;
+                          a list of such lists is an axis (default: unset)
+  batch         integer   input batch size (default 128)
+  kernel        integer   conv kernel size, conv only (default 3)
+  spatial       integer   conv input height = width, conv only (default 16)
+  branch_scale  string    resnet branch scale, an expression over depth (default 1)
+  norm          string    none | batchnorm | layernorm (default none)
+  precision     string    fp32 | bf16 | fp16 (default fp32)
+  input         string    standard_normal | dataset_normalized | unnormalized |
+                          dataset_unnormalized (default standard_normal)
+  tolerance     number    K: std within [1/K, K] (default 2)
+  alpha         number    family-wise level of each cell (default 1e-6)
+  replicates    integer   networks to run, fixed; 0 = planned (default 0)
+  max_networks  integer   cap on networks of the sequential looks; 0 = 384 (default 0)
+  budget        number    nominal seconds the sequential looks may spend (default 5)
+  claims        strings   claim ids checked in every cell of the block, one list, not an
+                          axis (default: every applicable claim)
+  name          string    the block's label in the report (default: block N)
+Example (YAML):
+  blocks:
+    - name: plain MLPs
+      init: [kaiming_normal, xavier_normal]
+      activation: [relu, tanh]
+      depth: [10, 50]
+      width: 256
+      claims: [variance, growth]
+The same in TOML:
+  [[blocks]]
+  name = "plain MLPs"
+  init = ["kaiming_normal", "xavier_normal"]
+  activation = ["relu", "tanh"]
+  depth = [10, 50]
+  width = 256
+  claims = ["variance", "growth"]
+Unknown, duplicate or non-scalar keys, wrong types, syntax errors and a second YAML document
+are exit 2 (one line, FILE:LINE). A cell is invalid if `check` would refuse it (bad value,
+unknown claim, a listed claim that does not apply) or it repeats an earlier cell.)");
+  sub->add_option("--sweep", opts->sweep, "Sweep file (YAML or TOML; keys below)")
+      ->capture_default_str();
   sub->add_option("--out", opts->out, "Output directory")->capture_default_str();
   opts->seed_option =
       sub->add_option("--seed", opts->seed, "Master seed (overrides the sweep file's)");

@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -31,7 +33,8 @@ CliRun run(const std::string& args, const std::string& subcommand = "check") {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(test->test_suite_name()) + "_" + test->name();
   std::replace(name.begin(), name.end(), '/', '_');
-  const std::string base = ::testing::TempDir() + "/initcheck_cli_" + name;
+  const std::string base =
+      ::testing::TempDir() + "/initcheck_cli_" + name + "_" + std::to_string(getpid());
   const std::string cmd = std::string(INITCHECK_BINARY) + " " + subcommand + " " + args + " >" +
                           base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
@@ -308,6 +311,50 @@ TEST(CheckCommand, JsonCarriesAlpha) {
           "variance --alpha 1e-9 --json");
   EXPECT_TRUE(r.err.empty()) << r.err;
   EXPECT_NE(r.out.find("\"alpha\": 1e-09"), std::string::npos) << r.out;
+}
+
+// Issue #14/#16: `check --json` is a results.jsonl line's encoding (one encoder): the request as
+// fields, the reproduce command, every claim with ci.estimate and not_applicable_reason, NaN as
+// "nan" (never null), and the per-layer curves.
+TEST(CheckCommand, JsonIsTheResultsLineEncoding) {
+  const CliRun r =
+      run("--init kaiming_normal --activation relu --depth 3 --width 32 --batch 16 --claims "
+          "variance --alpha 1e-9 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("request").at("depth"), 3);
+  EXPECT_EQ(j.at("request").at("claims"), nlohmann::json::array({"variance"}));
+  EXPECT_EQ(j.at("command"),
+            "initcheck check --init kaiming_normal --activation relu --depth 3 --width 32 "
+            "--batch 16 --alpha 1e-09 --claims variance");
+  EXPECT_EQ(j.at("curves").at("forward_std").size(), 4U);  // input and 3 layers
+  EXPECT_EQ(j.at("curves").at("predicted_forward_std").size(), 4U);
+  for (const nlohmann::json& c : j.at("claims")) {
+    EXPECT_TRUE(c.at("ci").contains("estimate")) << c;
+    EXPECT_TRUE(c.contains("not_applicable_reason")) << c;
+  }
+  EXPECT_EQ(r.out.find("null"), std::string::npos) << r.out;
+}
+
+// Issue #16: the per-layer gain and its CI are printed also when every claim holds. Gain 1.1 per
+// layer stays within K² = 4 at depth 10 (1.1^10 = 2.6), so `variance` holds; the line shows it.
+TEST(CheckCommand, PrintsThePerLayerGainWhenHolding) {
+  const CliRun r =
+      run("--init 'normal(std=sqrt(2.2/fan_in))' --activation relu --width 128 --batch 32 "
+          "--claims variance --alpha 1e-9");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::size_t at = r.out.find("per-layer gain  ×1.1  CI [");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  // The interval excludes 1 (seed 0; R = 96 networks give a half-width of ≈ 3 % per layer).
+  const double lower = std::stod(r.out.substr(r.out.find('[', at) + 1));
+  EXPECT_GT(lower, 1.0) << r.out;
+  EXPECT_NE(r.out.find("over layers 1..10"), std::string::npos) << r.out;
+  // Without `variance` there is nothing to derive it from, and the line says so.
+  const CliRun mean =
+      run("--init kaiming_normal --activation relu --depth 3 --width 32 "
+          "--batch 16 --claims mean --alpha 1e-9");
+  EXPECT_NE(mean.out.find("per-layer gain  not measured (variance not checked)"), std::string::npos)
+      << mean.out;
 }
 
 // `--claims` help lists the claim ids from the registry, so a new claim appears there unasked.

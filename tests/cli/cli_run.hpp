@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -25,12 +26,13 @@ inline std::string read_file(const std::string& path) {
   return s.str();
 }
 
-/// A scratch path unique to the running test: TempDir()/initcheck_<suite>_<test><suffix>.
+/// A scratch path unique to the running test and process (builds in other checkouts may run the
+/// same test at the same time): TempDir()/initcheck_<suite>_<test>_<pid><suffix>.
 inline std::string scratch_path(const std::string& suffix) {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string(test->test_suite_name()) + "_" + test->name();
   std::replace(name.begin(), name.end(), '/', '_');
-  return ::testing::TempDir() + "/initcheck_" + name + suffix;
+  return ::testing::TempDir() + "/initcheck_" + name + "_" + std::to_string(getpid()) + suffix;
 }
 
 /// Runs `initcheck ARGS` through /bin/sh (ARGS is shell text: quote values). Standard output goes

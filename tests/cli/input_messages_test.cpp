@@ -73,6 +73,9 @@ TEST(StrictNumbers, NegativeJobsIsNamedPlainly) {
 TEST(IgnoredFlags, DepthWithWidthsIsAConflict) {
   expect_one_line_error(run_initcheck(kCheck + "--widths 32,32,32 --depth 5"),
                         {"--depth", "--widths", "sets the depth"});
+  // --width too (the same rule of the request-field table, claims/request_fields.hpp).
+  expect_one_line_error(run_initcheck(kCheck + "--width 8 --widths 32,32,32"),
+                        {"--width conflicts with --widths", "every width"});
 }
 
 TEST(IgnoredFlags, ArchitectureSpecificFlagsNeedTheirArchitecture) {

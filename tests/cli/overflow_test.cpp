@@ -1,6 +1,6 @@
 // An fp32 overflow is a violation (issue #13, item 9): normal(std=1e40) stores every weight as
 // inf, so `precision` (checked at fp32 when the oracle predicts the signal overflows) is
-// violated, and no value is printed as "nan".
+// violated, and the human output prints no value as "nan".
 
 #include <gtest/gtest.h>
 
@@ -24,9 +24,15 @@ TEST(Fp32Overflow, IsAViolationWithoutNanValues) {
   // Only the overflow claims: the verdict does not hinge on `drift`'s exact norm chain.
   const CliRun only = run_initcheck(args + " --claims variance,precision,mean,dominance");
   EXPECT_EQ(only.code, 1) << only.out << only.err;
+  // JSON has the encoding of results.jsonl (issue #14): a value with nothing to report (no
+  // prediction; the overflowed layers' std) is the string "nan", never null or a bare NaN.
   const CliRun json = run_initcheck(args + " --json");
   EXPECT_EQ(json.code, 1) << json.err;
-  EXPECT_FALSE(std::regex_search(json.out, kNanWord)) << json.out;  // NaN is null in JSON
+  EXPECT_NE(json.out.find("\"verdict\": \"violated\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"nan\""), std::string::npos) << json.out;
+  const std::regex kUnquotedNan(R"((^|[^"])\bnan\b)", std::regex::icase);
+  EXPECT_FALSE(std::regex_search(json.out, kUnquotedNan)) << json.out;
+  EXPECT_EQ(json.out.find("null"), std::string::npos) << json.out;
 }
 
 TEST(Fp32Overflow, PrecisionStaysUncheckedAtFp32WhenNothingOverflows) {

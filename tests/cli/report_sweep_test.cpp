@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli_run.hpp"
 
@@ -106,6 +108,65 @@ TEST_F(ReportSweep, AllowInvalidListsSkipsAndGoesOn) {
   const std::string results = read_file((dir_ / "out" / "results.jsonl").string());
   EXPECT_EQ(line_count(results), 9) << results;
   EXPECT_NE(results.find("the same configuration as cell 2"), std::string::npos);
+}
+
+// Issue #16: the invalid cells are listed before any work, not after the sweep: here the
+// user's own report.md in --out stops the run before the first cell, after the warnings.
+TEST_F(ReportSweep, AllowInvalidListsInvalidCellsBeforeAnyWork) {
+  write("bad.yaml", kBad);
+  fs::create_directories(dir_ / "out");
+  write("out/report.md", "my notes\n");
+  EXPECT_EQ(report("--sweep bad.yaml --out out --allow-invalid --jobs 1"), 2) << err_;
+  const std::size_t first = err_.find("initcheck: warning: bad.yaml:4: cell 1");
+  const std::size_t skipping = err_.find("skipping 8 invalid cells");
+  const std::size_t refused = err_.find("initcheck: error: ");
+  EXPECT_LT(first, skipping) << err_;
+  EXPECT_LT(skipping, refused) << err_;
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "results.jsonl"));  // no cell ran
+  EXPECT_EQ(read_file((dir_ / "out" / "report.md").string()), "my notes\n");
+}
+
+// TOML sweeps (issue #16): checked like YAML ones; a syntax error is one FILE:LINE line.
+TEST_F(ReportSweep, TomlSweepRunsAndMalformedTomlIsOneLine) {
+  write("grid.toml",
+        "[[blocks]]\ninit = \"kaiming_normal\"\nactivation = \"relu\"\ndepth = 2\n"
+        "width = [8, 16]\nbatch = 8\nreplicates = 2\nclaims = \"variance\"\n");
+  ASSERT_EQ(report("--sweep grid.toml --out out --jobs 1"), 0) << err_;
+  EXPECT_EQ(line_count(read_file((dir_ / "out" / "results.jsonl").string())), 2);
+
+  write("bad.toml", "[[blocks]]\ninit = kaiming_normal\n");
+  EXPECT_EQ(report("--sweep bad.toml --out out2"), 2);
+  EXPECT_EQ(line_count(err_), 1) << err_;
+  EXPECT_EQ(err_.find("initcheck: error: bad.toml:2: TOML syntax error: "), 0U) << err_;
+  EXPECT_FALSE(fs::exists(dir_ / "out2"));
+}
+
+// Every key the sweep reader accepts (as its own "unknown key" message lists them) has a row
+// of its own in `report --help`; tests/sweep/sweep_schema_test.cpp holds README and the JSON
+// Schema to the same keys.
+TEST_F(ReportSweep, HelpListsEverySweepKey) {
+  const auto accepted = [this](const std::string& yaml) {
+    write("keys.yaml", yaml);
+    EXPECT_EQ(report("--sweep keys.yaml --out out"), 2);
+    const std::string marker = "expected one of: ";
+    const std::size_t at = err_.find(marker);
+    EXPECT_NE(at, std::string::npos) << err_;
+    std::vector<std::string> keys;
+    std::istringstream list(err_.substr(at + marker.size()));
+    for (std::string key; std::getline(list, key, ',');) {
+      keys.push_back(key.substr(key.find_first_not_of(' '),
+                                key.find_last_not_of(" \n") - key.find_first_not_of(' ') + 1));
+    }
+    return keys;
+  };
+  std::vector<std::string> keys = accepted("blocks:\n  - {not_a_key: 1}\n");
+  EXPECT_EQ(keys.size(), 20U);
+  for (const std::string& key : accepted("not_a_key: 1\n")) keys.push_back(key);
+  ASSERT_EQ(report("--help"), 0) << err_;
+  for (const std::string& key : keys) {
+    // "  KEY  TYPE  meaning": two spaces after the key, unlike the examples' "  KEY = ".
+    EXPECT_NE(out_.find("\n  " + key + "  "), std::string::npos) << "'" << key << "'\n" << out_;
+  }
 }
 
 TEST_F(ReportSweep, EveryCellInvalidIsExitTwoEvenWithAllowInvalid) {

@@ -1,6 +1,7 @@
 // Same seed → identical traces for any thread count; different replicates differ.
 #include <gtest/gtest.h>
 
+#include "initcheck/engine/network.hpp"
 #include "initcheck/engine/replicates.hpp"
 #include "test_support.hpp"
 
@@ -101,6 +102,50 @@ TEST(EngineDeterminismLarge, DenseOneThreadEqualsTwoThreads) {
   const Trace b = run_network(c, o2, rng::Engine(11));
   EXPECT_EQ(flatten(a), flatten(b));
   EXPECT_GT(a.layers[2].pre.second_moment, 0.0);
+}
+
+// Forward-only networks share a few buffers between layers; with two threads each batch slice
+// runs through the layers on its own. Layers of different sizes (uneven widths, a strided or a
+// widening conv) place a slice's columns at different offsets of a shared buffer, so there the
+// slices meet after each layer: every pass equals the network that keeps every tensor
+// (backward on), on one thread and on two, and so does the output.
+TEST(EngineDeterminismLarge, UnevenLayersInSharedBuffersMatchKeptTensors) {
+  const auto scheme = std::make_shared<testing::GaussianScheme>(2.0);
+  model::NetworkConfig uneven = testing::mlp_config(64, 6, 64, scheme, "tanh");
+  for (std::size_t i = 1; i < uneven.widths.size(); i += 2) uneven.widths[i] = 8;
+  model::NetworkConfig strided = testing::mlp_config(16, 3, 8, scheme, "tanh");
+  strided.arch = model::Architecture::conv;
+  strided.widths = {3, 16, 16, 16};
+  strided.spatial = 16;
+  strided.stride = 2;
+  model::NetworkConfig widening = strided;
+  widening.stride = 1;
+  widening.spatial = 8;
+  widening.widths = {3, 4, 16, 32};
+  for (const model::NetworkConfig& c : {uneven, strided, widening}) {
+    Network kept(c, TraceOptions{}, rng::Engine(3));
+    TraceOptions o1;
+    o1.backward = false;
+    TraceOptions o2 = o1;
+    o2.threads = 2;
+    Network one(c, o1, rng::Engine(3));
+    Network two(c, o2, rng::Engine(3));
+    rng::Engine draw(4);
+    const Eigen::MatrixXf x = make_input(c, draw);
+    Trace reference;
+    Trace trace;
+    kept.forward(x, reference);
+    const std::vector<double> expected = flatten(reference);
+    one.forward(x, trace);
+    EXPECT_EQ(flatten(trace), expected) << "arch " << static_cast<int>(c.arch);
+    EXPECT_TRUE(one.output() == kept.output()) << "arch " << static_cast<int>(c.arch);
+    for (int pass = 0; pass < 20; ++pass) {  // a race would show in some passes, not every one
+      two.forward(x, trace);
+      ASSERT_EQ(flatten(trace), expected)
+          << "arch " << static_cast<int>(c.arch) << ", pass " << pass;
+      ASSERT_TRUE(two.output() == kept.output()) << "arch " << static_cast<int>(c.arch);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

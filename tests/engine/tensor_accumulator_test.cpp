@@ -1,6 +1,6 @@
 // The vectorized statistics pass (engine-private TensorAccumulator) against a scalar double
 // reference, and the fused ReLU pass against the unfused one.
-#include "initcheck/engine/tensor_accumulator.hpp"
+#include "initcheck/engine/detail/tensor_accumulator.hpp"
 
 #include <gtest/gtest.h>
 

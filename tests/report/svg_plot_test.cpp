@@ -1,6 +1,7 @@
 #include "initcheck/report/svg_plot.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -58,7 +59,8 @@ TEST(SvgPlot, HasLabelsLegendAndEscapesText) {
 }
 
 TEST(SvgPlot, IsWellFormedXml) {
-  const auto path = std::filesystem::temp_directory_path() / "initcheck_svg_plot_test.svg";
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("initcheck_svg_plot_test_" + std::to_string(::getpid()) + ".svg");
   {
     std::ofstream file(path);
     write_svg(file, sample_figure());

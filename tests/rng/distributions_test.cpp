@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "initcheck/core/error.hpp"
-#include "initcheck/rng/portable_math.hpp"
+#include "initcheck/rng/detail/portable_math.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
 #include "initcheck/stats/quantiles.hpp"
 #include "initcheck/stats/variance_interval.hpp"

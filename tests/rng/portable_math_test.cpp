@@ -1,4 +1,4 @@
-#include "initcheck/rng/portable_math.hpp"
+#include "initcheck/rng/detail/portable_math.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,9 +27,10 @@ std::string sci(double x) {
 }
 
 // Bounds asserted below. Truncation of the series is ≤ 9e-16 (log) and ≤ 6e-17 (sin/cos)
-// relative (portable_math.hpp); rounding adds a few ulp (≈ 2.2e-16 each). Measured maxima are
-// 2.9e-16 (log) and 1.5e-16 (sin, cos); 1e-15 leaves room for the rounding and still lies three
-// orders of magnitude below the 1e-12 the samplers need for an exact normal law in statistics.
+// relative (rng/detail/portable_math.hpp); rounding adds a few ulp (≈ 2.2e-16 each). Measured
+// maxima are 2.9e-16 (log) and 1.5e-16 (sin, cos); 1e-15 leaves room for the rounding and still
+// lies three orders of magnitude below the 1e-12 the samplers need for an exact normal law in
+// statistics.
 constexpr double kLogBound = 1e-15;
 constexpr double kSinCosBound = 1e-15;
 
@@ -158,8 +159,8 @@ TEST(PortableMath, NormalPairMatchesLongDoubleBoxMuller) {
 
 TEST(PortableMath, ExpMatchesLongDouble) {
   // Normal results: a dense grid on [−708, 709.7] and random points of [−1, 1] (where the
-  // series alone matters). Truncation ≤ 1.2e-19 (portable_math.hpp); the range reduction and
-  // Horner steps add a few roundings; 1e-15 bounds them as for log (measured below).
+  // series alone matters). Truncation ≤ 1.2e-19 (rng/detail/portable_math.hpp); the range reduction
+  // and Horner steps add a few roundings; 1e-15 bounds them as for log (measured below).
   double worst = 0.0;
   auto check = [&](double x) {
     worst = std::max(worst, rel_error(exp_portable(x), std::exp(static_cast<long double>(x))));

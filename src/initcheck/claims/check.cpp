@@ -6,7 +6,8 @@
 // nominal budget); inside a claim over its depths (weighted toward the deepest, depth_alpha) or
 // sub-tests, with two-sided intervals at the equivalence level 1 − 2α′. So a configuration on
 // which every claim is true is reported "violated" with probability ≤ α whatever the dependence.
-// The suite-level budget of a ctest run is tabulated once, in README.md ("Error rates").
+// The suite-level budget of a ctest run is tabulated once, in docs/statistics.md ("Error budget of
+// a test run").
 
 #include "initcheck/claims/check.hpp"
 

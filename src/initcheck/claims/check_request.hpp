@@ -1,6 +1,7 @@
 #pragma once
 /// A configuration as a user writes it — `initcheck check` flags or one sweep cell — before
 /// parsing. One type for both, so a sweep finding reproduces with the printed command line.
+/// Its fields, flags, sweep keys and JSON keys: claims/request_fields.hpp.
 
 #include <cstdint>
 #include <string>
@@ -34,6 +35,10 @@ struct CheckRequest {
   int replicates = 0;    ///< networks to run (fixed, no sequential looks); 0 = planned
   int max_networks = 0;  ///< cap of the sequential looks; 0 = the default (384)
   double budget = 5.0;   ///< nominal seconds of compute the sequential looks may spend
+  // A new field also needs its row in kRequestFields (request_fields.hpp): the flag, sweep key,
+  // JSON key and reproduce command all come from there.
+
+  friend bool operator==(const CheckRequest&, const CheckRequest&) = default;
 };
 
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for

@@ -9,9 +9,9 @@
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/model/layer_fan.hpp"
+#include "initcheck/rng/detail/portable_math.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
-#include "initcheck/rng/portable_math.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::claims::detail {

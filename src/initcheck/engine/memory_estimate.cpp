@@ -7,70 +7,20 @@
 #include <exception>
 #include <vector>
 
+#include "initcheck/engine/detail/network_layout.hpp"
 #include "initcheck/engine/input_data.hpp"
-#include "initcheck/engine/tensor_accumulator.hpp"
 #include "initcheck/engine/trace.hpp"
-#include "initcheck/nn/layers.hpp"
 
 namespace initcheck::engine {
 namespace {
 
 constexpr double kFloat = sizeof(float);
 constexpr double kDouble = sizeof(double);
-/// Network processes the batch as at most this many slices (network.cpp, kSlices).
-constexpr double kSlices = 2.0;
 /// GEMM packing buffers are cache-blocked: at most about this many floats whatever the shape.
 constexpr double kMaxGemmPackingFloats = 4.0 * 1024 * 1024;
 
-struct LayerShape {
-  double in_units = 0;
-  double out_units = 0;
-  double weight_rows = 0;
-  double weight_cols = 0;
-  double out_columns = 0;      ///< batch · output pixels
-  double workspace = 0;        ///< conv workspace floats (full batch: backward)
-  double slice_workspace = 0;  ///< conv workspace floats of one forward batch slice
-  bool activated = true;
-};
-
-std::vector<LayerShape> layer_shapes(const model::NetworkConfig& c) {
-  const bool conv = c.arch == model::Architecture::conv;
-  const bool resnet = c.arch == model::Architecture::resnet;
-  const int m = resnet ? c.block_layers : 1;
-  const int layers = c.depth() * m;
-  const int pad = c.padding < 0 ? c.kernel / 2 : c.padding;
-  std::vector<LayerShape> out(static_cast<std::size_t>(std::max(layers, 0)));
-  int side = conv ? c.spatial : 1;
-  for (int l = 0; l < layers; ++l) {
-    LayerShape& s = out[static_cast<std::size_t>(l)];
-    const auto unit = static_cast<std::size_t>(resnet ? l / m : l);
-    s.in_units = static_cast<double>(c.widths[unit]);
-    s.out_units = static_cast<double>(c.widths[unit + (resnet ? 0U : 1U)]);
-    s.activated = !(resnet && l % m == m - 1);
-    s.weight_rows = s.out_units;
-    s.weight_cols = s.in_units;
-    double pixels = 1.0;
-    if (conv) {
-      nn::Conv2dShape shape;
-      shape.in_channels = c.widths[unit];
-      shape.out_channels = c.widths[unit + 1];
-      shape.kernel = c.kernel;
-      shape.stride = c.stride;
-      shape.padding = pad;
-      shape.groups = c.groups;
-      shape.height = side;
-      shape.width = side;
-      shape.batch = c.batch;
-      s.workspace = static_cast<double>(shape.workspace_size());
-      shape.batch = (c.batch + 1) / 2;  // network.cpp: the batch runs as two slices
-      s.slice_workspace = static_cast<double>(shape.workspace_size());
-      s.weight_cols = s.in_units / std::max(c.groups, 1) * c.kernel * c.kernel;
-      side = shape.out_height();
-      pixels = static_cast<double>(side) * side;
-    }
-    s.out_columns = static_cast<double>(c.batch) * pixels;
-  }
-  return out;
+double floats(const detail::Slot& s) {
+  return static_cast<double>(s.rows) * static_cast<double>(s.cols);
 }
 
 /// False for schemes drawn through a QR decomposition in double (orthogonal).
@@ -85,69 +35,59 @@ bool independent_entries(const model::NetworkConfig& c) {
 }  // namespace
 
 MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions& o) {
-  const std::vector<LayerShape> layers = layer_shapes(c);
-  const bool conv = c.arch == model::Architecture::conv;
-  const bool resnet = c.arch == model::Architecture::resnet;
-  const bool norm = c.norm != model::Norm::none;
+  const detail::NetworkLayout layout(c, o);
   const bool keep = o.backward;
   const double batch = static_cast<double>(c.batch);
   const double n0 = static_cast<double>(c.widths.front());
-  const double input_floats = n0 * batch * (conv ? static_cast<double>(c.spatial) * c.spatial : 1);
+  const double input_floats = floats(layout.x0);
 
   double weights = 0;
   double biases = 0;
-  double max_out = 0;
-  double kept = 0;  // every layer's stored tensors (backward keeps them)
-  double grads = 0;
-  double workspace = 0;
-  double slice_workspace = 0;
-  double accumulator_rows = n0;
   double norm_stats = 0;
   double gemm = 0;
   double largest_weight = 0;
-  for (const LayerShape& s : layers) {
-    const double w = s.weight_rows * s.weight_cols;
+  for (const detail::LayerLayout& li : layout.layers) {
+    const double w = static_cast<double>(li.fan.rows()) * static_cast<double>(li.fan.cols());
     weights += w;
     largest_weight = std::max(largest_weight, w);
-    biases += c.init->has_bias() ? s.out_units : 0;
-    const double out = s.out_units * s.out_columns;
-    max_out = std::max(max_out, out);
-    kept += out * (1.0 + (norm ? 1.0 : 0.0) + (s.activated ? 1.0 : 0.0));
-    grads += out;
-    workspace = std::max(workspace, s.workspace);
-    slice_workspace = std::max(slice_workspace, s.slice_workspace);
-    accumulator_rows += s.out_units * (1.0 + (norm ? 1.0 : 0.0) + (s.activated ? 1.0 : 0.0));
-    if (c.norm == model::Norm::batchnorm) norm_stats += 2 * s.out_units;
+    const auto out_units = static_cast<double>(li.out_units);
+    biases += c.init->has_bias() ? out_units : 0;
+    if (c.norm == model::Norm::batchnorm) norm_stats += 2 * out_units;
     if (c.norm == model::Norm::layernorm) norm_stats += 2 * batch;
     // Packing: op(a) rows × k plus k × op(b) columns, forward and (with backward) both products.
     // Conv multiplies one im2col chunk (workspace columns) at a time.
-    const double k = s.weight_cols;
-    const double n = conv ? std::min(s.out_columns, s.slice_workspace / k) : s.out_columns;
-    double pack = k * (s.out_units + n);
-    if (keep) pack = std::max({pack, n * (s.out_units + k), s.out_units * (k + n)});
+    const auto k = static_cast<double>(li.fan.cols());
+    const double columns = static_cast<double>(li.z.cols);
+    double chunk = columns;
+    if (layout.is_conv) {
+      Eigen::Index slice_workspace = 0;
+      for (int s = 0; s < layout.slices; ++s) {
+        slice_workspace = std::max(slice_workspace, li.conv_slice[s].workspace_size());
+      }
+      chunk = std::min(columns, static_cast<double>(slice_workspace) / k);
+    }
+    double pack = k * (out_units + chunk);
+    if (keep) pack = std::max({pack, chunk * (out_units + k), out_units * (k + chunk)});
     gemm = std::max(gemm, std::min(pack, kMaxGemmPackingFloats));
   }
-  if (resnet) {
-    const double stream = n0 * batch;
-    kept += stream * c.depth();
-    accumulator_rows += n0 * c.depth();
-  }
 
-  double arena = input_floats;  // x0
-  arena += keep ? kept : max_out * (norm ? 4.0 : 3.0);
-  double floats = weights + biases + arena + norm_stats;
-  floats += std::min(batch, kSlices) * slice_workspace;  // conv: one per forward batch slice
-  floats += input_floats;                                // the replicate's input batch
-  if (o.gram) floats += batch * batch;
-  if (keep) {
-    floats += grads + input_floats + 2 * max_out + (resnet ? input_floats : 0);  // grad arena
-    floats += weights + biases + workspace;  // weight/bias gradients, full-batch workspace
-    floats += max_out;                       // the replicate's upstream gradient (output size)
+  double total = weights + biases + static_cast<double>(layout.arena_floats) + norm_stats;
+  for (int s = 0; s < layout.slices; ++s) {
+    total += static_cast<double>(layout.slice_workspace[s]);  // conv: one per batch slice
   }
-  floats += gemm;
-  double bytes = floats * kFloat;
+  total += input_floats;  // the replicate's input batch
+  if (o.gram) total += batch * batch;
+  if (keep) {
+    total += static_cast<double>(layout.grad_arena_floats);
+    total += weights + biases + static_cast<double>(layout.workspace);  // ∂W, ∂b, workspace
+    total += floats(layout.output());  // the replicate's upstream gradient
+  }
+  total += gemm;
+  double bytes = total * kFloat;
   // Accumulators: row sums and sums of squares per slice and merged.
-  bytes += accumulator_rows * 2 * kDouble * (kSlices + 1);
+  double accumulator_rows = 0;
+  for (const Eigen::Index rows : layout.acc_rows) accumulator_rows += static_cast<double>(rows);
+  bytes += accumulator_rows * 2 * kDouble * (detail::kSlices + 1);
   if (c.input == model::InputKind::dataset_normalized ||
       c.input == model::InputKind::dataset_unnormalized) {
     const double samples = static_cast<double>(
@@ -156,7 +96,7 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
     bytes += (n0 + 4) * samples * kDouble + samples * sizeof(std::int64_t);  // dataset, factors
     bytes += (2 * n0 * columns + 4 * n0 * n0) * kDouble;  // batch copies, correlation, Cholesky
   }
-  if (!layers.empty() && !independent_entries(c)) {
+  if (!layout.layers.empty() && !independent_entries(c)) {
     bytes += 3 * largest_weight * kDouble;  // orthogonal: Gaussian matrix, its QR and Q (double)
   }
 
@@ -165,9 +105,9 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
   const double per_sample = o.per_sample_norms ? batch : 0.0;
   const double units = std::max(o.dominance_units, 0);
   e.trace = sizeof(Trace) + 2 * per_sample * kDouble +
-            static_cast<double>(layers.size()) *
+            static_cast<double>(layout.layers.size()) *
                 (sizeof(LayerTrace) + (2 * per_sample + units) * kDouble) +
-            (resnet ? c.depth() * static_cast<double>(sizeof(BlockTrace)) : 0.0);
+            (layout.is_resnet ? c.depth() * static_cast<double>(sizeof(BlockTrace)) : 0.0);
   return e;
 }
 

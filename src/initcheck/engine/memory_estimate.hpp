@@ -10,7 +10,8 @@
 
 namespace initcheck::engine {
 
-/// Bytes, mirroring Network's allocation plan (network.cpp, Impl::build).
+/// Bytes, from Network's allocation plan (engine/detail/network_layout.hpp) and the buffers
+/// sized from it.
 struct MemoryEstimate {
   /// One Network: weights and biases, the activation arena (every layer's z, y, h when the
   /// backward pass keeps them, else a few shared buffers), gradients and their arena, conv

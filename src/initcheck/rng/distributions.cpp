@@ -9,7 +9,7 @@
 #include <numbers>
 
 #include "initcheck/core/error.hpp"
-#include "initcheck/rng/portable_math.hpp"
+#include "initcheck/rng/detail/portable_math.hpp"
 
 // This file is compiled with -ffp-contract=off (src/initcheck/rng/CMakeLists.txt): every fused
 // multiply-add below is an explicit std::fma, so scalar and vectorized code, and every platform,

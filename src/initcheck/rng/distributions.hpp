@@ -1,8 +1,8 @@
 #pragma once
 /// Portable samplers written in the project (never std::*_distribution, whose output differs
 /// between standard libraries, and no libm call: log/sin/cos are the project's own polynomials,
-/// see portable_math.hpp). Bit-identical for a given engine state on every platform and thread
-/// count (the module is compiled without implicit FMA contraction).
+/// see detail/portable_math.hpp). Bit-identical for a given engine state on every platform and
+/// thread count (the module is compiled without implicit FMA contraction).
 ///
 /// Bulk algorithm: Philox blocks for up to 128 consecutive counters are generated in one
 /// vectorized loop (Engine::next_blocks) into a stack buffer, then turned into values by a

@@ -5,22 +5,31 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/claims/check_request.hpp"
+#include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/error.hpp"
 
 namespace initcheck::sweep {
 
 namespace {
 
-/// Throws InputError for a setting the cell's architecture would ignore (as `check` refuses
-/// --kernel/--spatial without --arch conv and --branch-scale without --arch resnet); a value
-/// equal to the default is not a setting (it may come from `defaults` shared by every block).
+/// Throws InputError for a setting the cell's architecture would ignore (RequestField::applies,
+/// as `check` refuses --kernel/--spatial without --arch conv and --branch-scale without --arch
+/// resnet); a value equal to the default is not a setting (it may come from `defaults` shared by
+/// every block).
 void refuse_ignored_settings(const claims::CheckRequest& r) {
-  const claims::CheckRequest defaults;
-  if (r.arch != "conv" && (r.kernel != defaults.kernel || r.spatial != defaults.spatial)) {
-    throw InputError("'kernel' and 'spatial' apply only to arch conv (got arch " + r.arch + ")");
-  }
-  if (r.arch != "resnet" && r.branch_scale != defaults.branch_scale) {
-    throw InputError("'branch_scale' applies only to arch resnet (got arch " + r.arch + ")");
+  for (const claims::RequestField& field : claims::kRequestFields) {
+    if (claims::field_applies(field, r) || claims::field_is_default(field, r)) continue;
+    const std::string key(field.key);
+    switch (field.applies) {
+      case claims::Applies::conv:
+      case claims::Applies::resnet:
+        throw InputError("'" + key + "' applies only to arch " +
+                         (field.applies == claims::Applies::conv ? "conv" : "resnet") +
+                         " (got arch " + r.arch + ")");
+      case claims::Applies::without_widths:
+        throw InputError("'" + key + "' conflicts with 'widths' (the list sets depth and width)");
+      case claims::Applies::always: break;
+    }
   }
 }
 

@@ -7,9 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/claims/claim_statistics.hpp"
+#include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/content_hash.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/sweep/runner.hpp"
@@ -36,27 +39,22 @@ ojson encode_doubles(const std::vector<double>& xs) {
   return out;
 }
 
+/// The request's fields (claims/request_fields.hpp), in the table's order.
 ojson encode_request(const claims::CheckRequest& r) {
-  return ojson{{"init", r.init},
-               {"activation", r.activation},
-               {"arch", r.arch},
-               {"depth", r.depth},
-               {"width", r.width},
-               {"widths", r.widths},
-               {"batch", r.batch},
-               {"kernel", r.kernel},
-               {"spatial", r.spatial},
-               {"branch_scale", r.branch_scale},
-               {"norm", r.norm},
-               {"precision", r.precision},
-               {"input", r.input},
-               {"tolerance", encode_double(r.tolerance)},
-               {"alpha", encode_double(r.alpha)},
-               {"claims", r.claims},
-               {"seed", r.seed},
-               {"replicates", r.replicates},
-               {"max_networks", r.max_networks},
-               {"budget", encode_double(r.budget)}};
+  ojson out = ojson::object();
+  for (const claims::RequestField& field : claims::kRequestFields) {
+    std::visit(
+        [&](auto member) {
+          const auto& value = r.*member;
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, double>) {
+            out[std::string(field.key)] = encode_double(value);
+          } else {
+            out[std::string(field.key)] = value;
+          }
+        },
+        field.member);
+  }
+  return out;
 }
 
 ojson encode_claim(const claims::ClaimResult& c) {
@@ -223,26 +221,26 @@ claims::CheckRequest decode_request(const Reader& r, const json& line) {
   const json& j = r.at(line, "request", "");
   const std::string p = "request";
   claims::CheckRequest q;
-  q.init = r.str(j, "init", p);
-  q.activation = r.str(j, "activation", p);
-  q.arch = r.str(j, "arch", p);
-  q.depth = r.integer<int>(j, "depth", p);
-  q.width = r.integer<std::int64_t>(j, "width", p);
-  q.widths = r.integers<std::int64_t>(j, "widths", p);
-  q.batch = r.integer<std::int64_t>(j, "batch", p);
-  q.kernel = r.integer<int>(j, "kernel", p);
-  q.spatial = r.integer<int>(j, "spatial", p);
-  q.branch_scale = r.str(j, "branch_scale", p);
-  q.norm = r.str(j, "norm", p);
-  q.precision = r.str(j, "precision", p);
-  q.input = r.str(j, "input", p);
-  q.tolerance = r.number(j, "tolerance", p);
-  q.alpha = r.number(j, "alpha", p);
-  q.claims = r.strings(j, "claims", p);
-  q.seed = r.integer<std::uint64_t>(j, "seed", p);
-  q.replicates = r.integer<int>(j, "replicates", p);
-  q.max_networks = r.integer<int>(j, "max_networks", p);
-  q.budget = r.number(j, "budget", p);
+  for (const claims::RequestField& field : claims::kRequestFields) {
+    const std::string key(field.key);
+    std::visit(
+        [&](auto member) {
+          auto& value = q.*member;
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            value = r.str(j, key, p);
+          } else if constexpr (std::is_same_v<T, double>) {
+            value = r.number(j, key, p);
+          } else if constexpr (std::is_integral_v<T>) {
+            value = r.integer<T>(j, key, p);
+          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            value = r.strings(j, key, p);
+          } else {
+            value = r.integers<typename T::value_type>(j, key, p);
+          }
+        },
+        field.member);
+  }
   return q;
 }
 
@@ -358,25 +356,50 @@ void check_consistency(const Reader& r, const CellResult& cell) {
   }
 }
 
+/// The keys a results line shares with `initcheck check --json`: the request as fields and as
+/// the reproduce command.
+void encode_request_keys(ojson& j, const claims::CheckRequest& request) {
+  j["request"] = encode_request(request);
+  j["command"] = claims::reproduce_command(request);
+}
+
+/// The keys a results line shares with `initcheck check --json`: the verdicts and the curves.
+void encode_result_keys(ojson& j, const claims::CheckResult& result) {
+  j["overall"] = std::string(stats::to_string(result.overall));
+  ojson claim_list = ojson::array();
+  for (const claims::ClaimResult& c : result.claims) claim_list.push_back(encode_claim(c));
+  j["claims"] = std::move(claim_list);
+  j["curves"] = encode_curves(result.curves);
+}
+
+/// Invalid UTF-8 (e.g. in a user's init spec) is replaced rather than aborting the run.
+std::string dump(const ojson& j, int indent) {
+  return j.dump(indent, ' ', false, ojson::error_handler_t::replace);
+}
+
 /// The line without its digest: the canonical encoding the digest is computed over.
 std::string undigested_line(const SweepInfo& info, const CellResult& cell) {
   ojson j{{"format", kResultsFormat},
           {"sweep", encode_info(info)},
           {"index", cell.index},
-          {"block", cell.block},
-          {"request", encode_request(cell.request)},
-          {"command", claims::reproduce_command(cell.request)}};
+          {"block", cell.block}};
+  encode_request_keys(j, cell.request);
   if (!cell.ok()) j["error"] = cell.error;
-  j["overall"] = std::string(stats::to_string(cell.result.overall));
-  ojson claim_list = ojson::array();
-  for (const claims::ClaimResult& c : cell.result.claims) claim_list.push_back(encode_claim(c));
-  j["claims"] = std::move(claim_list);
-  j["curves"] = encode_curves(cell.result.curves);
-  // Invalid UTF-8 (e.g. in a user's init spec) is replaced rather than aborting the run.
-  return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  encode_result_keys(j, cell.result);
+  return dump(j, -1);
 }
 
 }  // namespace
+
+std::string check_to_json(const claims::CheckRequest& request, const claims::CheckResult& result,
+                          const std::string& configuration) {
+  ojson j{{"configuration", configuration}};
+  encode_request_keys(j, request);
+  j["replicates"] = result.replicates;
+  j["drift_replicates"] = result.drift_replicates;
+  encode_result_keys(j, result);
+  return dump(j, 2);
+}
 
 std::string cell_to_json(const SweepInfo& info, const CellResult& cell) {
   std::string line = undigested_line(info, cell);

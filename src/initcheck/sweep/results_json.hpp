@@ -4,10 +4,10 @@
 /// the strings "inf", "-inf", "nan"), deterministic (keys sorted).
 ///
 /// Line layout (keys): format ("initcheck-results-v1"), sweep {file, seed, cells, fingerprint},
-/// index, block, request {CheckRequest fields}, command (reproduce command; informational),
-/// error (string, only for invalid configurations), overall, claims [ClaimResult...], curves,
-/// digest (FNV-1a 64 of the line without the digest, 16 hex digits: binds every field, the
-/// request included, to the results the run wrote for it).
+/// index, block, request {CheckRequest fields, claims/request_fields.hpp}, command (reproduce
+/// command; informational), error (string, only for invalid configurations), overall, claims
+/// [ClaimResult...], curves, digest (FNV-1a 64 of the line without the digest, 16 hex digits: binds
+/// every field, the request included, to the results the run wrote for it).
 
 #include <istream>
 #include <ostream>
@@ -26,6 +26,13 @@ void write_results_jsonl(std::ostream& out, const SweepResults& results);
 
 /// The JSON text of one cell (no trailing newline).
 std::string cell_to_json(const SweepInfo& info, const CellResult& cell);
+
+/// The JSON of `initcheck check --json` (indented by 2): `configuration` (the one-line
+/// description), then the keys of a results line with the same encoding — `request` (every
+/// CheckRequest field), `command` (the reproduce command) — then `replicates` and
+/// `drift_replicates` (networks run), then `overall`, `claims` and `curves` as in a results line.
+std::string check_to_json(const claims::CheckRequest& request, const claims::CheckResult& result,
+                          const std::string& configuration);
 
 /// Parses a JSON-lines file written by write_results_jsonl. Blank lines are skipped. Throws
 /// InputError naming `source:line` and the key on malformed JSON, missing keys or wrong types,

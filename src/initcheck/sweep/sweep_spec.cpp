@@ -5,22 +5,31 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
+#include "initcheck/claims/request_fields.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/rng/engine.hpp"
+#include "initcheck/sweep/detail/toml_tree.hpp"
 
 namespace initcheck::sweep {
 namespace {
 
 using claims::CheckRequest;
 
-const std::vector<std::string> kGridKeys = {
-    "init",  "activation", "arch",    "depth",        "width",        "widths",
-    "batch", "kernel",     "spatial", "branch_scale", "norm",         "precision",
-    "input", "tolerance",  "alpha",   "replicates",   "max_networks", "budget"};
+/// Grid axes: the request fields with SweepRole::axis (claims/request_fields.hpp), in order.
+const std::vector<std::string> kGridKeys = [] {
+  std::vector<std::string> keys;
+  for (const claims::RequestField& field : claims::kRequestFields) {
+    if (field.sweep == claims::SweepRole::axis) keys.emplace_back(field.key);
+  }
+  return keys;
+}();
 const std::set<std::string> kBlockKeys = [] {
   std::set<std::string> keys(kGridKeys.begin(), kGridKeys.end());
   keys.insert("claims");
@@ -40,9 +49,9 @@ class Parser {
       : source_(std::move(source)), check_grid_(std::move(check_grid)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
+    const int line = detail::node_line(node);
     std::string where = source_;
-    if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
+    if (line > 0) where += ":" + std::to_string(line);
     throw InputError(where + ": " + message);
   }
 
@@ -56,45 +65,29 @@ class Parser {
     }
   }
 
-  /// Applies one grid value to a request.
+  /// Applies one grid value to a request (the field named `key` of claims/request_fields.hpp).
   void apply(CheckRequest& r, const std::string& key, const YAML::Node& v) const {
-    if (key == "init") {
-      r.init = scalar<std::string>(v, key, "an init spec string");
-    } else if (key == "activation") {
-      r.activation = scalar<std::string>(v, key, "an activation name");
-    } else if (key == "arch") {
-      r.arch = scalar<std::string>(v, key, "mlp, conv or resnet");
-    } else if (key == "depth") {
-      r.depth = scalar<int>(v, key, "an integer");
-    } else if (key == "width") {
-      r.width = scalar<std::int64_t>(v, key, "an integer");
-    } else if (key == "widths") {
-      r.widths = int_list(v, key);
-    } else if (key == "batch") {
-      r.batch = scalar<std::int64_t>(v, key, "an integer");
-    } else if (key == "kernel") {
-      r.kernel = scalar<int>(v, key, "an integer");
-    } else if (key == "spatial") {
-      r.spatial = scalar<int>(v, key, "an integer");
-    } else if (key == "branch_scale") {
-      r.branch_scale = scalar<std::string>(v, key, "an expression");
-    } else if (key == "norm") {
-      r.norm = scalar<std::string>(v, key, "none, batchnorm or layernorm");
-    } else if (key == "precision") {
-      r.precision = scalar<std::string>(v, key, "fp32, bf16 or fp16");
-    } else if (key == "input") {
-      r.input = scalar<std::string>(v, key, "an input kind");
-    } else if (key == "tolerance") {
-      r.tolerance = scalar<double>(v, key, "a number");
-    } else if (key == "alpha") {
-      r.alpha = scalar<double>(v, key, "a number");
-    } else if (key == "replicates") {
-      r.replicates = scalar<int>(v, key, "an integer");
-    } else if (key == "max_networks") {
-      r.max_networks = scalar<int>(v, key, "an integer");
-    } else if (key == "budget") {
-      r.budget = scalar<double>(v, key, "a number of seconds");
-    }
+    const claims::RequestField* field = claims::find_request_field(key);
+    if (field == nullptr) return;
+    std::visit(
+        [&](auto member) {
+          auto& value = r.*member;
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            value = scalar<std::string>(v, key, "a string");
+          } else if constexpr (std::is_same_v<T, double>) {
+            value = scalar<double>(v, key, "a number");
+          } else if constexpr (std::is_integral_v<T>) {
+            value = scalar<T>(v, key, "an integer");
+          } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+            value = int_list(v, key);
+          } else {
+            value.clear();
+            for (const YAML::Node& item : v)
+              value.push_back(scalar<std::string>(item, key, "a string"));
+          }
+        },
+        field->member);
   }
 
   std::vector<std::int64_t> int_list(const YAML::Node& v, const std::string& key) const {
@@ -135,7 +128,7 @@ class Parser {
       if (!kBlockKeys.contains(key)) {
         fail(kv.first, "unknown key '" + key + "' in " + what + "; expected one of: " + key_list());
       }
-      const int line = kv.first.Mark().line + 1;
+      const int line = detail::node_line(kv.first);
       if (const auto [it, added] = seen.emplace(key, line); !added) {
         fail(kv.first, "duplicate key '" + key + "' in " + what + " (first on line " +
                            std::to_string(it->second) + ")");
@@ -239,7 +232,7 @@ class Parser {
         cells_ += block_cells;
         check_grid_(cells_);
       }
-      const Origin origin{name, block.Mark().line + 1};
+      const Origin origin{name, detail::node_line(block)};
       expand(spec, origin, base, axes, 0, "");
     }
     return spec;
@@ -312,9 +305,18 @@ SweepSpec parse_sweep(std::istream& in, const std::string& source, const GridChe
   const auto at = [&source](const YAML::Mark& mark) {
     return mark.line >= 0 ? source + ":" + std::to_string(mark.line + 1) : source;
   };
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (detail::is_toml(source, text)) {
+    const YAML::Node root = detail::read_toml_tree(text, source);
+    try {
+      return Parser(source, check_grid).parse(root);
+    } catch (const YAML::Exception& e) {  // a conversion the checks missed: still bad input
+      throw InputError(source + ": " + e.msg);
+    }
+  }
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(in);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     throw InputError(at(e.mark) + ": YAML syntax error: " + e.msg);
   }

@@ -1,5 +1,7 @@
 #pragma once
-/// Sweep files: a YAML grid of configurations expanded into check requests.
+/// Sweep files: a YAML or TOML grid of configurations expanded into check requests. The keys
+/// are documented for users in README.md, `initcheck report --help` and docs/sweep.schema.json
+/// (a test keeps all three in step with the keys this parser accepts).
 ///
 /// ```yaml
 /// seed: 20261129             # master seed (optional, default 1)
@@ -12,8 +14,9 @@
 ///     width: 256
 ///     claims: [variance, growth]   # a list, not a grid axis
 /// ```
-/// Keys: init, activation, arch, depth, width, widths, batch, kernel, spatial, branch_scale,
-/// norm, precision, input, tolerance, alpha, replicates, max_networks, budget, claims, name.
+/// Keys: the request fields' sweep keys (claims/request_fields.hpp: init, activation, arch,
+/// depth, width, widths, batch, kernel, spatial, branch_scale, norm, precision, input, tolerance,
+/// alpha, claims, replicates, max_networks, budget) and name.
 /// Every block needs init and activation (in the block or in defaults). `widths` replaces
 /// `width` and `depth`: a map holding both is an error, and a block's own key overrides the
 /// other one from defaults. Duplicate keys, non-scalar keys and a second YAML document are
@@ -51,9 +54,12 @@ struct SweepSpec {
 /// (throw) a grid too large to hold before it is built.
 using GridCheck = std::function<void(double cells)>;
 
-/// Parses a sweep document. `source` names the file in error messages ("FILE:LINE: ...").
-/// Throws InputError on YAML syntax errors, unknown, duplicate or non-scalar keys, wrong types,
-/// a missing init or activation, `width`/`depth` with `widths`, empty grids and extra documents.
+/// Parses a sweep document, TOML if `source` ends in .toml or (with no .toml, .yaml or .yml
+/// extension) its first line is a [table] or `key = value`, else YAML; both have the same keys.
+/// `source` names the file in error messages ("FILE:LINE: ...").
+/// Throws InputError on YAML or TOML syntax errors, unknown, duplicate or non-scalar keys, wrong
+/// types, a missing init or activation, `width`/`depth` with `widths`, empty grids and extra
+/// documents.
 SweepSpec parse_sweep(std::istream& in, const std::string& source,
                       const GridCheck& check_grid = {});
 

@@ -3,7 +3,7 @@
 ///
 /// For one input column h = h_{l−1} of layer l and a weight matrix with iid N(0, σ_l²) entries,
 /// z = W·h has iid N(0, σ_l²‖h‖²) entries given h, so ‖z‖²/‖h‖² ~ σ_l²·χ²_{n_l} exactly, whatever
-/// the past (docs/statistics.md: "layers given the past"). Summed over the R_l networks whose input
+/// the past (docs/statistics.md, "Independent units"). Summed over the R_l networks whose input
 /// to layer l is finite and non-zero (a choice made by the past only, so it keeps the law):
 ///   T_l = Σ_r ‖z_{r,l}‖²/‖h_{r,l−1}‖² ~ σ_l²·χ²_{R_l·n_l}.
 /// Entries with kurtosis κ < 3 (uniform, truncated normal) make χ² conservative (smaller

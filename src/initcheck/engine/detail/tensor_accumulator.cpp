@@ -1,4 +1,4 @@
-#include "initcheck/engine/tensor_accumulator.hpp"
+#include "initcheck/engine/detail/tensor_accumulator.hpp"
 
 #include <algorithm>
 #include <bit>

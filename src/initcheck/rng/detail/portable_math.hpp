@@ -1,8 +1,9 @@
 #pragma once
-/// The samplers' own elementary functions (rng-internal; exposed for tests): log, sincos and the
-/// Box–Muller pair of one Philox block, in plain IEEE double arithmetic with explicit fma and no
-/// libm call, so every platform produces the same bits. The definitions live in distributions.cpp
-/// (compiled with -ffp-contract=off), where the bulk loops inline and vectorize them.
+/// The samplers' own elementary functions (library-internal: the samplers and the drift norm
+/// chain use them; exposed for tests): log, sincos and the Box–Muller pair of one Philox block,
+/// in plain IEEE double arithmetic with explicit fma and no libm call, so every platform produces
+/// the same bits. The definitions live in distributions.cpp (compiled with -ffp-contract=off),
+/// where the bulk loops inline and vectorize them.
 
 #include <array>
 #include <cstdint>

@@ -1,0 +1,121 @@
+#pragma once
+/// The one table of CheckRequest fields: its key (sweep key and JSON key), `check` flag, help
+/// text, member and where it applies. The `check` flags, the sweep keys, the JSON encoding of
+/// requests and the reproduce command are all read off this table, so a new field is added here
+/// (and to CheckRequest) and nowhere else; request_fields.cpp refuses to compile while the two
+/// differ in their number of fields.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "initcheck/claims/check_request.hpp"
+
+namespace initcheck::claims {
+
+/// A pointer to one CheckRequest member, by the member's type.
+using RequestMember =
+    std::variant<std::string CheckRequest::*, int CheckRequest::*, std::int64_t CheckRequest::*,
+                 std::uint64_t CheckRequest::*, double CheckRequest::*,
+                 std::vector<std::int64_t> CheckRequest::*,
+                 std::vector<std::string> CheckRequest::*>;
+
+/// How a sweep file sets the field.
+enum class SweepRole {
+  axis,  ///< a value or a list of values (a grid axis)
+  list,  ///< one list for every cell of the block (`claims`)
+  none,  ///< not a sweep key (`seed`: each cell's seed derives from the master seed)
+};
+
+/// Where a field means something; elsewhere `check` refuses its flag and the reproduce command
+/// omits it.
+enum class Applies {
+  always,
+  without_widths,  ///< depth, width: the `widths` list sets both
+  conv,            ///< kernel, spatial: --arch conv
+  resnet,          ///< branch_scale: --arch resnet
+};
+
+struct RequestField {
+  std::string_view key;   ///< sweep key and JSON key, e.g. "branch_scale"
+  std::string_view flag;  ///< `check` flag, e.g. "--branch-scale"
+  std::string_view help;  ///< the flag's --help text
+  RequestMember member;
+  SweepRole sweep = SweepRole::axis;
+  Applies applies = Applies::always;
+  /// Required by `check` and by every sweep block (init, activation); the reproduce command
+  /// always shows it.
+  bool required = false;
+};
+
+/// Every CheckRequest field, in the order of the struct (the order of JSON keys and of the
+/// reproduce command's flags).
+inline constexpr std::array kRequestFields{
+    RequestField{"init", "--init", "init spec, e.g. kaiming_normal or normal(std=0.01)",
+                 &CheckRequest::init, SweepRole::axis, Applies::always, true},
+    RequestField{"activation", "--activation",
+                 "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, "
+                 "linear",
+                 &CheckRequest::activation, SweepRole::axis, Applies::always, true},
+    RequestField{"arch", "--arch", "mlp | conv | resnet", &CheckRequest::arch},
+    RequestField{"depth", "--depth", "weight layers (mlp, conv) or residual blocks (resnet)",
+                 &CheckRequest::depth, SweepRole::axis, Applies::without_widths},
+    RequestField{"width", "--width", "every layer's width (channels for conv)",
+                 &CheckRequest::width, SweepRole::axis, Applies::without_widths},
+    RequestField{"widths", "--widths",
+                 "n0,n1,...,nL: input width then each layer's width (sets the depth L; not with "
+                 "--width or --depth)",
+                 &CheckRequest::widths},
+    RequestField{"batch", "--batch", "input batch size", &CheckRequest::batch},
+    RequestField{"kernel", "--kernel", "conv kernel size (--arch conv only)", &CheckRequest::kernel,
+                 SweepRole::axis, Applies::conv},
+    RequestField{"spatial", "--spatial", "conv input height = width (--arch conv only)",
+                 &CheckRequest::spatial, SweepRole::axis, Applies::conv},
+    RequestField{"branch_scale", "--branch-scale",
+                 "resnet branch scale, an expression over depth (--arch resnet only)",
+                 &CheckRequest::branch_scale, SweepRole::axis, Applies::resnet},
+    RequestField{"norm", "--norm", "none | batchnorm | layernorm", &CheckRequest::norm},
+    RequestField{"precision", "--precision", "fp32 | bf16 | fp16", &CheckRequest::precision},
+    RequestField{"input", "--input",
+                 "standard_normal | dataset_normalized | unnormalized | dataset_unnormalized",
+                 &CheckRequest::input},
+    RequestField{"tolerance", "--tolerance", "K: std within [1/K, K]", &CheckRequest::tolerance},
+    RequestField{"alpha", "--alpha",
+                 "family-wise level: P(a true configuration is reported violated) <= alpha",
+                 &CheckRequest::alpha},
+    RequestField{"claims", "--claims", "comma-separated claim ids (default: all applicable)",
+                 &CheckRequest::claims, SweepRole::list},
+    RequestField{"seed", "--seed", "random seed", &CheckRequest::seed, SweepRole::none},
+    RequestField{"replicates", "--replicates",
+                 "networks to run, fixed (0 = planned for power 0.99, then more networks for "
+                 "undecided claims: sequential looks R, 2R, 4R)",
+                 &CheckRequest::replicates},
+    RequestField{"max_networks", "--max-networks",
+                 "cap on networks for the sequential looks (0 = 384)", &CheckRequest::max_networks},
+    RequestField{"budget", "--budget",
+                 "nominal seconds of compute the sequential looks may spend (a fixed flop "
+                 "count: results never depend on the machine's speed)",
+                 &CheckRequest::budget},
+};
+
+/// The field whose key is `key`, or nullptr.
+const RequestField* find_request_field(std::string_view key);
+
+/// Whether `field` means something for `request` (RequestField::applies).
+bool field_applies(const RequestField& field, const CheckRequest& request);
+
+/// Whether `request` holds CheckRequest{}'s value of `field`.
+bool field_is_default(const RequestField& field, const CheckRequest& request);
+
+/// The field's value as `check` reads it: lists joined with commas, doubles in the shortest
+/// form that reads back exactly (1e-09, 2.5).
+std::string field_text(const RequestField& field, const CheckRequest& request);
+
+/// Sets a list field from its flag text (n0,n1,...,nL; claim ids a,b). Throws InputError
+/// naming the flag on a malformed item, an out-of-range integer or an unknown claim id.
+void set_list_field_text(const RequestField& field, CheckRequest& request, const std::string& text);
+
+}  // namespace initcheck::claims
