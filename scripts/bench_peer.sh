@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh python3-torch libopenblas0-pthread
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
+# -march=native: the table is the best this machine does (the default portable build's forward
+# pass is compared with it in README, "Build options").
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DINITCHECK_BUILD_BENCH=ON \
-  -DINITCHECK_BUILD_TESTS=OFF -DINITCHECK_BUILD_PROPERTIES=OFF >/dev/null
+  -DINITCHECK_BUILD_TESTS=OFF -DINITCHECK_BUILD_PROPERTIES=OFF -DINITCHECK_MARCH=native >/dev/null
 cmake --build build-bench --target forward_bench -j "$(nproc)"
 build-bench/bench/forward_bench --benchmark_min_time=0.5 \
   --benchmark_filter='^BM_Forward/|^BM_ForwardFp16/|^BM_ForwardReplicates/|^BM_Bare(Engine)?GemmChain/[0-9]+/1$' \

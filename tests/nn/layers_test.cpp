@@ -9,9 +9,11 @@
 #include <cmath>
 #include <functional>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/nn/detail/gemm_avx512.hpp"
 #include "initcheck/nn/gemm.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
@@ -152,6 +154,42 @@ TEST(Gemm, ColumnGroupsIndependentOfTheSplitAndCorrect) {
 
 TEST(Gemm, EigenColumnGroupsIndependentOfTheSplitAndCorrect) {
   expect_column_groups_independent_and_correct(&detail::eigen_gemm_column_groups);
+}
+
+/// True if the running CPU has AVX-512F (asked independently of the kernel's own check).
+bool cpu_has_avx512f() {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+  __builtin_cpu_init();
+  return static_cast<bool>(__builtin_cpu_supports("avx512f"));
+#else
+  return false;
+#endif
+}
+
+// The AVX-512 kernel is chosen at run time whatever the build's -march: a portable
+// (x86-64-v3) build on an AVX-512 CPU runs it, bit for bit (a build that compiled it out, as
+// before issue #14, fails the first check on such a CPU). Elsewhere calling it is refused.
+TEST(Gemm, ColumnGroupsRunTheAvx512KernelWhereverTheCpuHasIt) {
+  ASSERT_EQ(detail::avx512_gemm_available(), cpu_has_avx512f());
+  rng::Engine engine(13);
+  const MatrixXf a = normal(engine, 300, 300);  // two k-blocks, two row blocks
+  const MatrixXf b = normal(engine, 300, 77);
+  const std::vector<Index> starts = {0, 38, 77};
+  Eigen::VectorXf workspace(detail::avx512_gemm_workspace(300, 300, starts, 0, 2));
+  MatrixXf direct(300, 77);
+  if (!detail::avx512_gemm_available()) {
+    EXPECT_THROW(detail::avx512_gemm_column_groups(a, b, direct, starts, 0, 2, workspace.data()),
+                 std::logic_error);
+    GTEST_SKIP() << "CPU has no AVX-512F";
+  }
+  detail::avx512_gemm_column_groups(a, b, direct, starts, 0, 2, workspace.data());
+  MatrixXf dispatched(300, 77);
+  gemm_column_groups(a, b, dispatched, starts, 0, 2);
+  EXPECT_TRUE((dispatched.array() == direct.array()).all());
+  // The comparison can tell the kernels apart: Eigen's sums in another order.
+  MatrixXf eigen(300, 77);
+  detail::eigen_gemm_column_groups(a, b, eigen, starts, 0, 2);
+  EXPECT_FALSE((eigen.array() == direct.array()).all());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "initcheck/nn/gemm_avx512.hpp"
+#include "initcheck/nn/detail/gemm_avx512.hpp"
 
 namespace initcheck::nn {
 namespace {
@@ -126,14 +126,12 @@ void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
                         const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
                         std::span<const Index> starts, int first, int last) {
   check_column_groups(a, b, c, starts, first, last);
-  if constexpr (detail::kAvx512Gemm) {
-    if (a.rows() != 0 && a.cols() != 0) {
-      const Index floats = detail::avx512_gemm_workspace(a.rows(), a.cols(), starts, first, last);
-      Eigen::VectorXf& buffer = arena();
-      if (buffer.size() < floats) buffer.resize(floats);
-      detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
-      return;
-    }
+  if (a.rows() != 0 && a.cols() != 0 && detail::avx512_gemm_available()) {
+    const Index floats = detail::avx512_gemm_workspace(a.rows(), a.cols(), starts, first, last);
+    Eigen::VectorXf& buffer = arena();
+    if (buffer.size() < floats) buffer.resize(floats);
+    detail::avx512_gemm_column_groups(a, b, c, starts, first, last, buffer.data());
+    return;
   }
   eigen_column_groups(a, b, c, starts, first, last);
 }

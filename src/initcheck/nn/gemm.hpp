@@ -18,18 +18,19 @@ void gemm(float alpha, const Eigen::Ref<const Eigen::MatrixXf>& a, bool trans_a,
 
 /// c(:, g) = a·b(:, g) for the column groups g = first, …, last−1, where group g is columns
 /// [starts[g], starts[g+1]) (a: m×k, b: k×n, c: m×n, starts increasing from 0 to at most n).
-/// The engine's dense product. AVX-512 builds run the project's blocked kernel
-/// (gemm_avx512.hpp, ≈ 1.3× Eigen's here); others run Eigen's with the blocking of the widest
-/// group of all of `starts`. Either way each group is computed by the same kernel calls
-/// whichever other groups share the call, so a column's result does not depend on how the
-/// groups are split between calls (threads); one call packs each block of a only once for all
-/// its groups. Same arena and allocation rules as gemm().
+/// The engine's dense product. On CPUs with AVX-512F it runs the project's blocked kernel
+/// (detail/gemm_avx512.hpp, ≈ 1.3× Eigen's here; chosen at run time whatever the build's
+/// -march); elsewhere Eigen's, with the blocking of the widest group of all of `starts`. Either
+/// way each group is computed by the same kernel calls whichever other groups share the call,
+/// so a column's result does not depend on how the groups are split between calls (threads);
+/// one call packs each block of a only once for all its groups. Same arena and allocation rules as
+/// gemm().
 void gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
                         const Eigen::Ref<const Eigen::MatrixXf>& b, Eigen::Ref<Eigen::MatrixXf> c,
                         std::span<const Eigen::Index> starts, int first, int last);
 
 namespace detail {
-/// gemm_column_groups with Eigen's kernel whatever the build (what non-AVX-512 builds run;
+/// gemm_column_groups with Eigen's kernel whatever the CPU (what CPUs without AVX-512F run;
 /// exposed so the tests cover it on every machine).
 void eigen_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
                               const Eigen::Ref<const Eigen::MatrixXf>& b,

@@ -8,8 +8,9 @@
 
 namespace initcheck::precision::detail {
 
-/// Span kernels (all but `generic` only on x86-64 GCC/Clang). generic (SSE2 baseline), avx2 and
-/// avx512 are the same integer code compiled for each ISA; avx512_f16c rounds fp16 with the F16C
+/// Span kernels (all but `generic` only on x86-64 GCC/Clang). generic (the build's -march: SSE2
+/// by default of the compiler, AVX2 in initcheck's x86-64-v3 default), avx2 and avx512 are the same
+/// integer code compiled for each ISA (target attributes); avx512_f16c rounds fp16 with the F16C
 /// conversion instructions instead (bf16/fp32 as avx512). Run time picks the last available.
 enum class KernelIsa { generic, avx2, avx512, avx512_f16c };
 

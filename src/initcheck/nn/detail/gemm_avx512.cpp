@@ -1,10 +1,24 @@
-#include "initcheck/nn/gemm_avx512.hpp"
+#include "initcheck/nn/detail/gemm_avx512.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-#if defined(__AVX512F__)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define INITCHECK_NN_AVX512_GEMM 1
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+// GCC 12 bug 105593: its unmasked AVX-512 intrinsics read self-initialized "undefined" vectors
+// and warn about them; set before the include.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
+/// Compiles one function for AVX-512F whatever the build's -march; only run when
+/// avx512_gemm_available(). Functions without it (Eigen's, the helpers) keep the build's ISA,
+/// so no inline function shared with other translation units is emitted with AVX-512 code.
+#define INITCHECK_AVX512 [[gnu::target("avx512f")]]
+#else
+#define INITCHECK_NN_AVX512_GEMM 0
+#endif
 
 namespace initcheck::nn::detail {
 namespace {
@@ -23,6 +37,19 @@ Index round_up(Index x, Index to) {
   return (x + to - 1) / to * to;
 }
 
+Index group_cols(std::span<const Index> starts, int g) {
+  return starts[static_cast<std::size_t>(g) + 1] - starts[static_cast<std::size_t>(g)];
+}
+
+/// Floats of the packed b of groups first … last−1 for one k-block of kc rows.
+Index packed_b_floats(std::span<const Index> starts, int first, int last, Index kc) {
+  Index n = 0;
+  for (int g = first; g < last; ++g) n += round_up(group_cols(starts, g), kNr);
+  return n * kc;
+}
+
+#if INITCHECK_NN_AVX512_GEMM
+
 /// Mask of the first `n` of 16 lanes (n clamped to [0, 16]).
 __mmask16 lanes(Index n) {
   return n >= 16
@@ -32,7 +59,8 @@ __mmask16 lanes(Index n) {
 
 /// Packs rows [i0, i0+rows) × columns [p0, p0+kc) of a into 32-row panels, p-major, zero-padded.
 /// Reads a column by column (contiguous, prefetch-friendly), writing one row of each panel.
-void pack_a(const float* a, Index lda, Index i0, Index rows, Index p0, Index kc, float* out) {
+INITCHECK_AVX512 void pack_a(const float* a, Index lda, Index i0, Index rows, Index p0, Index kc,
+                             float* out) {
   const Index full = rows / kMr * kMr;
   const __mmask16 m0 = lanes(rows - full);
   const __mmask16 m1 = lanes(rows - full - 16);
@@ -53,7 +81,8 @@ void pack_a(const float* a, Index lda, Index i0, Index rows, Index p0, Index kc,
 
 /// Packs rows [p0, p0+kc) × columns [j0, j0+cols) of b into 8-column panels, p-major,
 /// zero-padded.
-void pack_b(const float* b, Index ldb, Index p0, Index kc, Index j0, Index cols, float* out) {
+INITCHECK_AVX512 void pack_b(const float* b, Index ldb, Index p0, Index kc, Index j0, Index cols,
+                             float* out) {
   for (Index j = 0; j < cols; j += kNr, out += kNr * kc) {
     const Index n = std::min(kNr, cols - j);
     const float* src = b + p0 + (j0 + j) * ldb;
@@ -68,8 +97,8 @@ void pack_b(const float* b, Index ldb, Index p0, Index kc, Index j0, Index cols,
 }
 
 /// c tile (rows × cols ≤ 32 × 8) = (first ? 0 : c) + Σ_p a_panel(:, p)·b_panel(p, :).
-void tile(Index kc, const float* ap, const float* bp, float* c, Index ldc, Index rows, Index cols,
-          bool first) {
+INITCHECK_AVX512 void tile(Index kc, const float* ap, const float* bp, float* c, Index ldc,
+                           Index rows, Index cols, bool first) {
   __m512 lo[kNr];
   __m512 hi[kNr];
   for (Index j = 0; j < kNr; ++j) {
@@ -100,18 +129,59 @@ void tile(Index kc, const float* ap, const float* bp, float* c, Index ldc, Index
   }
 }
 
-Index group_cols(std::span<const Index> starts, int g) {
-  return starts[static_cast<std::size_t>(g) + 1] - starts[static_cast<std::size_t>(g)];
+/// The kernel on raw column-major operands (leading dimensions lda, ldb, ldc).
+INITCHECK_AVX512 void column_groups(const float* a, Index lda, const float* b, Index ldb, float* c,
+                                    Index ldc, Index m, Index k, std::span<const Index> starts,
+                                    int first, int last, float* workspace) {
+  float* packed_a = workspace;
+  float* packed_b = workspace + round_up(std::min(m, kMc), kMr) * std::min(k, kKc);
+  for (Index p0 = 0; p0 < k; p0 += kKc) {
+    const Index kc = std::min(kKc, k - p0);
+    float* out = packed_b;
+    for (int g = first; g < last; ++g) {
+      pack_b(b, ldb, p0, kc, starts[static_cast<std::size_t>(g)], group_cols(starts, g), out);
+      out += round_up(group_cols(starts, g), kNr) * kc;
+    }
+    for (Index i0 = 0; i0 < m; i0 += kMc) {
+      const Index mc = std::min(kMc, m - i0);
+      pack_a(a, lda, i0, mc, p0, kc, packed_a);
+      const float* bp = packed_b;
+      for (int g = first; g < last; ++g) {
+        const Index c0 = starts[static_cast<std::size_t>(g)];
+        const Index cols = group_cols(starts, g);
+        for (Index j = 0; j < cols; j += kNr, bp += kNr * kc) {
+          for (Index r = 0; r < mc; r += kMr) {
+            tile(kc, packed_a + r * kc, bp, c + (i0 + r) + (c0 + j) * ldc, ldc,
+                 std::min(kMr, mc - r), std::min(kNr, cols - j), p0 == 0);
+          }
+        }
+      }
+    }
+  }
 }
 
-/// Floats of the packed b of groups first … last−1 for one k-block of kc rows.
-Index packed_b_floats(std::span<const Index> starts, int first, int last, Index kc) {
-  Index n = 0;
-  for (int g = first; g < last; ++g) n += round_up(group_cols(starts, g), kNr);
-  return n * kc;
-}
+#else  // never called: avx512_gemm_available() is false
+
+void column_groups(const float* /*a*/, Index /*lda*/, const float* /*b*/, Index /*ldb*/,
+                   float* /*c*/, Index /*ldc*/, Index /*m*/, Index /*k*/,
+                   std::span<const Index> /*starts*/, int /*first*/, int /*last*/,
+                   float* /*workspace*/) {}
+
+#endif  // INITCHECK_NN_AVX512_GEMM
 
 }  // namespace
+
+bool avx512_gemm_available() {
+#if INITCHECK_NN_AVX512_GEMM
+  static const bool available = [] {
+    __builtin_cpu_init();
+    return static_cast<bool>(__builtin_cpu_supports("avx512f"));  // also: the OS saves zmm
+  }();
+  return available;
+#else
+  return false;
+#endif
+}
 
 Index avx512_gemm_workspace(Index m, Index k, std::span<const Index> starts, int first, int last) {
   const Index kc = std::min(k, kKc);
@@ -122,56 +192,11 @@ void avx512_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& a,
                                const Eigen::Ref<const Eigen::MatrixXf>& b,
                                Eigen::Ref<Eigen::MatrixXf> c, std::span<const Index> starts,
                                int first, int last, float* workspace) {
-  const Index m = a.rows();
-  const Index k = a.cols();
-  float* packed_a = workspace;
-  float* packed_b = workspace + round_up(std::min(m, kMc), kMr) * std::min(k, kKc);
-  for (Index p0 = 0; p0 < k; p0 += kKc) {
-    const Index kc = std::min(kKc, k - p0);
-    float* out = packed_b;
-    for (int g = first; g < last; ++g) {
-      pack_b(b.data(), b.outerStride(), p0, kc, starts[static_cast<std::size_t>(g)],
-             group_cols(starts, g), out);
-      out += round_up(group_cols(starts, g), kNr) * kc;
-    }
-    for (Index i0 = 0; i0 < m; i0 += kMc) {
-      const Index mc = std::min(kMc, m - i0);
-      pack_a(a.data(), a.outerStride(), i0, mc, p0, kc, packed_a);
-      const float* bp = packed_b;
-      for (int g = first; g < last; ++g) {
-        const Index c0 = starts[static_cast<std::size_t>(g)];
-        const Index cols = group_cols(starts, g);
-        for (Index j = 0; j < cols; j += kNr, bp += kNr * kc) {
-          for (Index r = 0; r < mc; r += kMr) {
-            tile(kc, packed_a + r * kc, bp, c.data() + (i0 + r) + (c0 + j) * c.outerStride(),
-                 c.outerStride(), std::min(kMr, mc - r), std::min(kNr, cols - j), p0 == 0);
-          }
-        }
-      }
-    }
+  if (!avx512_gemm_available()) {
+    throw std::logic_error("avx512_gemm_column_groups: this CPU or build has no AVX-512F");
   }
+  column_groups(a.data(), a.outerStride(), b.data(), b.outerStride(), c.data(), c.outerStride(),
+                a.rows(), a.cols(), starts, first, last, workspace);
 }
 
 }  // namespace initcheck::nn::detail
-
-#else  // no AVX-512: gemm_column_groups never calls these (kAvx512Gemm is false)
-
-namespace initcheck::nn::detail {
-
-Eigen::Index avx512_gemm_workspace(Eigen::Index /*m*/, Eigen::Index /*k*/,
-                                   std::span<const Eigen::Index> /*starts*/, int /*first*/,
-                                   int /*last*/) {
-  return 0;
-}
-
-void avx512_gemm_column_groups(const Eigen::Ref<const Eigen::MatrixXf>& /*a*/,
-                               const Eigen::Ref<const Eigen::MatrixXf>& /*b*/,
-                               Eigen::Ref<Eigen::MatrixXf> /*c*/,
-                               std::span<const Eigen::Index> /*starts*/, int /*first*/,
-                               int /*last*/, float* /*workspace*/) {
-  throw std::logic_error("avx512_gemm_column_groups: built without AVX-512");
-}
-
-}  // namespace initcheck::nn::detail
-
-#endif  // __AVX512F__
