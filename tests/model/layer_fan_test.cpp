@@ -4,8 +4,6 @@
 
 #include <stdexcept>
 
-#include "initcheck/init/builtin_schemes.hpp"
-
 namespace initcheck::model {
 namespace {
 
