@@ -73,8 +73,7 @@ Reference reference(const AttentionShape& s, const Qkv& in) {
         const double spread = m - scores.row(i).head(n).minCoeff();
         const double rel = 2.0 * delta + kU * spread + 4.0 * kU + static_cast<double>(n + 4) * kU;
         r.out.block(h * dh, b * t_count + i, dh, 1) = v.leftCols(n) * p;
-        r.bound.block(h * dh, b * t_count + i, dh, 1) =
-            2.0 * rel * (v.leftCols(n).cwiseAbs() * p);
+        r.bound.block(h * dh, b * t_count + i, dh, 1) = 2.0 * rel * (v.leftCols(n).cwiseAbs() * p);
       }
     }
   }
@@ -204,7 +203,8 @@ TEST(Attention, DeterministicAndIndependentOfOtherSequencesAndAlignment) {
                      in.v.middleCols(c0, s.tokens)};
     VectorXf ws(one.workspace_size() + 3);
     MatrixXf got(s.width(), s.tokens);
-    attention_forward(one, single.q, single.k, single.v, got, ws.segment(b + 1, one.workspace_size()));
+    attention_forward(one, single.q, single.k, single.v, got,
+                      ws.segment(b + 1, one.workspace_size()));
     EXPECT_EQ(got, out.middleCols(c0, s.tokens)) << "sequence " << b;
   }
 }
@@ -246,7 +246,8 @@ TEST(Attention, GradientsMatchCentralDifferences) {
     // Each query's weights sum to 1, so shifting all of its keys' scores equally changes
     // nothing: Σ_j ∂L/∂k_j = 0 per head and sequence (a planted sign error would break it).
     for (Index b = 0; b < s.sequences; ++b) {
-      const double sum = gk.middleCols(b * s.tokens, s.tokens).rowwise().sum().cwiseAbs().maxCoeff();
+      const double sum =
+          gk.middleCols(b * s.tokens, s.tokens).rowwise().sum().cwiseAbs().maxCoeff();
       EXPECT_LT(sum, 1e-5) << "causal=" << causal;
     }
   }

@@ -33,8 +33,7 @@ inline double weighted_sum(const Eigen::MatrixXf& out, const Eigen::MatrixXf& r)
 /// the denominator uses the rounded values.
 inline void check_gradient(const char* what, Eigen::MatrixXf p, const Eigen::MatrixXf& analytic,
                            double h, int count,
-                           const std::function<double(const Eigen::MatrixXf&)>& loss,
-                           double rel) {
+                           const std::function<double(const Eigen::MatrixXf&)>& loss, double rel) {
   ASSERT_EQ(p.rows(), analytic.rows());
   ASSERT_EQ(p.cols(), analytic.cols());
   const Eigen::Index n = p.size();

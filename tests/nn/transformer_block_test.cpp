@@ -95,9 +95,8 @@ MatrixXd attention(const AttentionShape& s, const MatrixXd& qkv) {
       const MatrixXd scores = q.transpose() * k / std::sqrt(static_cast<double>(dh));
       for (Index i = 0; i < t_count; ++i) {
         const Index n = s.causal ? i + 1 : t_count;
-        Eigen::VectorXd p = (scores.row(i).head(n).array() - scores.row(i).head(n).maxCoeff())
-                                .exp()
-                                .transpose();
+        Eigen::VectorXd p =
+            (scores.row(i).head(n).array() - scores.row(i).head(n).maxCoeff()).exp().transpose();
         out.block(h * dh, b * t_count + i, dh, 1) = v.leftCols(n) * (p / p.sum());
       }
     }
@@ -166,8 +165,7 @@ TEST(TransformerBlock, GradientsMatchCentralDifferences) {
     MatrixXf g_2(s.width, s.hidden);
     MatrixXf g_x(s.width, s.columns());
     VectorXf ws(transformer_backward_workspace_size(s));
-    transformer_block_backward(s, p.weights(), p.x, b.tensors, r, {g_qkv, g_o, g_1, g_2, g_x},
-                               ws);
+    transformer_block_backward(s, p.weights(), p.x, b.tensors, r, {g_qkv, g_o, g_1, g_2, g_x}, ws);
     // L = Σ r ⊙ block(·); step 1e-2 on O(1) values: truncation O(h²) and the loss's float
     // noise (≈ 1e-6/h) stay below the 1e-3 relative tolerance.
     const auto check = [&](const char* what, MatrixXf& param, const MatrixXf& grad) {
@@ -203,10 +201,12 @@ class RecordingSink : public BlockTensorSink {
 
 TEST(TransformerBlock, SinkSeesEveryTensorInOrderBeforeItIsRead) {
   using enum BlockTensor;
-  const std::vector<BlockTensor> pre_order = {attn_norm, q,        k,      v,       attention, attn_proj,
-                                              attn_sum,  mlp_norm, mlp_up, mlp_act, mlp_down,  mlp_sum};
-  const std::vector<BlockTensor> post_order = {q,        k,      v,       attention, attn_proj, attn_sum,
-                                               attn_norm, mlp_up, mlp_act, mlp_down,  mlp_sum,   mlp_norm};
+  const std::vector<BlockTensor> pre_order = {attn_norm, q,         k,        v,
+                                              attention, attn_proj, attn_sum, mlp_norm,
+                                              mlp_up,    mlp_act,   mlp_down, mlp_sum};
+  const std::vector<BlockTensor> post_order = {q,         k,        v,         attention,
+                                               attn_proj, attn_sum, attn_norm, mlp_up,
+                                               mlp_act,   mlp_down, mlp_sum,   mlp_norm};
   for (const bool pre : {true, false}) {
     const TransformerBlockShape s = small_shape(pre, false);
     const Problem p(s, 205);

@@ -35,9 +35,10 @@ constexpr float kExpFloor = -87.0f;
 
 void check_shape(const AttentionShape& s) {
   if (s.heads < 1 || s.head_dim < 1 || s.tokens < 1 || s.sequences < 1) {
-    throw InputError("attention: heads, head dimension, tokens and sequences must be positive (got " +
-                     std::to_string(s.heads) + ", " + std::to_string(s.head_dim) + ", " +
-                     std::to_string(s.tokens) + ", " + std::to_string(s.sequences) + ")");
+    throw InputError(
+        "attention: heads, head dimension, tokens and sequences must be positive (got " +
+        std::to_string(s.heads) + ", " + std::to_string(s.head_dim) + ", " +
+        std::to_string(s.tokens) + ", " + std::to_string(s.sequences) + ")");
   }
 }
 
@@ -49,7 +50,8 @@ void check_matrix(const AttentionShape& s, Index rows, Index cols, const char* w
 
 void check_workspace(const AttentionShape& s, Index size) {
   if (size < s.workspace_size()) {
-    throw std::invalid_argument("attention: workspace smaller than AttentionShape::workspace_size()");
+    throw std::invalid_argument(
+        "attention: workspace smaller than AttentionShape::workspace_size()");
   }
 }
 

@@ -60,7 +60,7 @@ void check_weights(const TransformerBlockShape& s, const TransformerBlockWeights
 }
 
 void check_tensors(const TransformerBlockShape& s, const TransformerBlockTensors& t) {
-  check_matrix(t.qkv, 3 * s.width, s.columns(), "tensors (qkv)");
+  check_matrix(t.q, s.width, s.columns(), "tensors (q)");
   check_matrix(t.mlp_up, s.hidden, s.columns(), "tensors (mlp_up)");
   if (t.pre_norm != s.pre_norm) {
     throw std::invalid_argument("transformer block: tensors built for the other norm placement");
@@ -80,8 +80,9 @@ AttentionShape TransformerBlockShape::attention(std::int64_t count) const {
 
 void TransformerBlockShape::validate() const {
   if (width < 1 || heads < 1 || hidden < 1 || tokens < 1 || sequences < 1) {
-    throw InputError("transformer block: width, heads, hidden width, tokens and sequences must be "
-                     "positive");
+    throw InputError(
+        "transformer block: width, heads, hidden width, tokens and sequences must be "
+        "positive");
   }
   if (width % heads != 0) {
     throw InputError("transformer block: heads (" + std::to_string(heads) +
@@ -94,7 +95,7 @@ void TransformerBlockShape::validate() const {
 
 std::string_view block_tensor_name(BlockTensor tensor) {
   static constexpr std::array<std::string_view, kBlockTensorCount> kNames = {
-      "attn_norm", "q",      "k",      "v",       "attention", "attn_proj",
+      "attn_norm", "q",        "k",      "v",       "attention", "attn_proj",
       "attn_sum",  "mlp_norm", "mlp_up", "mlp_act", "mlp_down",  "mlp_sum"};
   return kNames.at(static_cast<std::size_t>(tensor));
 }
@@ -115,7 +116,9 @@ float* take(float*& p, std::int64_t floats) {
 
 TransformerBlockTensors::TransformerBlockTensors(const TransformerBlockShape& s, float* storage)
     : attn_norm(take(storage, s.width * s.columns()), s.width, s.columns()),
-      qkv(take(storage, 3 * s.width * s.columns()), 3 * s.width, s.columns()),
+      q(take(storage, s.width * s.columns()), s.width, s.columns()),
+      k(take(storage, s.width * s.columns()), s.width, s.columns()),
+      v(take(storage, s.width * s.columns()), s.width, s.columns()),
       attention(take(storage, s.width * s.columns()), s.width, s.columns()),
       attn_proj(take(storage, s.width * s.columns()), s.width, s.columns()),
       attn_sum(take(storage, s.width * s.columns()), s.width, s.columns()),
@@ -176,21 +179,22 @@ void transformer_block_forward(const TransformerBlockShape& shape,
     emit(BlockTensor::attn_norm, cols(t.attn_norm));
   }
   const ConstMatRef attn_in = pre ? ConstMatRef(cols(t.attn_norm)) : in;
-  auto qkv = cols(t.qkv);
-  project(weights.qkv, attn_in, qkv, tokens);
-  emit(BlockTensor::q, qkv.topRows(d));
-  emit(BlockTensor::k, qkv.middleRows(d, d));
-  emit(BlockTensor::v, qkv.bottomRows(d));
-  attention_forward(shape.attention(sequence_count), qkv.topRows(d), qkv.middleRows(d, d),
-                    qkv.bottomRows(d), cols(t.attention), workspace);
+  project(weights.qkv.topRows(d), attn_in, cols(t.q), tokens);
+  emit(BlockTensor::q, cols(t.q));
+  project(weights.qkv.middleRows(d, d), attn_in, cols(t.k), tokens);
+  emit(BlockTensor::k, cols(t.k));
+  project(weights.qkv.bottomRows(d), attn_in, cols(t.v), tokens);
+  emit(BlockTensor::v, cols(t.v));
+  attention_forward(shape.attention(sequence_count), cols(t.q), cols(t.k), cols(t.v),
+                    cols(t.attention), workspace);
   emit(BlockTensor::attention, cols(t.attention));
   project(weights.out, cols(t.attention), cols(t.attn_proj), tokens);
   emit(BlockTensor::attn_proj, cols(t.attn_proj));
   residual_add(in, cols(t.attn_proj), alpha, cols(t.attn_sum));
   emit(BlockTensor::attn_sum, cols(t.attn_sum));
   if (!pre) {
-    layernorm(cols(t.attn_sum), shape.eps, cols(t.attn_norm), t.attn_norm_mean,
-              t.attn_norm_inv_std, c0, n);
+    layernorm(cols(t.attn_sum), shape.eps, cols(t.attn_norm), t.attn_norm_mean, t.attn_norm_inv_std,
+              c0, n);
     emit(BlockTensor::attn_norm, cols(t.attn_norm));
   }
 
@@ -209,8 +213,8 @@ void transformer_block_forward(const TransformerBlockShape& shape,
   residual_add(u, cols(t.mlp_down), alpha, cols(t.mlp_sum));
   emit(BlockTensor::mlp_sum, cols(t.mlp_sum));
   if (!pre) {
-    layernorm(cols(t.mlp_sum), shape.eps, cols(t.mlp_norm), t.mlp_norm_mean, t.mlp_norm_inv_std,
-              c0, n);
+    layernorm(cols(t.mlp_sum), shape.eps, cols(t.mlp_norm), t.mlp_norm_mean, t.mlp_norm_inv_std, c0,
+              n);
     emit(BlockTensor::mlp_norm, cols(t.mlp_norm));
   }
 }
@@ -240,12 +244,12 @@ void transformer_block_backward(const TransformerBlockShape& shape,
   const bool pre = shape.pre_norm;
   const TransformerBlockTensors& t = tensors;
   float* cursor = workspace.data();
-  MatMap g_sum(take(cursor, d * n), d, n);     // ∂L/∂(a residual sum)
-  MatMap g_u(take(cursor, d * n), d, n);       // ∂L/∂(the attention sub-block's output)
-  MatMap g_a(take(cursor, d * n), d, n);       // scratch: branch gradients
-  MatMap g_b(take(cursor, d * n), d, n);       // scratch: LayerNorm backward results
-  MatMap g_act(take(cursor, m * n), m, n);     // ∂L/∂mlp_act
-  MatMap g_up(take(cursor, m * n), m, n);      // ∂L/∂mlp_up
+  MatMap g_sum(take(cursor, d * n), d, n);  // ∂L/∂(a residual sum)
+  MatMap g_u(take(cursor, d * n), d, n);    // ∂L/∂(the attention sub-block's output)
+  MatMap g_a(take(cursor, d * n), d, n);    // scratch: branch gradients
+  MatMap g_b(take(cursor, d * n), d, n);    // scratch: LayerNorm backward results
+  MatMap g_act(take(cursor, m * n), m, n);  // ∂L/∂mlp_act
+  MatMap g_up(take(cursor, m * n), m, n);   // ∂L/∂mlp_up
   MatMap g_qkv(take(cursor, 3 * d * n), 3 * d, n);
   VecMap attention_ws(cursor, shape.attention(1).workspace_size());
 
@@ -272,9 +276,8 @@ void transformer_block_backward(const TransformerBlockShape& shape,
   const ConstMatRef attn_in = pre ? ConstMatRef(t.attn_norm) : x;
   gemm(alpha, gs1, false, t.attention, true, 0.0f, grads.out);
   gemm(alpha, weights.out, true, gs1, false, 0.0f, g_a);
-  attention_backward(shape.attention(shape.sequences), t.qkv.topRows(d), t.qkv.middleRows(d, d),
-                     t.qkv.bottomRows(d), g_a, g_qkv.topRows(d), g_qkv.middleRows(d, d),
-                     g_qkv.bottomRows(d), attention_ws);
+  attention_backward(shape.attention(shape.sequences), t.q, t.k, t.v, g_a, g_qkv.topRows(d),
+                     g_qkv.middleRows(d, d), g_qkv.bottomRows(d), attention_ws);
   gemm(1.0f, g_qkv, false, attn_in, true, 0.0f, grads.qkv);
   gemm(1.0f, weights.qkv, true, g_qkv, false, 0.0f, g_b);
   if (pre) {

@@ -45,7 +45,7 @@ struct TransformerBlockShape {
 /// each sub-block's sum before its norm).
 enum class BlockTensor {
   attn_norm,  ///< d × N: LN of the attention sub-block (pre: of x; post: of attn_sum)
-  q,          ///< d × N: W_q·u (rows 0…d−1 of qkv)
+  q,          ///< d × N: W_q·u
   k,          ///< d × N: W_k·u
   v,          ///< d × N: W_v·u
   attention,  ///< d × N: attention(q, k, v)
@@ -63,7 +63,8 @@ inline constexpr int kBlockTensorCount = 12;
 
 /// Receives each stored tensor of the forward pass right after it is computed and before
 /// anything reads it: the place to round it in place (low-precision storage) and take its
-/// statistics. Gets the columns of the sequences being computed.
+/// statistics. Gets the columns of the sequences being computed (contiguous: outer stride =
+/// rows).
 class BlockTensorSink {
  public:
   BlockTensorSink() = default;
@@ -86,7 +87,7 @@ class TransformerBlockTensors {
   /// `storage` holds storage_size(shape) floats and outlives this object.
   TransformerBlockTensors(const TransformerBlockShape& shape, float* storage);
 
-  MatMap attn_norm, qkv, attention, attn_proj, attn_sum;  ///< qkv: 3d × N (q, k, v row blocks)
+  MatMap attn_norm, q, k, v, attention, attn_proj, attn_sum;
   MatMap mlp_norm, mlp_up, mlp_act, mlp_down, mlp_sum;
   VecMap attn_norm_mean, attn_norm_inv_std, mlp_norm_mean, mlp_norm_inv_std;  ///< N each
   bool pre_norm;
