@@ -110,7 +110,9 @@ struct Block {
   nn::TransformerBlockTensors tensors;
 
   explicit Block(const nn::TransformerBlockShape& s)
-      : shape(s), storage(nn::TransformerBlockTensors::storage_size(s)), tensors(s, storage.data()) {
+      : shape(s),
+        storage(nn::TransformerBlockTensors::storage_size(s)),
+        tensors(s, storage.data()) {
     rng::Engine e(1);
     const double sd = 1.0 / std::sqrt(static_cast<double>(s.width));
     w_qkv = normal(e, 3 * s.width, s.width, sd);
@@ -152,8 +154,8 @@ void run_one_thread(benchmark::State& state, bool causal, Mode mode) {
     sink.reset();
     nn::transformer_block_forward(s, b.weights(), b.x, b.tensors, ws, sink_ptr);
     if (mode == Mode::backward) {
-      nn::transformer_block_backward(s, b.weights(), b.x, b.tensors, r,
-                                     {g_qkv, g_o, g_1, g_2, g_x}, backward_ws);
+      nn::transformer_block_backward(s, b.weights(), b.x, b.tensors, r, {g_qkv, g_o, g_1, g_2, g_x},
+                                     backward_ws);
     }
     return sink.finish();
   };

@@ -81,7 +81,8 @@ INITCHECK_AVX512 void pack_a(const float* a, Index lda, Index i0, Index rows, In
 
 /// out[8·i + q] = src[p + i + q·ldb] for i, q < 8: the 8 × 8 block of 8 columns, transposed in
 /// registers (unpack, shuffle, 128-bit permute) into 64 contiguous floats.
-INITCHECK_AVX512 void transpose_8x8(const float* src, Index ldb, float* out) {
+INITCHECK_AVX512 [[gnu::always_inline]] inline void transpose_8x8(const float* src, Index ldb,
+                                                                  float* out) {
   __m256 r[8];
   for (Index q = 0; q < 8; ++q) r[q] = _mm256_loadu_ps(src + q * ldb);
   __m256 t[8];
