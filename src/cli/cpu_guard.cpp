@@ -52,9 +52,10 @@ void write_text(const char* text) {
 __attribute__((constructor(101))) void require_cpu_features() {
   const std::uint32_t missing = missing_features(kRequiredCpuFeatures);
   if (missing == 0U) return;
-  static constexpr const char* kNames[] = {
-      "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt",   "avx",      "avx2",     "fma",      "bmi",
-      "bmi2", "f16c",  "lzcnt",  "movbe",  "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"};
+  static constexpr const char* kNames[] = {"sse3",     "ssse3",    "sse4.1",  "sse4.2",  "popcnt",
+                                           "avx",      "avx2",     "fma",     "bmi",     "bmi2",
+                                           "f16c",     "lzcnt",    "movbe",   "avx512f", "avx512bw",
+                                           "avx512dq", "avx512vl", "avx512cd"};
   write_text("initcheck: error: this CPU lacks");
   const char* sep = " ";
   for (unsigned i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
