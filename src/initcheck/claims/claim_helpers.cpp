@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -328,6 +329,28 @@ std::string gain_advice(const model::NetworkConfig& config, double per_layer_gai
            scheme;
   }
   return text + "use " + scheme;
+}
+
+bool additive_stream_growth(const model::NetworkConfig& config) {
+  return config.arch == model::Architecture::resnet && config.norm != model::Norm::none &&
+         config.norm_placement != model::NormPlacement::post;
+}
+
+std::string additive_growth_advice(const model::NetworkConfig& config, double total_gain,
+                                   int blocks, const std::string& what) {
+  const double a2 = config.branch_scale * config.branch_scale;
+  const double v = (total_gain - 1.0) / (a2 * std::max(blocks, 1));
+  const std::string vs = short_number(v);
+  const bool pre = config.norm_placement == model::NormPlacement::pre;
+  return what + " second moment ×" + short_number(total_gain) + " after " +
+         std::to_string(blocks) + " blocks, growing additively: each block adds α²·v, v ≈ " + vs +
+         (pre ? " (the branch reads N(x), so the stream's size does not feed back)"
+              : " (each branch ends in a norm, so the init cannot change v)") +
+         "; use --branch-scale '1/sqrt(" + vs + "*depth)' so it grows ×2 over all " +
+         "blocks" +
+         (pre ? " (or scale the std of each branch's last layer by that factor, as GPT-2's "
+                "0.02/sqrt(2*n_layer))"
+              : "");
 }
 
 }  // namespace initcheck::claims::detail

@@ -98,6 +98,9 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
               short_number(result.predicted) +
               "); use mode=fan_out to preserve gradients (forward and backward cannot both be "
               "preserved on non-square layers)";
+      } else if (ctx.config.norm_placement == model::NormPlacement::pre &&
+                 result.measured > 1.0) {
+        why = additive_growth_advice(ctx.config, result.measured, s.depth, "gradient");
       } else {
         why = gain_advice(ctx.config, g);
       }
