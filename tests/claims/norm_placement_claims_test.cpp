@@ -35,7 +35,8 @@ CheckRequest pre_ln(const std::string& branch_scale) {
 // The oracle: q_b − 1 = v·b up to the norm's ε (relative 1e-5 per block), so 1e-4 relative
 // separates linear growth from any geometric one ((1 + v)^b differs by ×10 at b = 48).
 TEST(TrueFindings, PreLnTheoryGrowsLinearlyInDepth) {
-  const theory::PredictedTrajectory t = theory::predict_trajectory(make_network_config(pre_ln("1")));
+  const theory::PredictedTrajectory t =
+      theory::predict_trajectory(make_network_config(pre_ln("1")));
   const double v = t.blocks[0].stream_second_moment - 1.0;
   EXPECT_GT(v, 1.0);  // gelu with kaiming's relu gain: the branch amplifies a unit input
   for (std::size_t b = 0; b < t.blocks.size(); ++b) {

@@ -662,11 +662,11 @@ std::vector<Yaml*> maps_of(Yaml& root) {
   return maps;
 }
 
-const Strings kSweepKeys = {"init",       "activation",   "arch",   "depth",     "width",
-                            "widths",     "batch",        "kernel", "spatial",   "branch_scale",
-                            "norm",       "norm_placement", "precision", "input", "tolerance", "alpha",
-                            "replicates", "max_networks", "budget", "claims",    "name",
-                            "seed",       "defaults",     "blocks"};
+const Strings kSweepKeys = {"init",   "activation",     "arch",         "depth",   "width",
+                            "widths", "batch",          "kernel",       "spatial", "branch_scale",
+                            "norm",   "norm_placement", "precision",    "input",   "tolerance",
+                            "alpha",  "replicates",     "max_networks", "budget",  "claims",
+                            "name",   "seed",           "defaults",     "blocks"};
 
 void mutate_yaml_tree(Rng& rng, Yaml& root) {
   std::vector<Yaml*> all;

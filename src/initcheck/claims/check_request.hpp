@@ -43,8 +43,8 @@ struct CheckRequest {
 };
 
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for
-/// the activation), activation, arch, norm and its placement, precision, input and branch-scale expression.
-/// Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
+/// the activation), activation, arch, norm and its placement, precision, input and branch-scale
+/// expression. Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
 model::NetworkConfig make_network_config(const CheckRequest& request);
 
 /// Where the request's norm sits, for configuration text: the norm's name, and for a resnet

@@ -97,8 +97,8 @@ void NetworkImpl::backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Tr
       }
       if (layout.pre_norm) {  // the branch read N(x_b): through the norm to ∂L/∂x_b
         MapF gn = gmap(layout.grad_stream_norm);
-        sample_norm_backward(stream_norm, map(layout.branch_inputs[ub]), stream_norm_inv_std[ub],
-                             1, gmap(layout.grad_tmp), gn);
+        sample_norm_backward(stream_norm, map(layout.branch_inputs[ub]), stream_norm_inv_std[ub], 1,
+                             gmap(layout.grad_tmp), gn);
         gs += gn;
       } else {
         gs += gmap(layout.grad_tmp);

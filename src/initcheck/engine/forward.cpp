@@ -242,11 +242,12 @@ void NetworkImpl::stream_slice(int b, int s, Trace& trace) {
   const int next = (b + 1) * cfg.block_layers;
   // Per-sample norms of the next layer's input: the stream, unless pre placement normalizes it
   // first (branch_input_slice records them then).
-  double* norms = next >= layout.num_layers
-                      ? norms_ptr(trace.output_sq_norms)
-                      : (layout.pre_norm ? nullptr
-                                         : norms_ptr(trace.layers[static_cast<std::size_t>(next)]
-                                                         .input_sq_norms));
+  double* norms =
+      next >= layout.num_layers
+          ? norms_ptr(trace.output_sq_norms)
+          : (layout.pre_norm
+                 ? nullptr
+                 : norms_ptr(trace.layers[static_cast<std::size_t>(next)].input_sq_norms));
   const Index c0 = col_begin(s, 1);
   const Index nc = col_count(s, 1);
   const Index step = chunk_cols(xout.rows());

@@ -75,8 +75,9 @@ void NetworkConfig::validate() const {
   }
   if (norm_placement != NormPlacement::none) {
     if (arch != Architecture::resnet) {
-      throw InputError("norm placement pre/post needs a resnet (mlp and conv have a norm after "
-                       "every layer or none)");
+      throw InputError(
+          "norm placement pre/post needs a resnet (mlp and conv have a norm after "
+          "every layer or none)");
     }
     if (norm != Norm::layernorm && norm != Norm::rmsnorm) {
       throw InputError("norm placement pre/post needs a per-sample norm (layernorm or rmsnorm)");

@@ -1,8 +1,8 @@
-// BatchNorm / LayerNorm / RMSNorm (training mode, γ = 1, β = 0). Statistics are accumulated in double
-// with two passes (mean, then Σ(z − μ)²) and y = (z − μ)/√(σ² + ε) is evaluated in double and
-// rounded once, so Var(y) = σ²/(σ² + ε) holds up to one float rounding per element.
-// Row statistics (BatchNorm) walk blocks of kRowBlock rows column by column so every cache
-// line is used and the per-row accumulators stay in registers.
+// BatchNorm / LayerNorm / RMSNorm (training mode, γ = 1, β = 0). Statistics are accumulated in
+// double with two passes (mean, then Σ(z − μ)²) and y = (z − μ)/√(σ² + ε) is evaluated in double
+// and rounded once, so Var(y) = σ²/(σ² + ε) holds up to one float rounding per element. Row
+// statistics (BatchNorm) walk blocks of kRowBlock rows column by column so every cache line is used
+// and the per-row accumulators stay in registers.
 
 #include <cmath>
 #include <stdexcept>
@@ -263,8 +263,8 @@ void rmsnorm_forward(const ConstMatRef& z, double eps, std::int64_t group_column
   }
 }
 
-void rmsnorm_backward(const ConstMatRef& y, const ConstVecRef& inv_rms,
-                      std::int64_t group_columns, const ConstMatRef& grad_y, MatRef grad_z) {
+void rmsnorm_backward(const ConstMatRef& y, const ConstVecRef& inv_rms, std::int64_t group_columns,
+                      const ConstMatRef& grad_y, MatRef grad_z) {
   check(group_columns > 0 && y.cols() % group_columns == 0,
         "rmsnorm_backward: group_columns must divide the number of columns");
   check(grad_y.rows() == y.rows() && grad_y.cols() == y.cols() && grad_z.rows() == y.rows() &&

@@ -154,6 +154,13 @@ bool additive_stream_growth(const model::NetworkConfig& config);
 /// Π(1 + α²v/q_b) telescopes to q_L/q_0: the gradient grows additively as well.)
 std::string additive_growth_advice(const model::NetworkConfig& config, double total_gain,
                                    int blocks, const std::string& what);
+/// Advice for a gradient that grew ×`total_gain` (> 1) over `blocks` blocks of a post-norm
+/// resnet: each block multiplies it by r = (1 + α²c)/(1 + α²v), c the branch's backward gain
+/// (estimated from r) and v its forward gain (`branch_gain`, from the oracle). For a = α² small,
+/// r^L ≈ exp(a·(c − v)·L), so --branch-scale '1/sqrt(X*depth)' with X = (c − v)/ln 2 brings the
+/// total to ≈ ×2. Empty when c ≤ v (no α makes the gradient grow less than it does at α → 0).
+std::string post_norm_gradient_advice(const model::NetworkConfig& config, double total_gain,
+                                      int blocks, double branch_gain);
 
 }  // namespace initcheck::claims::detail
 
