@@ -147,7 +147,8 @@ struct CheckFlags {
 /// --arch resnet.
 void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& request) {
   const std::string& arch = request.arch;
-  const bool known_arch = arch == "mlp" || arch == "conv" || arch == "resnet";
+  const bool known_arch =
+      arch == "mlp" || arch == "conv" || arch == "resnet" || arch == "transformer";
   for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
     const claims::RequestField& field = claims::kRequestFields[i];
     if (f.options[i]->count() == 0 || claims::field_applies(field, request)) continue;
@@ -158,11 +159,12 @@ void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& reque
                          " conflicts with --widths: the widths list n0,n1,...,nL sets the "
                          "depth (L) and every width; give one of them");
       case claims::Applies::conv:
-      case claims::Applies::resnet:
+      case claims::Applies::residual:
+      case claims::Applies::transformer:
         if (!known_arch) break;  // reported as unknown later
         throw InputError(flag + " applies only to --arch " +
-                         (field.applies == claims::Applies::conv ? "conv" : "resnet") +
-                         " (got --arch " + arch + ")");
+                         std::string(claims::applies_arch(field.applies)) + " (got --arch " +
+                         arch + ")");
       case claims::Applies::always: break;
     }
   }

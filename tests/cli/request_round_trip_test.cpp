@@ -69,7 +69,24 @@ std::vector<CheckRequest> covering_requests() {
   resnet.norm_placement = "pre";
   resnet.replicates = 2;
   resnet.claims = {"variance"};
-  return {conv, widths, resnet};
+
+  CheckRequest transformer;
+  transformer.init = "lecun_normal";
+  transformer.activation = "gelu";
+  transformer.arch = "transformer";
+  transformer.depth = 2;
+  transformer.width = 4;
+  transformer.batch = 2;
+  transformer.branch_scale = "0.5";
+  transformer.tokens = 3;
+  transformer.heads = 2;
+  transformer.mlp_ratio = 1.5;
+  transformer.mask = "causal";
+  transformer.norm = "layernorm";
+  transformer.norm_placement = "post";
+  transformer.replicates = 2;
+  transformer.claims = {"variance"};
+  return {conv, widths, resnet, transformer};
 }
 
 /// The `request` object of the results line of a cell holding `request` (no claims run).

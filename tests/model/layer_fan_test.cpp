@@ -33,6 +33,21 @@ TEST(LayerFan, ConvMultipliesByTheKernelAreaAndDividesByGroups) {
   EXPECT_EQ(f.fan_out(), 16 * 9);
 }
 
+// Four weight layers per block: W_qkv (d → 3d), W_o (d → d), W_1 (d → r·d), W_2 (r·d → d).
+TEST(LayerFan, TransformerHasFourLayersPerBlock) {
+  NetworkConfig c = config(Architecture::transformer, {32, 32, 32});
+  c.mlp_ratio = 2.5;
+  EXPECT_EQ(weight_layer_count(c), 8);
+  const std::int64_t expected[4][2] = {{32, 96}, {32, 32}, {32, 80}, {80, 32}};
+  for (int l = 0; l < 8; ++l) {
+    const FanInfo f = layer_fan(c, l);
+    EXPECT_EQ(f.fan_in(), expected[l % 4][0]) << l;
+    EXPECT_EQ(f.fan_out(), expected[l % 4][1]) << l;
+    EXPECT_EQ(f.layer, l);
+    EXPECT_EQ(f.depth, 8);
+  }
+}
+
 TEST(LayerFan, ResnetNumbersBranchLayersThroughTheBlocks) {
   NetworkConfig c = config(Architecture::resnet, {32, 32, 32, 32});
   c.block_layers = 2;

@@ -33,6 +33,14 @@
 namespace initcheck::claims::detail {
 namespace {
 
+std::string growth_not_applicable(const model::NetworkConfig& config) {
+  if (config.arch == model::Architecture::transformer) {
+    return "the transformer oracle is approximate (attention as averaging over tokens, "
+           "theory/transformer_trajectory.hpp): no calibrated comparison; see variance";
+  }
+  return {};
+}
+
 /// Part (b); returns false when it does not apply.
 bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceInterval& out) {
   const model::NetworkConfig& config = ctx.config;
@@ -207,6 +215,7 @@ extern constinit const ClaimDescriptor kGrowthClaim{
         "at every depth (band: prediction × [1/K², K²]), with the same exact pivots or log-mean "
         "intervals as variance; depths the storage format cannot represent are skipped by the "
         "oracle, before any data.",
+    .not_applicable = growth_not_applicable,
     .check = check_growth};
 
 }  // namespace initcheck::claims::detail

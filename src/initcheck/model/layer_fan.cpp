@@ -3,11 +3,16 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "initcheck/model/transformer_shape.hpp"
+
 namespace initcheck::model {
 
 int weight_layer_count(const NetworkConfig& config) {
-  return config.arch == Architecture::resnet ? config.depth() * config.block_layers
-                                             : config.depth();
+  switch (config.arch) {
+    case Architecture::resnet: return config.depth() * config.block_layers;
+    case Architecture::transformer: return config.depth() * kTransformerBlockLayers;
+    default: return config.depth();
+  }
 }
 
 FanInfo layer_fan(const NetworkConfig& config, int index) {
@@ -21,6 +26,16 @@ FanInfo layer_fan(const NetworkConfig& config, int index) {
           at(index),     at(index + 1), static_cast<std::int64_t>(config.kernel) * config.kernel,
           config.groups, index,         layers};
     case Architecture::resnet: return dense_fan(at(0), at(0), index, layers);
+    case Architecture::transformer: {
+      const std::int64_t d = at(0);
+      const std::int64_t m = transformer_hidden(config);
+      switch (index % kTransformerBlockLayers) {
+        case 0: return dense_fan(d, 3 * d, index, layers);  // W_qkv
+        case 1: return dense_fan(d, d, index, layers);      // W_o
+        case 2: return dense_fan(d, m, index, layers);      // W_1
+        default: return dense_fan(m, d, index, layers);     // W_2
+      }
+    }
   }
   return dense_fan(1, 1);
 }

@@ -7,7 +7,11 @@
 
 namespace initcheck::model {
 
-/// Weight layers: depth (mlp, conv) or depth · block_layers (resnet).
+/// Weight layers of one transformer block, in forward order: W_qkv (d → 3d, rows W_q, W_k,
+/// W_v), W_o (d → d), W_1 (d → m), W_2 (m → d); block b's layer j is weight layer 4b + j.
+inline constexpr int kTransformerBlockLayers = 4;
+
+/// Weight layers: depth (mlp, conv), depth · block_layers (resnet) or 4 · depth (transformer).
 int weight_layer_count(const NetworkConfig& config);
 
 /// FanInfo of weight layer `index` (dense: in/out widths; conv: k², groups; resnet: the branch

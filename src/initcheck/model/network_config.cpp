@@ -12,6 +12,36 @@ std::string str(std::int64_t v) {
   return std::to_string(v);
 }
 
+void validate_transformer(const NetworkConfig& c) {
+  for (std::size_t i = 1; i < c.widths.size(); ++i) {
+    if (c.widths[i] != c.widths[0]) {
+      throw InputError("transformer widths must all be equal (d_model; got n0 = " +
+                       str(c.widths[0]) + ", n" + std::to_string(i) + " = " + str(c.widths[i]) +
+                       ")");
+    }
+  }
+  if (c.tokens < 1) throw InputError("transformer tokens must be >= 1, got " + str(c.tokens));
+  if (c.heads < 1) throw InputError("transformer heads must be >= 1, got " + str(c.heads));
+  if (c.widths[0] % c.heads != 0) {
+    throw InputError("transformer heads (" + str(c.heads) + ") must divide the width (" +
+                     str(c.widths[0]) + ")");
+  }
+  if (!(std::isfinite(c.mlp_ratio) && c.mlp_ratio > 0.0 &&
+        c.mlp_ratio * static_cast<double>(c.widths[0]) >= 0.5)) {
+    throw InputError("transformer mlp ratio must be a finite number with mlp_ratio*width >= 1");
+  }
+  if (c.mlp_ratio > 1024.0) throw InputError("transformer mlp ratio must be <= 1024");
+  if (!std::isfinite(c.branch_scale)) throw InputError("transformer branch scale must be finite");
+  if (c.norm != Norm::layernorm || c.norm_placement == NormPlacement::none) {
+    throw InputError(
+        "transformer needs --norm layernorm with --norm-placement pre or post (the block "
+        "has LayerNorm only)");
+  }
+  if (c.init->has_bias()) {
+    throw InputError("transformer blocks have no biases; choose an init scheme without bias");
+  }
+}
+
 }  // namespace
 
 void NetworkConfig::validate() const {
@@ -72,8 +102,9 @@ void NetworkConfig::validate() const {
       }
       if (!std::isfinite(branch_scale)) throw InputError("resnet branch scale must be finite");
       break;
+    case Architecture::transformer: validate_transformer(*this); break;
   }
-  if (norm_placement != NormPlacement::none) {
+  if (norm_placement != NormPlacement::none && arch != Architecture::transformer) {
     if (arch != Architecture::resnet) {
       throw InputError(
           "norm placement pre/post needs a resnet (mlp and conv have a norm after "

@@ -95,7 +95,9 @@ std::vector<const CellResult*> select(const sweep::SweepResults& results,
 /// per-layer curves: comparable across init schemes, activations and depths.
 bool plain_fp32(const CellResult& c, const std::string& arch) {
   const claims::CheckRequest& r = c.request;
-  return c.ok() && r.arch == arch && r.widths.empty() && r.norm == "none" &&
+  // Transformer blocks always carry their LayerNorm (pre or post: part of the line's label).
+  const bool plain_norm = r.norm == "none" || r.arch == "transformer";
+  return c.ok() && r.arch == arch && r.widths.empty() && plain_norm &&
          r.input == "standard_normal" && r.precision == "fp32";
 }
 
@@ -106,16 +108,20 @@ struct FamilyKey {
   double tolerance;
   int kernel;
   int spatial;
+  std::int64_t tokens;
   auto operator<=>(const FamilyKey&) const = default;
 };
 
 FamilyKey family_of(const CellResult& c) {
   const claims::CheckRequest& r = c.request;
-  return {r.width, r.batch, r.tolerance, r.kernel, r.spatial};
+  return {r.width, r.batch, r.tolerance, r.kernel, r.spatial, r.tokens};
 }
 
 /// A line's label: the init scheme (with the branch scale for residual networks).
 std::string series_label(const claims::CheckRequest& r) {
+  if (r.arch == "transformer") {
+    return r.init + ", " + r.norm_placement + "-LN, branch scale " + r.branch_scale;
+  }
   return r.arch == "resnet" ? r.init + ", branch scale " + r.branch_scale : r.init;
 }
 
@@ -153,6 +159,10 @@ std::string describe_family(const std::string& arch, const FamilyKey& k,
   for (int d : depths) {
     out += (first ? "" : ", ") + std::to_string(d);
     first = false;
+  }
+  if (arch == "transformer") {
+    return out + ", " + std::to_string(k.batch) + " sequences of " + std::to_string(k.tokens) +
+           " tokens, fp32, LayerNorm (pre or post), N(0,1) input";
   }
   return out + ", batch " + std::to_string(k.batch) + ", fp32, no normalization, N(0,1) input";
 }
@@ -226,7 +236,8 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, const 
   for (const std::string& activation : activations) {
     Panel panel;
     panel.title = activation;
-    panel.x_label = arch == "resnet" ? "block (0 = network input)" : "layer (0 = network input)";
+    panel.x_label = arch == "resnet" || arch == "transformer" ? "block (0 = network input)"
+                                                              : "layer (0 = network input)";
     panel.y_label = y_label;
     panel.clip_decades = clip_decades;
     // The deepest cell of each label is the full line; shallower ones (first seen) are faint.
@@ -477,8 +488,9 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
 }  // namespace
 
 std::vector<std::string> plot_file_names() {
-  return {"forward-std.svg",  "forward-std-conv.svg", "forward-std-resnet.svg", "width-sweep.svg",
-          "gradient-std.svg", "precision-events.svg", "drift-band.svg"};
+  return {"forward-std.svg",      "forward-std-conv.svg", "forward-std-resnet.svg",
+          "forward-std-transformer.svg", "width-sweep.svg",      "gradient-std.svg",
+          "precision-events.svg", "drift-band.svg"};
 }
 
 std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
@@ -495,6 +507,9 @@ std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
                  "Activation std per layer", "std of activations", 1.5));
   add(std_figure(results, "resnet", &claims::LayerCurves::forward_std, "forward-std-resnet.svg",
                  "Activation std per layer", "std of activations", 1.5));
+  add(std_figure(results, "transformer", &claims::LayerCurves::forward_std,
+                 "forward-std-transformer.svg", "Residual-stream std per block",
+                 "std of the residual stream", 1.5));
   add(width_figure(results));
   add(std_figure(results, "mlp", &claims::LayerCurves::gradient_std, "gradient-std.svg",
                  "Gradient std per layer (backward)", "std of ∂loss/∂h", 1.5));
