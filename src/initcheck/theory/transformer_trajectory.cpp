@@ -220,7 +220,11 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
     const double w_2 = weight_second_moment(config, b * kLayers + 3);
     const double mlp_jacobian =
         w_2 * d * derivative_second_moment(shape.activation, bm.mlp_up) * w_1 * m;
-    const double attn_jacobian = w_o * d * bm.self_weight * w_qkv * d;
+    // Value path; the gradients' token correlation is taken to be the stream's (ρ), the
+    // forward pass's averaging applied backwards.
+    const double rho = bm.token_correlation;
+    const double attn_jacobian =
+        w_o * d * (rho + (1.0 - rho) * bm.self_weight) * w_qkv * d;
     const double q_mid = bm.stream_in + a2 * bm.attn_proj;  // pre: the MLP's input stream
     if (shape.pre_norm) {
       g *= 1.0 + a2 * mlp_jacobian / (q_mid + shape.eps);

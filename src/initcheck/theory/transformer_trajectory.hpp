@@ -18,9 +18,13 @@
 ///   E[m²] = σ_2²m·E[φ(h)²], cross-token σ_2²m·E[φ(h_i)φ(h_k)] (Gaussian quadrature).
 /// - pre-LN: q ← q + α²(E[o²]) then q ← q + α²E[m²]: additive growth q_L ≈ q₀ + α²(v_attn +
 ///   v_mlp)·L; post-LN: the sum is renormalized after each sub-block (q = 1 up to ε).
-/// - backward: per sub-block E[(∂L/∂x)²] gains 1 + α²·G, G the branch's Jacobian gain through
-///   the value path only (the query/key paths are neglected, small when s² ≪ 1), divided by q
-///   where a LayerNorm precedes the branch (pre) or the sum passes through one (post: ×1/q_sum).
+/// - backward (rougher still): per sub-block E[(∂L/∂x)²] gains 1 + α²·G, G the branch's
+///   Jacobian gain through the value path only, the gradients' token correlation taken equal to
+///   the stream's; divided by q where a LayerNorm precedes the branch (pre) or the sum passes
+///   through one (post: ×1/q_sum). The query/key paths are neglected (small only when s² ≪ 1):
+///   for lecun_normal blocks (s² ≈ 1) the measured gradient gain is several times the
+///   prediction at depth 48. No claim compares with it (`gradient` checks its band on
+///   measured values; the prediction is shown, not tested).
 /// Cross terms between the stream and a branch vanish for zero-mean weights.
 
 #include <vector>
