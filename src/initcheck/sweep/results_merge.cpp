@@ -1,10 +1,9 @@
-#include "initcheck/sweep/results_json.hpp"
-
 #include <algorithm>
 #include <map>
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/sweep/detail/results_line.hpp"
+#include "initcheck/sweep/results_json.hpp"
 #include "initcheck/sweep/runner.hpp"
 
 namespace initcheck::sweep {
@@ -24,8 +23,9 @@ SweepResults merge_results(const std::vector<SweepResults>& parts,
       info_source = source;
       have_info = true;
     } else if (!(part.info == merged.info)) {
-      throw InputError("cannot merge '" + source + "' (" + detail::describe_sweep(part.info) + ") with '" +
-                       info_source + "' (" + detail::describe_sweep(merged.info) + ")");
+      throw InputError("cannot merge '" + source + "' (" + detail::describe_sweep(part.info) +
+                       ") with '" + info_source + "' (" + detail::describe_sweep(merged.info) +
+                       ")");
     }
     for (const CellResult& cell : part.cells) {
       const auto [it, inserted] = seen.emplace(cell.index, source);

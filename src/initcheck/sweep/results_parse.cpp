@@ -1,5 +1,3 @@
-#include "initcheck/sweep/results_json.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -15,6 +13,7 @@
 #include "initcheck/core/content_hash.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/sweep/detail/results_line.hpp"
+#include "initcheck/sweep/results_json.hpp"
 
 namespace initcheck::sweep {
 namespace {
@@ -298,8 +297,8 @@ SweepResults parse_results_jsonl(std::istream& in, const std::string& source) {
       results.info = info;
       first = false;
     } else if (!(info == results.info)) {
-      throw InputError(r.where() + ": line belongs to " + detail::describe_sweep(info) + ", earlier lines to " +
-                       detail::describe_sweep(results.info));
+      throw InputError(r.where() + ": line belongs to " + detail::describe_sweep(info) +
+                       ", earlier lines to " + detail::describe_sweep(results.info));
     }
     CellResult cell;
     cell.index = r.integer<std::size_t>(line, "index");
