@@ -79,14 +79,28 @@ template <typename V>
   std::memcpy(p, &v, sizeof(v));
 }
 
+/// min, max and the small count (|x| < 0.25) of the vectors seen, lane-wise.
+template <int W>
+struct Extremes {
+  using F = typename Vec<W>::F;
+  using I = typename Vec<W>::I;
+  F mn;
+  F mx;
+  I small;
+
+  [[gnu::always_inline]] void add(const F& v) {
+    mn = v < mn ? v : mn;
+    mx = v > mx ? v : mx;
+    small -= (v < 0.25f) & (v > -0.25f);  // true is −1
+  }
+};
+
 /// One tensor's running state inside a column block of the pass.
 template <int W>
 struct BlockState {
   using F = typename Vec<W>::F;
   using I = typename Vec<W>::I;
-  F mn;
-  F mx;
-  I small_lanes;
+  Extremes<W> lanes;  ///< copied to locals by each tile, so they stay in registers there
   float mn_tail;
   float mx_tail;
   std::int64_t small_total = 0;
@@ -96,24 +110,18 @@ struct BlockState {
   // col_lane/col_tail are set per block by start_block (not zeroed here: this runs per chunk).
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
   [[gnu::always_inline]] explicit BlockState(const TensorAccumulator& a)
-      : mn(F{} + a.min), mx(F{} + a.max), small_lanes(I{}), mn_tail(a.min), mx_tail(a.max) {}
+      : lanes{F{} + a.min, F{} + a.max, I{}}, mn_tail(a.min), mx_tail(a.max) {}
 
   [[gnu::always_inline]] void start_block(Index nb) {
     for (Index j = 0; j < nb; ++j) {
       for (Index k = 0; k < kLanes; ++k) col_lane[j][k] = 0.0;
       col_tail[j] = 0.0;
     }
-    small_lanes = I{};
-  }
-  /// min, max, small count of one float vector.
-  [[gnu::always_inline]] void add_extremes(const F& v) {
-    mn = v < mn ? v : mn;
-    mx = v > mx ? v : mx;
-    small_lanes -= (v < 0.25f) & (v > -0.25f);  // true is −1
+    lanes.small = I{};
   }
   /// Scalar tail rows [full, rows) of column j of `x` (rows contiguous floats).
-  [[gnu::always_inline]] void add_tail(TensorAccumulator& a, const float* x, Index full,
-                                       Index rows, Index j) {
+  [[gnu::always_inline]] void add_tail(TensorAccumulator& a, const float* x, Index full, Index rows,
+                                       Index j) {
     double* __restrict s = a.row_sum.data();
     double* __restrict ss = a.row_sumsq.data();
     double col = 0.0;
@@ -133,7 +141,7 @@ struct BlockState {
   [[gnu::always_inline]] void finish_block(TensorAccumulator& a, const float* block, Index rows,
                                            Index nb, double* sample_sq_norms, Index first,
                                            Index columns_per_sample) {
-    for (Index k = 0; k < W; ++k) small_total += small_lanes[k];
+    for (Index k = 0; k < W; ++k) small_total += lanes.small[k];
     for (Index j = 0; j < nb; ++j) {
       double col = 0.0;
       for (Index k = 0; k < kLanes; ++k) col += col_lane[j][k];
@@ -158,8 +166,8 @@ struct BlockState {
   }
   [[gnu::always_inline]] void finish(TensorAccumulator& a, Index cols) {
     for (Index k = 0; k < W; ++k) {
-      mn_tail = std::min(mn_tail, mn[k]);
-      mx_tail = std::max(mx_tail, mx[k]);
+      mn_tail = std::min(mn_tail, lanes.mn[k]);
+      mx_tail = std::max(mx_tail, lanes.mx[k]);
     }
     a.min = mn_tail;
     a.max = mx_tail;
@@ -174,10 +182,9 @@ struct BlockState {
 /// tile's rows in order and stored back; min, max and the small count are vector reductions.
 /// With kRelu, h = relu(x) is written to `out_block` and accumulated into `post` / `b`.
 template <int W, bool kRelu, Index kP>
-[[gnu::always_inline]] inline void tile(BlockState<W>& a, BlockState<W>& b,
-                                        TensorAccumulator& pre, TensorAccumulator* post,
-                                        const float* block, float* out_block, Index rows, Index r,
-                                        Index nb) {
+[[gnu::always_inline]] inline void tile(BlockState<W>& a, BlockState<W>& b, TensorAccumulator& pre,
+                                        TensorAccumulator* post, const float* block,
+                                        float* out_block, Index rows, Index r, Index nb) {
   using F = typename Vec<W>::F;
   using D = typename Vec<W>::D;
   constexpr Index kSub = kLanes / W;  // registers per 8 rows
@@ -186,6 +193,8 @@ template <int W, bool kRelu, Index kP>
   D ss[kN];
   D hs[kN];
   D hss[kN];
+  Extremes<W> ea = a.lanes;
+  Extremes<W> eb = b.lanes;
   for (Index q = 0; q < kN; ++q) {
     load(s[q], pre.row_sum.data() + r + W * q);
     load(ss[q], pre.row_sumsq.data() + r + W * q);
@@ -211,7 +220,7 @@ template <int W, bool kRelu, Index kP>
       s[q] += d;
       ss[q] += d2;
       col[q % kSub] += d2;
-      a.add_extremes(v);
+      ea.add(v);
       if constexpr (kRelu) {
         const F hv = v < 0.0f ? F{} : v;  // as the relu kernel: NaN and −0 pass through
         store(out_block + j * rows + r + W * q, hv);
@@ -221,7 +230,7 @@ template <int W, bool kRelu, Index kP>
         hs[q] += hd;
         hss[q] += hd2;
         hcol[q % kSub] += hd2;
-        b.add_extremes(hv);
+        eb.add(hv);
       }
     }
     for (Index h = 0; h < kSub; ++h) {
@@ -229,6 +238,8 @@ template <int W, bool kRelu, Index kP>
       if constexpr (kRelu) store(b.col_lane[j] + W * h, hcol[h]);
     }
   }
+  a.lanes = ea;
+  b.lanes = eb;
   for (Index q = 0; q < kN; ++q) {
     store(pre.row_sum.data() + r + W * q, s[q]);
     store(pre.row_sumsq.data() + r + W * q, ss[q]);
@@ -276,8 +287,7 @@ template <int W, bool kRelu, Index kP>
     }
     a.finish_block(pre, block, rows, nb, pre_norms, first_column + cb, columns_per_sample);
     if constexpr (kRelu) {
-      b.finish_block(*post, out_block, rows, nb, post_norms, first_column + cb,
-                     columns_per_sample);
+      b.finish_block(*post, out_block, rows, nb, post_norms, first_column + cb, columns_per_sample);
     }
   }
   a.finish(pre, cols);

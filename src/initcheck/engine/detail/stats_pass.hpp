@@ -27,8 +27,8 @@ enum class StatsPassIsa { generic, avx2, avx512 };
 /// Σ_c x² to `pre_norms`, as TensorAccumulator::add); with `post` non-null also writes relu(data)
 /// to `out` and adds it to `post` / `post_norms` (as add_relu).
 void stats_pass(TensorAccumulator& pre, TensorAccumulator* post, const float* data, float* out,
-                Eigen::Index cols, double* pre_norms, double* post_norms,
-                Eigen::Index first_column, Eigen::Index columns_per_sample);
+                Eigen::Index cols, double* pre_norms, double* post_norms, Eigen::Index first_column,
+                Eigen::Index columns_per_sample);
 
 /// Test hook: stats_pass with the kernel of `isa` (std::logic_error if it is not available).
 void stats_pass_with(StatsPassIsa isa, TensorAccumulator& pre, TensorAccumulator* post,
