@@ -119,7 +119,7 @@ class AccumulatorShapes : public ::testing::TestWithParam<std::tuple<Shape, Stat
   void SetUp() override {
     if (!stats_pass_available(isa())) GTEST_SKIP() << "kernel not available on this CPU/build";
   }
-  [[nodiscard]] StatsPassIsa isa() const { return std::get<1>(GetParam()); }
+  [[nodiscard]] static StatsPassIsa isa() { return std::get<1>(GetParam()); }
 };
 
 // Rows cover: fewer than 8 (only the scalar tail), one 8-row tile plus a tail, multiples of
