@@ -163,8 +163,8 @@ void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& reque
       case claims::Applies::transformer:
         if (!known_arch) break;  // reported as unknown later
         throw InputError(flag + " applies only to --arch " +
-                         std::string(claims::applies_arch(field.applies)) + " (got --arch " +
-                         arch + ")");
+                         std::string(claims::applies_arch(field.applies)) + " (got --arch " + arch +
+                         ")");
       case claims::Applies::always: break;
     }
   }

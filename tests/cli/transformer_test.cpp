@@ -38,9 +38,8 @@ TEST(Transformer, MeaninglessCombinationsAreBadInput) {
       "--arch transformer needs --norm layernorm");
   expect_one_line_error(run_initcheck(kTransformer + "--norm-placement pre --init torch_default"),
                         "transformer blocks have no biases");
-  expect_one_line_error(
-      run_initcheck("check --init kaiming_normal --activation relu --tokens 8"),
-      "--tokens applies only to --arch transformer (got --arch mlp)");
+  expect_one_line_error(run_initcheck("check --init kaiming_normal --activation relu --tokens 8"),
+                        "--tokens applies only to --arch transformer (got --arch mlp)");
   expect_one_line_error(
       run_initcheck("check --init kaiming_normal --activation relu --arch resnet --mask causal"),
       "--mask applies only to --arch transformer (got --arch resnet)");
@@ -49,8 +48,8 @@ TEST(Transformer, MeaninglessCombinationsAreBadInput) {
 // Post-LN renormalizes the stream after every sub-block: `variance` holds at depth 24, with a
 // causal mask too; growth does not apply and says why.
 TEST(Transformer, PostLnHoldsAndGrowthIsNotApplicable) {
-  const CliRun r =
-      run_initcheck(kTransformer + "--norm-placement post --mask causal --depth 24 --claims variance");
+  const CliRun r = run_initcheck(
+      kTransformer + "--norm-placement post --mask causal --depth 24 --claims variance");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const CliRun all = run_initcheck(kTransformer + "--norm-placement post --depth 4");
   EXPECT_NE(all.out.find("growth (the transformer oracle is approximate"), std::string::npos)

@@ -3,9 +3,10 @@
 // attention model at the limits it must reach: uniform weights for tiny scores (κ = 1/T, or
 // the mean of 1/(i+1) with a causal mask) and the softmax integral against Monte Carlo.
 
+#include "initcheck/theory/transformer_trajectory.hpp"
+
 #include <gtest/gtest.h>
 
-#include "initcheck/theory/transformer_trajectory.hpp"
 #include "test_schemes.hpp"
 
 namespace initcheck::theory {
@@ -48,7 +49,7 @@ TEST(TransformerTrajectory, PreLnOneTokenGrowsAdditively) {
     const double expected = 1.0 + per_block * static_cast<double>(b + 1);
     EXPECT_NEAR(t.blocks[b].stream_second_moment, expected, kRel * expected);
   }
-  EXPECT_NEAR(t.layers[0].pre_second_moment, sigma2, kRel);       // v
+  EXPECT_NEAR(t.layers[0].pre_second_moment, sigma2, kRel);           // v
   EXPECT_NEAR(t.layers[1].pre_second_moment, sigma2 * sigma2, kRel);  // W_o·a
 }
 

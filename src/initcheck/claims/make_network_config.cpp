@@ -219,12 +219,11 @@ NetworkConfig make_network_config(const CheckRequest& r) {
     pixels = static_cast<double>(config.tokens);
   }
   if (largest * pixels * static_cast<double>(config.batch) > kMaxActivationFloats) {
-    throw InputError(
-        "configuration too large: width × batch" +
-        std::string(config.arch == model::Architecture::conv ? " × spatial²"
-                    : transformer                            ? " × tokens (× mlp ratio)"
-                                                             : "") +
-        " exceeds 2^30 values per layer");
+    throw InputError("configuration too large: width × batch" +
+                     std::string(config.arch == model::Architecture::conv ? " × spatial²"
+                                 : transformer ? " × tokens (× mlp ratio)"
+                                               : "") +
+                     " exceeds 2^30 values per layer");
   }
 
   const int depth = config.depth();

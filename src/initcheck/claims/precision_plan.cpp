@@ -36,8 +36,8 @@ bool rows_suffice(double n, double epsilon, double log_bound) {
 }  // namespace
 
 bool precision_exact_law(const model::NetworkConfig& config, bool pre_only) {
-  if (config.arch == model::Architecture::conv ||
-      config.arch == model::Architecture::transformer || config.round_weights || !config.init) {
+  if (config.arch == model::Architecture::conv || config.arch == model::Architecture::transformer ||
+      config.round_weights || !config.init) {
     return false;
   }
   if (!pre_only) {

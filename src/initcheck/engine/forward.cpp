@@ -119,8 +119,7 @@ void NetworkImpl::store_slice(int s, int id, MapF t, Index hw, double* sample_no
 }
 
 void NetworkImpl::input_slice(int s, Trace& trace) {
-  store_slice(s, 0, map(layout.x0), layout.x0.cols / layout.batch,
-              norms_ptr(trace.input_sq_norms));
+  store_slice(s, 0, map(layout.x0), layout.x0.cols / layout.batch, norms_ptr(trace.input_sq_norms));
 }
 
 /// z = W·h_in (+b) of dense layer l for slices first … last−1 in one GEMM call (the weight

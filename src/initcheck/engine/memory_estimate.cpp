@@ -116,10 +116,10 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
             static_cast<double>(layout.layers.size()) *
                 (sizeof(LayerTrace) + (2 * per_sample + units) * kDouble) +
             (layout.is_resnet ? c.depth() * static_cast<double>(sizeof(BlockTrace)) : 0.0) +
-            (layout.is_transformer ? c.depth() * static_cast<double>(sizeof(BlockTrace) +
-                                                                    nn::kBlockTensorCount *
-                                                                        sizeof(TensorStats))
-                                   : 0.0);
+            (layout.is_transformer
+                 ? c.depth() * static_cast<double>(sizeof(BlockTrace) +
+                                                   nn::kBlockTensorCount * sizeof(TensorStats))
+                 : 0.0);
   return e;
 }
 

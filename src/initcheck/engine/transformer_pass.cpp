@@ -21,7 +21,8 @@ class StatsSink final : public nn::BlockTensorSink {
       : net_(net), slice_(slice), block_(block), output_norms_(output_norms) {}
 
   void store(nn::BlockTensor tensor, nn::MatRef values) override {
-    const int id = net_.layout.block_acc[static_cast<std::size_t>(block_)] + static_cast<int>(tensor);
+    const int id =
+        net_.layout.block_acc[static_cast<std::size_t>(block_)] + static_cast<int>(tensor);
     const auto uid = static_cast<std::size_t>(id);
     if (net_.cfg.precision != precision::Format::fp32) {
       net_.events[slice_][uid] += precision::round_to_format(
@@ -102,10 +103,10 @@ void NetworkImpl::finalize_transformer_blocks(Trace& trace) {
       bt.tensors[static_cast<std::size_t>(t)] = stats(static_cast<nn::BlockTensor>(t));
     }
     const auto out = static_cast<std::size_t>(layout.stream_acc[static_cast<std::size_t>(b) + 1]);
-    bt.branch_input = layout.block_shape.pre_norm
-                          ? stats(nn::BlockTensor::attn_norm)
-                          : acc_stats[static_cast<std::size_t>(
-                                layout.stream_acc[static_cast<std::size_t>(b)])];
+    bt.branch_input =
+        layout.block_shape.pre_norm
+            ? stats(nn::BlockTensor::attn_norm)
+            : acc_stats[static_cast<std::size_t>(layout.stream_acc[static_cast<std::size_t>(b)])];
     bt.branch = stats(nn::BlockTensor::mlp_down);
     bt.sum = stats(nn::BlockTensor::mlp_sum);
     bt.stream = acc_stats[out];

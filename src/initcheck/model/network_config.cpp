@@ -15,9 +15,9 @@ std::string str(std::int64_t v) {
 void validate_transformer(const NetworkConfig& c) {
   for (std::size_t i = 1; i < c.widths.size(); ++i) {
     if (c.widths[i] != c.widths[0]) {
-      throw InputError("transformer widths must all be equal (d_model; got n0 = " +
-                       str(c.widths[0]) + ", n" + std::to_string(i) + " = " + str(c.widths[i]) +
-                       ")");
+      throw InputError(
+          "transformer widths must all be equal (d_model; got n0 = " + str(c.widths[0]) + ", n" +
+          std::to_string(i) + " = " + str(c.widths[i]) + ")");
     }
   }
   if (c.tokens < 1) throw InputError("transformer tokens must be >= 1, got " + str(c.tokens));

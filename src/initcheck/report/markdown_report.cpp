@@ -448,8 +448,9 @@ std::string describe_configuration(const claims::CheckRequest& r) {
     shape += std::to_string(r.depth) + " blocks × " + std::to_string(r.width);
   } else if (r.arch == "transformer") {
     shape += std::to_string(r.depth) + " blocks × " + std::to_string(r.width) + " (" +
-             std::to_string(r.tokens) + " tokens, " + std::to_string(r.heads) + " heads, mlp ratio " +
-             format_number(r.mlp_ratio) + (r.mask == "causal" ? ", causal" : "") + ")";
+             std::to_string(r.tokens) + " tokens, " + std::to_string(r.heads) +
+             " heads, mlp ratio " + format_number(r.mlp_ratio) +
+             (r.mask == "causal" ? ", causal" : "") + ")";
   } else {
     shape += std::to_string(r.depth) + "×" + std::to_string(r.width);
   }

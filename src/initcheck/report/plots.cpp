@@ -362,9 +362,10 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
 }  // namespace
 
 std::vector<std::string> plot_file_names() {
-  return {"forward-std.svg",      "forward-std-conv.svg", "forward-std-resnet.svg",
-          "forward-std-transformer.svg", "width-sweep.svg",      "gradient-std.svg",
-          "precision-events.svg", "drift-band.svg"};
+  return {"forward-std.svg",        "forward-std-conv.svg",
+          "forward-std-resnet.svg", "forward-std-transformer.svg",
+          "width-sweep.svg",        "gradient-std.svg",
+          "precision-events.svg",   "drift-band.svg"};
 }
 
 std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {

@@ -25,8 +25,8 @@ void refuse_ignored_settings(const claims::CheckRequest& r) {
       case claims::Applies::residual:
       case claims::Applies::transformer:
         throw InputError("'" + key + "' applies only to arch " +
-                         std::string(claims::applies_arch(field.applies)) + " (got arch " +
-                         r.arch + ")");
+                         std::string(claims::applies_arch(field.applies)) + " (got arch " + r.arch +
+                         ")");
       case claims::Applies::without_widths:
         throw InputError("'" + key + "' conflicts with 'widths' (the list sets depth and width)");
       case claims::Applies::always: break;

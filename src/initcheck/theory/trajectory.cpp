@@ -10,8 +10,8 @@
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/model/layer_fan.hpp"
-#include "initcheck/theory/transformer_trajectory.hpp"
 #include "initcheck/theory/gaussian_expectation.hpp"
+#include "initcheck/theory/transformer_trajectory.hpp"
 
 namespace initcheck::theory {
 namespace {
@@ -296,7 +296,8 @@ PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
   for (const std::int64_t n : config.widths) {
     if (n <= 0) throw InputError("theory: widths must be positive");
   }
-  if (config.arch == model::Architecture::transformer) return predict_transformer_trajectory(config);
+  if (config.arch == model::Architecture::transformer)
+    return predict_transformer_trajectory(config);
   const int depth = config.depth();
   MomentCache cache(config.activation);
   PredictedTrajectory t;

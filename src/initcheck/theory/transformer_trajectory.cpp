@@ -97,8 +97,8 @@ std::pair<double, double> activation_pair(const nn::Activation& act, double q, d
   const ScalarFunction phi = [&act](double x) { return act.value(x); };
   const std::vector<double> kinks =
       act.has_kink_at_zero() ? std::vector<double>{0.0} : std::vector<double>{};
-  const double cross = correlated_product_expectation(phi, phi, q, q, std::clamp(rho, -1.0, 1.0),
-                                                      kinks, kinks);
+  const double cross =
+      correlated_product_expectation(phi, phi, q, q, std::clamp(rho, -1.0, 1.0), kinks, kinks);
   return {self, cross};
 }
 
@@ -188,7 +188,8 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
       p.fan_in = fan.fan_in();
       p.weight_variance = law.variance;
       p.weight_mean = law.mean;
-      p.input_second_moment = j == 2 ? bm.mlp_up / (weight_second_moment(config, l) * d) : inputs[j];
+      p.input_second_moment =
+          j == 2 ? bm.mlp_up / (weight_second_moment(config, l) * d) : inputs[j];
       p.pre_second_moment = pre[j];
       p.norm_second_moment = pre[j];
       p.post_second_moment = j == 2 ? bm.mlp_act : pre[j];
@@ -223,8 +224,7 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
     // Value path; the gradients' token correlation is taken to be the stream's (ρ), the
     // forward pass's averaging applied backwards.
     const double rho = bm.token_correlation;
-    const double attn_jacobian =
-        w_o * d * (rho + (1.0 - rho) * bm.self_weight) * w_qkv * d;
+    const double attn_jacobian = w_o * d * (rho + (1.0 - rho) * bm.self_weight) * w_qkv * d;
     const double q_mid = bm.stream_in + a2 * bm.attn_proj;  // pre: the MLP's input stream
     if (shape.pre_norm) {
       g *= 1.0 + a2 * mlp_jacobian / (q_mid + shape.eps);

@@ -36,17 +36,17 @@ namespace initcheck::theory {
 
 /// Predicted moments inside transformer block b (per entry, averaged over tokens).
 struct TransformerBlockMoments {
-  double stream_in = 0.0;           ///< E[x²] of the block input
-  double token_correlation = 0.0;   ///< c/q of the block input
-  double value = 0.0;               ///< E[v²]
-  double score_variance = 0.0;      ///< s² of the attention scores
-  double self_weight = 0.0;         ///< κ = mean over queries of E[Σ_j p_ij²]
-  double attention = 0.0;           ///< E[a²], a = attention output
-  double attn_proj = 0.0;           ///< E[o²], o = W_o a
-  double mlp_up = 0.0;              ///< E[h²], h = W_1 u
-  double mlp_act = 0.0;             ///< E[φ(h)²]
-  double mlp_down = 0.0;            ///< E[m²]
-  double stream_out = 0.0;          ///< E[x²] of the block output
+  double stream_in = 0.0;          ///< E[x²] of the block input
+  double token_correlation = 0.0;  ///< c/q of the block input
+  double value = 0.0;              ///< E[v²]
+  double score_variance = 0.0;     ///< s² of the attention scores
+  double self_weight = 0.0;        ///< κ = mean over queries of E[Σ_j p_ij²]
+  double attention = 0.0;          ///< E[a²], a = attention output
+  double attn_proj = 0.0;          ///< E[o²], o = W_o a
+  double mlp_up = 0.0;             ///< E[h²], h = W_1 u
+  double mlp_act = 0.0;            ///< E[φ(h)²]
+  double mlp_down = 0.0;           ///< E[m²]
+  double stream_out = 0.0;         ///< E[x²] of the block output
 };
 
 /// The per-block moments of a transformer config (throws InputError for another architecture).

@@ -60,7 +60,7 @@ struct NetworkLayout {
   bool is_conv = false;
   bool is_resnet = false;
   bool is_transformer = false;  ///< planned by plan_transformer (transformer_layout.cpp)
-  bool has_norm = false;  ///< a norm after every linear layer (config.layer_norm())
+  bool has_norm = false;        ///< a norm after every linear layer (config.layer_norm())
   /// resnet pre/post norm placement: the norm on the stream (config.stream_norm()).
   bool pre_norm = false;
   bool post_norm = false;
@@ -106,7 +106,7 @@ struct NetworkLayout {
   // their own buffer; `streams` = {x0, output}, the output a copy of the last block's.
   nn::TransformerBlockShape block_shape;
   int block_tensor_sets = 0;
-  Eigen::Index block_tensor_floats = 0;     ///< per set: TransformerBlockTensors::storage_size
+  Eigen::Index block_tensor_floats = 0;       ///< per set: TransformerBlockTensors::storage_size
   Eigen::Index block_forward_workspace = 0;   ///< per forward slice
   Eigen::Index block_backward_workspace = 0;  ///< with backward
   /// Accumulator id of block b's first stored tensor; tensor t (nn::BlockTensor) is id + t.
