@@ -121,7 +121,13 @@ std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& 
     os << " widths ";
     for (std::size_t i = 0; i < r.widths.size(); ++i) os << (i != 0 ? "," : "") << r.widths[i];
   }
-  os << ", batch " << r.batch << ", " << r.precision;
+  if (config.arch == model::Architecture::transformer) {
+    os << ", " << r.tokens << " tokens, " << r.heads << " heads, mlp ratio " << r.mlp_ratio
+       << (config.causal ? ", causal" : "") << ", branch scale " << r.branch_scale;
+    os << ", batch " << r.batch << " sequences, " << r.precision;
+  } else {
+    os << ", batch " << r.batch << ", " << r.precision;
+  }
   if (r.norm != "none") os << ", " << claims::describe_norm(r);
   if (r.input != "standard_normal") os << ", input " << r.input;
   return os.str();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "check_helpers.hpp"
@@ -76,6 +77,24 @@ TEST(TransformerFindings, PostLnStaysAtOne) {
   EXPECT_EQ(post.verdict, Verdict::holds);
   EXPECT_NEAR(post.measured, 1.0, 1e-3);  // LN output: s²/(s² + 1e-5) per token
   EXPECT_NEAR(post.predicted, 1.0, 1e-3);
+}
+
+// Calibration: a correct configuration (GPT-2-scaled pre-LN, causal mask, depth 12) checked
+// with 4 seeds on variance and mean reports no violation. Each run's family level is α = 1e-9,
+// so P(any false violation) ≤ 4·1e-9: a failure here is a bug, not bad luck.
+TEST(TransformerFindings, CorrectConfigurationHasNoFalseViolations) {
+  int violated = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    CheckRequest r = transformer("pre", "1/sqrt(2*depth)", 12);
+    r.mask = "causal";
+    r.seed = seed;
+    r.claims = {"variance", "mean"};
+    const CheckResult result = run_check(r);
+    for (const ClaimResult& c : result.claims) {
+      violated += c.applicable && c.verdict == Verdict::violated ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(violated, 0);
 }
 
 // The oracle's attention model against the engine, block 0 (tokens independent, inputs LN'd):

@@ -23,21 +23,24 @@ void expect_one_line_error(const CliRun& r, const std::string& piece) {
 }
 
 TEST(Transformer, MeaninglessCombinationsAreBadInput) {
-  expect_one_line_error(run_initcheck(kTransformer + "--norm-placement pre --heads 3"),
+  const std::string base =
+      "check --activation gelu --arch transformer --width 32 --batch 8 --norm layernorm "
+      "--norm-placement pre ";
+  expect_one_line_error(run_initcheck(base + "--init lecun_normal --heads 3"),
                         "transformer heads (3) must divide the width (32)");
-  expect_one_line_error(run_initcheck(kTransformer + "--norm-placement pre --tokens 0"),
+  expect_one_line_error(run_initcheck(base + "--init lecun_normal --tokens 0"),
                         "--tokens must be in [1, 4096], got 0");
-  expect_one_line_error(run_initcheck(kTransformer + "--norm-placement pre --mlp-ratio 0"),
+  expect_one_line_error(run_initcheck(base + "--init lecun_normal --mlp-ratio 0"),
                         "--mlp-ratio must be a number in (0, 64]");
-  expect_one_line_error(run_initcheck(kTransformer + "--norm-placement pre --mask future"),
+  expect_one_line_error(run_initcheck(base + "--init lecun_normal --mask future"),
                         "unknown --mask 'future'; expected one of: none, causal");
+  expect_one_line_error(run_initcheck(base + "--init torch_default"),
+                        "transformer blocks have no biases");
   expect_one_line_error(run_initcheck(kTransformer), "--norm-placement pre or post");
   expect_one_line_error(
       run_initcheck("check --init lecun_normal --activation gelu --arch transformer "
                     "--norm rmsnorm --norm-placement pre"),
       "--arch transformer needs --norm layernorm");
-  expect_one_line_error(run_initcheck(kTransformer + "--norm-placement pre --init torch_default"),
-                        "transformer blocks have no biases");
   expect_one_line_error(run_initcheck("check --init kaiming_normal --activation relu --tokens 8"),
                         "--tokens applies only to --arch transformer (got --arch mlp)");
   expect_one_line_error(

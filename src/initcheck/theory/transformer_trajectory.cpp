@@ -49,10 +49,13 @@ struct AttentionGeometry {
     const double s2 = std::min(std::max(score_variance, 0.0), 400.0);
     const double s = std::sqrt(s2);
     const double n_max = visible.empty() ? 1.0 : *std::max_element(visible.begin(), visible.end());
-    constexpr double kStep = 0.1;
-    const double margin = 30.0 + 4.0 * s2;
-    const double u_lo = -std::log(n_max) - s2 / 2.0 - margin;
-    const double u_hi = -s2 / 2.0 + margin;
+    if (n_max <= 1.0) return 1.0;  // one visible key: p = 1
+    // Below t ≈ 1/(n·e^{s²/2}) the integrand is at most e^{2u + 2s²} (A ≤ E[e^{2sZ}]), so
+    // starting s² + 20 lower leaves < e^{−s²−40} of it; above, it falls like a Gaussian of width
+    // s in u (the log-normal tail of A): 20 + 10s leaves < 1e-8.
+    constexpr double kStep = 0.2;
+    const double u_lo = -std::log(n_max) - 1.5 * s2 - 20.0;
+    const double u_hi = -s2 / 2.0 + 20.0 + 10.0 * s;
     std::vector<double> weight;  // h·e^{2u}·A(e^u)
     std::vector<double> log_b;   // log B(e^u)
     for (double u = u_lo; u <= u_hi; u += kStep) {
