@@ -24,6 +24,7 @@
 #include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/claims/detail/pair_runs.hpp"
 #include "initcheck/claims/detail/sample_plan.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/memory_estimate.hpp"
@@ -76,10 +77,11 @@ std::string format_seconds(double seconds) {
 /// budget, which only bounds the later looks, but not by this much.
 constexpr double kBudgetOverrun = 20.0;
 
-/// Throws InputError when the smallest run would cost more than kBudgetOverrun × --budget.
-void check_compute(const detail::SamplePlan& plan, int first_look, int drift_networks,
-                   double budget_seconds) {
-  const double flops = first_look * plan.cost_per_replicate +
+/// Throws InputError when the smallest run would cost more than kBudgetOverrun × --budget
+/// (`look_cost`: one look network, with its pair network when `correlation` is checked).
+void check_compute(const detail::SamplePlan& plan, double look_cost, int first_look,
+                   int drift_networks, double budget_seconds) {
+  const double flops = first_look * look_cost +
                        drift_networks * plan.cost_per_replicate_forward_batch1;
   const double seconds = flops / detail::kNominalFlopsPerSecond;
   const double allowed = kBudgetOverrun * std::max(budget_seconds, 1.0);
@@ -271,6 +273,16 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
                        [needs](ClaimId id) { return claim_descriptor(id).*needs; });
   };
   const bool need_backward = any_claim(&ClaimDescriptor::needs_backward);
+  const bool check_pairs = any_claim(&ClaimDescriptor::needs_pair_networks);
+  std::optional<theory::PairCosinePrediction> pair_prediction;
+  if (check_pairs && trajectory) {
+    try {
+      pair_prediction =
+          theory::predict_pair_cosines(config, *trajectory, detail::kPairInputCorrelation);
+    } catch (const std::exception&) {
+      pair_prediction.reset();
+    }
+  }
   detail::SamplePlan plan =
       detail::plan_samples(config, options, trajectory, finite_width,
                            detail::claims_spending_alpha(to_check), need_backward);
@@ -288,11 +300,13 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // Pre-declared looks (fixed before any data): R, 2R, 4R … while the total stays within the
   // network cap and the compute budget; each look's tests spend α/looks.
   std::vector<int> looks{plan.replicates};
+  // Every look network comes with a pair network when `correlation` is checked.
+  const double look_cost = plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
   if (options.replicates == 0) {
     const int cap = options.max_networks > 0 ? options.max_networks : 4 * detail::kMaxReplicates;
     const double budget = options.budget_seconds * detail::kNominalFlopsPerSecond;
     while (static_cast<double>(looks.size()) < detail::kLooks && 2 * looks.back() <= cap &&
-           2.0 * looks.back() * plan.cost_per_replicate <= budget) {
+           2.0 * looks.back() * look_cost <= budget) {
       looks.push_back(2 * looks.back());
     }
   }
@@ -302,7 +316,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
   check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
                options.max_memory_bytes);
-  check_compute(plan, looks.front(), drift_networks, options.budget_seconds);
+  check_compute(plan, look_cost, looks.front(), drift_networks, options.budget_seconds);
   const double alpha_claim =
       options.alpha /
       static_cast<double>(std::max<std::size_t>(detail::claims_spending_alpha(to_check), 1)) /
@@ -320,9 +334,21 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   }
   // drift reads the extra networks plus every look's networks (appended, never copied again).
   std::vector<engine::Trace> drift_traces = std::move(drift_extra);
+  std::vector<engine::Trace> pair_traces;
+  const model::NetworkConfig pairs = detail::pair_config(config);
   std::vector<ClaimId> undecided = to_check;
   for (int target : looks) {
     if (undecided.empty()) break;
+    if (std::any_of(undecided.begin(), undecided.end(),
+                    [](ClaimId id) { return claim_descriptor(id).needs_pair_networks; })) {
+      // Pair networks on their own seed stream (detail/pair_runs.hpp), as many as the look's.
+      const int have_pairs = static_cast<int>(pair_traces.size());
+      std::vector<engine::Trace> more = engine::run_replicates(
+          pairs, detail::pair_trace_options(), rng::splitmix64(options.seed ^ detail::kPairSeedSalt),
+          have_pairs, target - have_pairs, threads);
+      std::move(more.begin(), more.end(), std::back_inserter(pair_traces));
+      out.pair_replicates = static_cast<int>(pair_traces.size());
+    }
     const int have = static_cast<int>(traces.size());
     std::vector<engine::Trace> more =
         engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
@@ -332,8 +358,15 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     out.drift_replicates = static_cast<int>(drift_traces.size());
     std::vector<ClaimId> still;
     for (ClaimId id : undecided) {
-      const detail::ClaimContext ctx{config,     options,      traces,     drift_traces,
-                                     trajectory, finite_width, alpha_claim};
+      const detail::ClaimContext ctx{config,
+                                     options,
+                                     traces,
+                                     drift_traces,
+                                     trajectory,
+                                     finite_width,
+                                     alpha_claim,
+                                     pair_traces,
+                                     pair_prediction ? &*pair_prediction : nullptr};
       ClaimResult r = claim_descriptor(id).check(ctx);
       r.id = id;
       r.applicable = true;
@@ -347,6 +380,15 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   out.overall = overall_verdict(out.claims);
   if (!traces.empty()) {
     out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);
+  }
+  if (!pair_traces.empty()) {
+    out.curves.pair_cosine.assign(pair_traces.front().pair_cosine.size(), 0.0);
+    for (const engine::Trace& t : pair_traces) {
+      for (std::size_t d = 0; d < out.curves.pair_cosine.size() && d < t.pair_cosine.size(); ++d) {
+        out.curves.pair_cosine[d] += t.pair_cosine[d] / static_cast<double>(pair_traces.size());
+      }
+    }
+    if (pair_prediction) out.curves.predicted_pair_cosine = pair_prediction->cosine;
   }
   return out;
 }

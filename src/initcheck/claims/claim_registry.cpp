@@ -15,6 +15,7 @@ extern const ClaimDescriptor kBatchnormClaim;
 extern const ClaimDescriptor kBnInputClaim;
 extern const ClaimDescriptor kBatchStatsClaim;
 extern const ClaimDescriptor kGradientClaim;
+extern const ClaimDescriptor kCorrelationClaim;
 }  // namespace detail
 
 const std::array<const ClaimDescriptor*, kAllClaims.size()>& claim_registry() {
@@ -22,7 +23,7 @@ const std::array<const ClaimDescriptor*, kAllClaims.size()>& claim_registry() {
       &detail::kVarianceClaim,  &detail::kGrowthClaim,  &detail::kDriftClaim,
       &detail::kPrecisionClaim, &detail::kMeanClaim,    &detail::kDominanceClaim,
       &detail::kBatchnormClaim, &detail::kBnInputClaim, &detail::kBatchStatsClaim,
-      &detail::kGradientClaim};
+      &detail::kGradientClaim,  &detail::kCorrelationClaim};
   return kRegistry;
 }
 

@@ -84,4 +84,11 @@ class Network {
 ///   the scales drawn from engine.split(kInputScaleStream).
 Eigen::MatrixXf make_input(const model::NetworkConfig& config, rng::Engine& engine);
 
+/// The input of a pair run (TraceOptions::pair_cosines): replaces sample 2i+1 (its
+/// `samples_hw` columns) by c·x_{2i} + √(1−c²)·x_{2i+1}, so two independent draws x, ξ of the
+/// configured input become a pair with E[x·x′] = c·E[x·x] and, for zero-mean inputs, the same
+/// second moments (exact for standard_normal and unnormalized inputs: the feature scales are
+/// shared). Throws std::invalid_argument unless c ∈ [−1, 1].
+void mix_input_pairs(Eigen::MatrixXf& input, Eigen::Index samples_hw, double c);
+
 }  // namespace initcheck::engine

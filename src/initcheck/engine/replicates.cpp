@@ -19,8 +19,13 @@ void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redra
   if (redraw) net.init_weights(replicate);
   rng::Engine input_engine = replicate.split(kInputStream);
   const model::InputKind kind = net.config().input;
-  if (kind == model::InputKind::dataset_normalized ||
-      kind == model::InputKind::dataset_unnormalized) {
+  if (net.options().pair_cosines) {
+    Eigen::MatrixXf input = make_input(net.config(), input_engine);
+    mix_input_pairs(input, input.cols() / net.config().batch,
+                    net.options().pair_input_correlation);
+    net.forward(input, trace);
+  } else if (kind == model::InputKind::dataset_normalized ||
+             kind == model::InputKind::dataset_unnormalized) {
     // make_input's batch (same engine, same values) plus its statistics against the dataset,
     // which exists only while the batch is drawn.
     const DatasetBatch input = draw_dataset_input(net.config(), input_engine);

@@ -89,7 +89,9 @@ ojson encode_curves(const claims::LayerCurves& c) {
                {"drift_lower", encode_doubles(c.drift_lower)},
                {"drift_upper", encode_doubles(c.drift_upper)},
                {"predicted_drift_lower", encode_doubles(c.predicted_drift_lower)},
-               {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)}};
+               {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)},
+               {"pair_cosine", encode_doubles(c.pair_cosine)},
+               {"predicted_pair_cosine", encode_doubles(c.predicted_pair_cosine)}};
 }
 
 ojson encode_info(const SweepInfo& info) {
@@ -289,6 +291,11 @@ claims::LayerCurves decode_curves(const Reader& r, const json& line) {
   c.drift_upper = r.numbers(j, "drift_upper", p);
   c.predicted_drift_lower = r.numbers(j, "predicted_drift_lower", p);
   c.predicted_drift_upper = r.numbers(j, "predicted_drift_upper", p);
+  // Added with the `correlation` claim: results written before it have neither.
+  if (j.contains("pair_cosine")) c.pair_cosine = r.numbers(j, "pair_cosine", p);
+  if (j.contains("predicted_pair_cosine")) {
+    c.predicted_pair_cosine = r.numbers(j, "predicted_pair_cosine", p);
+  }
   return c;
 }
 
@@ -397,6 +404,7 @@ std::string check_to_json(const claims::CheckRequest& request, const claims::Che
   encode_request_keys(j, request);
   j["replicates"] = result.replicates;
   j["drift_replicates"] = result.drift_replicates;
+  j["pair_replicates"] = result.pair_replicates;
   encode_result_keys(j, result);
   return dump(j, 2);
 }
