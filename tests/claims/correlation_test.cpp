@@ -126,7 +126,8 @@ TEST(CorrelationCMap, PredictionWithinEveryLayersInterval) {
     const theory::PredictedTrajectory trajectory = theory::predict_trajectory(config);
     const theory::PairCosinePrediction p =
         theory::predict_pair_cosines(config, trajectory, detail::kPairInputCorrelation);
-    const theory::PairCosinePrediction wrong = theory::predict_pair_cosines(config, trajectory, 0.45);
+    const theory::PairCosinePrediction wrong =
+        theory::predict_pair_cosines(config, trajectory, 0.45);
     ASSERT_EQ(p.cosine.size(), static_cast<std::size_t>(kDepth) + 1) << p.unavailable;
     const std::vector<engine::Trace> runs = pair_runs(config, 7, kR);
     for (std::size_t l = 1; l <= kDepth; ++l) {

@@ -248,7 +248,7 @@ TEST(CheckCommand, AlphaBelowDoublePrecisionIsBadInput) {
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("--alpha"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("[1e-12, 1)"), std::string::npos) << r.err;  // the valid range
+  EXPECT_NE(r.err.find("[1.1e-12, 1)"), std::string::npos) << r.err;  // 11 claims × 10 layers
   // The same split leaves 1e-12 resolvable (a verdict, whichever).
   const int code = run("--init kaiming_normal --activation relu --depth 3 --width 32 --batch 16 "
                        "--claims variance --alpha 1e-12")

@@ -38,9 +38,8 @@ PairCosinePrediction predict(const NetworkConfig& c, double c0 = 0.5) {
 // Kaiming ReLU, no bias: the pre-activation correlation of layer l+1 is the cosine of layer l's
 // output, which is the arc-cosine kernel f(c) = (√(1−c²) + (π − arccos c)·c)/π (Cho & Saul 2009).
 TEST(PairCorrelation, KaimingReluFollowsTheArcCosineKernel) {
-  const PairCosinePrediction p = predict(mlp(12, "relu", scheme([](const FanInfo& f) {
-                                            return 2.0 / fan_in(f);
-                                          })));
+  const PairCosinePrediction p =
+      predict(mlp(12, "relu", scheme([](const FanInfo& f) { return 2.0 / fan_in(f); })));
   ASSERT_TRUE(p.unavailable.empty());
   ASSERT_EQ(p.cosine.size(), 13U);
   double c = 0.5;
@@ -56,9 +55,9 @@ TEST(PairCorrelation, KaimingReluFollowsTheArcCosineKernel) {
 // correlation is theory::c_map at the previous layer's q, and the output cosine is φ's
 // normalized cross moment at the layer's own q.
 TEST(PairCorrelation, TanhWithBiasIsTheCMapAtEachLayersQ) {
-  const NetworkConfig c =
-      mlp(8, "tanh", scheme([](const FanInfo& f) { return 0.5 / fan_in(f); }, 0.0,
-                            [](const FanInfo&) { return 0.05; }));
+  const NetworkConfig c = mlp(8, "tanh",
+                              scheme([](const FanInfo& f) { return 0.5 / fan_in(f); }, 0.0,
+                                     [](const FanInfo&) { return 0.05; }));
   const PredictedTrajectory t = predict_trajectory(c);
   const PairCosinePrediction p = predict_pair_cosines(c, t, 0.5);
   ASSERT_EQ(p.cosine.size(), 9U);

@@ -81,8 +81,8 @@ constexpr double kBudgetOverrun = 20.0;
 /// (`look_cost`: one look network, with its pair network when `correlation` is checked).
 void check_compute(const detail::SamplePlan& plan, double look_cost, int first_look,
                    int drift_networks, double budget_seconds) {
-  const double flops = first_look * look_cost +
-                       drift_networks * plan.cost_per_replicate_forward_batch1;
+  const double flops =
+      first_look * look_cost + drift_networks * plan.cost_per_replicate_forward_batch1;
   const double seconds = flops / detail::kNominalFlopsPerSecond;
   const double allowed = kBudgetOverrun * std::max(budget_seconds, 1.0);
   if (seconds <= allowed) return;
@@ -301,7 +301,8 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // network cap and the compute budget; each look's tests spend α/looks.
   std::vector<int> looks{plan.replicates};
   // Every look network comes with a pair network when `correlation` is checked.
-  const double look_cost = plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
+  const double look_cost =
+      plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
   if (options.replicates == 0) {
     const int cap = options.max_networks > 0 ? options.max_networks : 4 * detail::kMaxReplicates;
     const double budget = options.budget_seconds * detail::kNominalFlopsPerSecond;
@@ -343,9 +344,10 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
                     [](ClaimId id) { return claim_descriptor(id).needs_pair_networks; })) {
       // Pair networks on their own seed stream (detail/pair_runs.hpp), as many as the look's.
       const int have_pairs = static_cast<int>(pair_traces.size());
-      std::vector<engine::Trace> more = engine::run_replicates(
-          pairs, detail::pair_trace_options(), rng::splitmix64(options.seed ^ detail::kPairSeedSalt),
-          have_pairs, target - have_pairs, threads);
+      std::vector<engine::Trace> more =
+          engine::run_replicates(pairs, detail::pair_trace_options(),
+                                 rng::splitmix64(options.seed ^ detail::kPairSeedSalt), have_pairs,
+                                 target - have_pairs, threads);
       std::move(more.begin(), more.end(), std::back_inserter(pair_traces));
       out.pair_replicates = static_cast<int>(pair_traces.size());
     }
@@ -358,15 +360,10 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     out.drift_replicates = static_cast<int>(drift_traces.size());
     std::vector<ClaimId> still;
     for (ClaimId id : undecided) {
-      const detail::ClaimContext ctx{config,
-                                     options,
-                                     traces,
-                                     drift_traces,
-                                     trajectory,
-                                     finite_width,
-                                     alpha_claim,
-                                     pair_traces,
-                                     pair_prediction ? &*pair_prediction : nullptr};
+      const detail::ClaimContext ctx{
+          config,       options,     traces,
+          drift_traces, trajectory,  finite_width,
+          alpha_claim,  pair_traces, pair_prediction ? &*pair_prediction : nullptr};
       ClaimResult r = claim_descriptor(id).check(ctx);
       r.id = id;
       r.applicable = true;

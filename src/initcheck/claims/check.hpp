@@ -21,7 +21,7 @@ struct CheckOptions {
   /// (‖v − v′‖² = 2(1 − cos)·‖v‖² for equal norms: the pair's difference keeps < 2 % of the
   /// energy, against 100 % at the input cosine 0.5)
   double correlation_eta = 0.01;
-  double alpha = 1e-6;              ///< family-wise false-violation probability per configuration
+  double alpha = 1e-6;  ///< family-wise false-violation probability per configuration
   std::uint64_t seed = 0;
   int threads = 0;           ///< 0 = all cores; results never depend on it
   int replicates = 0;        ///< networks to run; 0 = sized by the sample plan (need + budget)

@@ -22,8 +22,8 @@ enum class ClaimId {
 };
 
 inline constexpr std::array<ClaimId, 11> kAllClaims = {
-    ClaimId::variance,    ClaimId::growth,    ClaimId::drift,     ClaimId::precision,
-    ClaimId::mean,        ClaimId::dominance, ClaimId::batchnorm, ClaimId::bn_input,
+    ClaimId::variance,    ClaimId::growth,    ClaimId::drift,      ClaimId::precision,
+    ClaimId::mean,        ClaimId::dominance, ClaimId::batchnorm,  ClaimId::bn_input,
     ClaimId::batch_stats, ClaimId::gradient,  ClaimId::correlation};
 
 /// The id as used on the command line, in reports and JSON (`bn-input`, `batch-stats`, ...;

@@ -20,9 +20,9 @@ extern const ClaimDescriptor kCorrelationClaim;
 
 const std::array<const ClaimDescriptor*, kAllClaims.size()>& claim_registry() {
   static const std::array<const ClaimDescriptor*, kAllClaims.size()> kRegistry = {
-      &detail::kVarianceClaim,  &detail::kGrowthClaim,  &detail::kDriftClaim,
-      &detail::kPrecisionClaim, &detail::kMeanClaim,    &detail::kDominanceClaim,
-      &detail::kBatchnormClaim, &detail::kBnInputClaim, &detail::kBatchStatsClaim,
+      &detail::kVarianceClaim,  &detail::kGrowthClaim,     &detail::kDriftClaim,
+      &detail::kPrecisionClaim, &detail::kMeanClaim,       &detail::kDominanceClaim,
+      &detail::kBatchnormClaim, &detail::kBnInputClaim,    &detail::kBatchStatsClaim,
       &detail::kGradientClaim,  &detail::kCorrelationClaim};
   return kRegistry;
 }

@@ -57,8 +57,7 @@ ClaimResult check_correlation(const ClaimContext& ctx) {
   ClaimResult result = make_result(
       ClaimId::correlation,
       "mean cosine of input pairs (cosine " + short_number(kPairInputCorrelation) +
-          " at the input) at the output (" + std::to_string(ctx.pair_traces.size()) +
-          " networks)",
+          " at the input) at the output (" + std::to_string(ctx.pair_traces.size()) + " networks)",
       {-1.0, 1.0 - eta});
   result.layer = depth;
   std::vector<double> output;
@@ -86,8 +85,8 @@ ClaimResult check_correlation(const ClaimContext& ctx) {
   result.ci.upper = std::min(result.ci.upper, 1.0);
   finish(result);
   if (result.verdict == stats::Verdict::violated) {
-    result.advice = "inputs with cosine " + short_number(kPairInputCorrelation) +
-                    " reach cosine " + short_number(result.measured) +
+    result.advice = "inputs with cosine " + short_number(kPairInputCorrelation) + " reach cosine " +
+                    short_number(result.measured) +
                     " at the output (rank collapse: the network maps different inputs to "
                     "nearly the same vector); move the init toward the edge of chaos (larger "
                     "weight variance, smaller bias variance) or add residual connections";
@@ -101,8 +100,9 @@ extern constinit const ClaimDescriptor kCorrelationClaim{
     .id = ClaimId::correlation,
     .name = "correlation",
     .quote = "You can lose information",
-    .measure = "mean cosine of two inputs' representations (cosine 0.5 at the input) below 1 − η "
-               "at the output, vs the mean-field c-map",
+    .measure =
+        "mean cosine of two inputs' representations (cosine 0.5 at the input) below 1 − η "
+        "at the output, vs the mean-field c-map",
     .method =
         "Pairs of inputs with cosine 0.5 run through extra forward-only networks; per network the "
         "mean cosine of the pairs' output representations is one observation, and a Student t "

@@ -21,8 +21,7 @@ void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redra
   const model::InputKind kind = net.config().input;
   if (net.options().pair_cosines) {
     Eigen::MatrixXf input = make_input(net.config(), input_engine);
-    mix_input_pairs(input, input.cols() / net.config().batch,
-                    net.options().pair_input_correlation);
+    mix_input_pairs(input, input.cols() / net.config().batch, net.options().pair_input_correlation);
     net.forward(input, trace);
   } else if (kind == model::InputKind::dataset_normalized ||
              kind == model::InputKind::dataset_unnormalized) {

@@ -23,8 +23,8 @@ PairMoments layer_moments(const nn::Activation& act, const LayerPrediction& lp,
                           const PairMoments& in) {
   const double sw2 = static_cast<double>(lp.fan_in) * lp.weight_variance;
   const double q_in = sw2 * in.second + lp.bias_variance;
-  const double c = q_in > 0.0 ? std::clamp((sw2 * in.cross + lp.bias_variance) / q_in, -1.0, 1.0)
-                              : 1.0;
+  const double c =
+      q_in > 0.0 ? std::clamp((sw2 * in.cross + lp.bias_variance) / q_in, -1.0, 1.0) : 1.0;
   const double q = lp.pre_second_moment;
   if (!lp.activated) return {c * q, q};
   const std::vector<double> kinks{0.0};
