@@ -110,6 +110,40 @@ TEST(PairCosine, ZeroRepresentationsCountAsIdentical) {
   EXPECT_EQ(t.pair_cosine[2], 1.0);
 }
 
+// run_replicates_with_pairs: the main traces are run_replicates' exactly; each pair run is the
+// pair network on the replicate's own weights (a network drawn from the same replicate engine has
+// them) with its input from split(kPairInputStream); the same on one thread and on two.
+TEST(PairCosine, PairRunsShareTheReplicatesWeights) {
+  model::NetworkConfig c =
+      testing::mlp_config(16, 3, 12, std::make_shared<testing::TorchUniformScheme>(true), "tanh");
+  model::NetworkConfig pairs = c;
+  pairs.batch = 6;
+  const TraceOptions main;
+  const ReplicatesWithPairs one =
+      run_replicates_with_pairs(c, main, pairs, pair_options(), 5, 1, 3, 1);
+  const ReplicatesWithPairs two =
+      run_replicates_with_pairs(c, main, pairs, pair_options(), 5, 1, 3, 2);
+  const std::vector<Trace> alone = run_replicates(c, main, 5, 1, 3, 1);
+  ASSERT_EQ(one.pairs.size(), 3U);
+  for (std::size_t r = 0; r < 3; ++r) {
+    EXPECT_EQ(one.traces[r].output.second_moment, alone[r].output.second_moment);
+    EXPECT_EQ(one.pairs[r].pair_cosine, two.pairs[r].pair_cosine);
+    EXPECT_EQ(one.pairs[r].replicate, static_cast<int>(r) + 1);
+    const rng::Engine replicate = rng::Engine(5).split(r + 1);
+    Network net(pairs, pair_options(), replicate);
+    rng::Engine draw = replicate.split(kPairInputStream);
+    Eigen::MatrixXf x = make_input(pairs, draw);
+    mix_input_pairs(x, 1, 0.5);
+    Trace expected;
+    net.forward(x, expected);
+    EXPECT_EQ(one.pairs[r].pair_cosine, expected.pair_cosine) << r;
+  }
+  model::NetworkConfig other = pairs;
+  other.widths[1] = 8;
+  EXPECT_THROW((void)run_replicates_with_pairs(c, main, other, pair_options(), 5, 0, 1, 1),
+               std::invalid_argument);
+}
+
 // Without the option nothing is recorded and the input is make_input's.
 TEST(PairCosine, OffByDefault) {
   const model::NetworkConfig c =

@@ -38,11 +38,11 @@ namespace {
 constexpr std::uint64_t kDriftSeedSalt = 0x6472696674ULL;
 
 /// Throws InputError when the run cannot fit in `limit` bytes: one network per worker thread
-/// plus `replicates` traces (kept twice when `drift` reads them too), and the drift-only
-/// networks' traces.
+/// (two with `correlation`'s pair runs, `pair_network` bytes for the second) plus `replicates`
+/// traces (kept twice when `drift` reads them too), and the drift-only networks' traces.
 void check_memory(const model::NetworkConfig& config, const engine::TraceOptions& trace_options,
                   int replicates, bool drift, const model::NetworkConfig& drift_config,
-                  int drift_extra, int threads, double limit) {
+                  int drift_extra, int threads, double pair_network, double limit) {
   if (limit <= 0.0) return;
   const engine::MemoryEstimate main = engine::estimate_memory(config, trace_options);
   engine::TraceOptions drift_options = trace_options;
@@ -50,16 +50,19 @@ void check_memory(const model::NetworkConfig& config, const engine::TraceOptions
   drift_options.dominance_units = 0;
   const engine::MemoryEstimate extra = engine::estimate_memory(drift_config, drift_options);
   const int workers = std::clamp(threads, 1, std::max(replicates, 1));
-  const double need = workers * main.network + (drift ? 2 : 1) * replicates * main.trace +
-                      drift_extra * extra.trace;
+  const double need = workers * (main.network + pair_network) +
+                      (drift ? 2 : 1) * replicates * main.trace + drift_extra * extra.trace;
   if (need <= limit) return;
-  throw InputError("configuration too large: it needs an estimated " + engine::format_bytes(need) +
-                   " of memory (" + std::to_string(workers) +
-                   (workers == 1 ? " network of " : " networks of ") +
-                   engine::format_bytes(main.network) + (workers == 1 ? "" : " each") +
-                   ": weights, activations, gradients, buffers; " + std::to_string(replicates) +
-                   " traces), more than the limit of " + engine::format_bytes(limit) +
-                   " (--max-memory; default: the machine's available memory)");
+  throw InputError(
+      "configuration too large: it needs an estimated " + engine::format_bytes(need) +
+      " of memory (" + std::to_string(workers) + (workers == 1 ? " network of " : " networks of ") +
+      engine::format_bytes(main.network) + (workers == 1 ? "" : " each") +
+      ": weights, activations, gradients, buffers; " +
+      (pair_network > 0.0
+           ? "as many pair-run networks of " + engine::format_bytes(pair_network) + "; "
+           : std::string()) +
+      std::to_string(replicates) + " traces), more than the limit of " +
+      engine::format_bytes(limit) + " (--max-memory; default: the machine's available memory)");
 }
 
 /// "42 s", "17 min", "3.2 h" (three significant digits are plenty for an estimate).
@@ -300,7 +303,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // Pre-declared looks (fixed before any data): R, 2R, 4R … while the total stays within the
   // network cap and the compute budget; each look's tests spend α/looks.
   std::vector<int> looks{plan.replicates};
-  // Every look network comes with a pair network when `correlation` is checked.
+  // Every look network also runs its pair batch when `correlation` is checked.
   const double look_cost =
       plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
   if (options.replicates == 0) {
@@ -315,8 +318,11 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   model::NetworkConfig small = config;
   if (config.norm != model::Norm::batchnorm) small.batch = 1;
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
+  const model::NetworkConfig pairs = detail::pair_config(config);
+  const double pair_network =
+      check_pairs ? engine::estimate_memory(pairs, detail::pair_trace_options()).network : 0.0;
   check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
-               options.max_memory_bytes);
+               pair_network, options.max_memory_bytes);
   check_compute(plan, look_cost, looks.front(), drift_networks, options.budget_seconds);
   const double alpha_claim =
       options.alpha /
@@ -336,24 +342,24 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // drift reads the extra networks plus every look's networks (appended, never copied again).
   std::vector<engine::Trace> drift_traces = std::move(drift_extra);
   std::vector<engine::Trace> pair_traces;
-  const model::NetworkConfig pairs = detail::pair_config(config);
   std::vector<ClaimId> undecided = to_check;
   for (int target : looks) {
     if (undecided.empty()) break;
+    const int have = static_cast<int>(traces.size());
+    std::vector<engine::Trace> more;
     if (std::any_of(undecided.begin(), undecided.end(),
                     [](ClaimId id) { return claim_descriptor(id).needs_pair_networks; })) {
-      // Pair networks on their own seed stream (detail/pair_runs.hpp), as many as the look's.
-      const int have_pairs = static_cast<int>(pair_traces.size());
-      std::vector<engine::Trace> more =
-          engine::run_replicates(pairs, detail::pair_trace_options(),
-                                 rng::splitmix64(options.seed ^ detail::kPairSeedSalt), have_pairs,
-                                 target - have_pairs, threads);
-      std::move(more.begin(), more.end(), std::back_inserter(pair_traces));
+      // Each network also runs its pair batch (detail/pair_runs.hpp) on the same weights.
+      engine::ReplicatesWithPairs runs = engine::run_replicates_with_pairs(
+          config, trace_options, pairs, detail::pair_trace_options(), options.seed, have,
+          target - have, threads);
+      more = std::move(runs.traces);
+      std::move(runs.pairs.begin(), runs.pairs.end(), std::back_inserter(pair_traces));
       out.pair_replicates = static_cast<int>(pair_traces.size());
+    } else {
+      more =
+          engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
     }
-    const int have = static_cast<int>(traces.size());
-    std::vector<engine::Trace> more =
-        engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
     drift_traces.insert(drift_traces.end(), more.begin(), more.end());
     std::move(more.begin(), more.end(), std::back_inserter(traces));
     out.replicates = static_cast<int>(traces.size());

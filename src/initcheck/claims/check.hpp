@@ -51,7 +51,7 @@ struct LayerCurves {
   std::vector<double> predicted_drift_lower;  ///< Hanin–Rolnick log-normal 5% / 95% band
   std::vector<double> predicted_drift_upper;
   /// `correlation`: mean cosine of an input pair (index 0 = the input, cosine 0.5), over the
-  /// pair networks, and the mean-field c-map prediction (empty when there is none).
+  /// networks' pair runs, and the mean-field c-map prediction (empty when there is none).
   std::vector<double> pair_cosine;
   std::vector<double> predicted_pair_cosine;
 };
@@ -62,7 +62,7 @@ struct CheckResult {
   LayerCurves curves;
   int replicates = 0;        ///< independent networks the engine ran (sized by the sample plan)
   int drift_replicates = 0;  ///< networks behind `drift` (replicates + forward-only extras)
-  int pair_replicates = 0;   ///< pair networks behind `correlation` (0 when not checked)
+  int pair_replicates = 0;   ///< networks whose pair runs `correlation` read (0: not checked)
 };
 
 /// Throws InputError naming the first claim in `options.claims` (an explicit selection) that

@@ -3,14 +3,15 @@
 /// the network output (no collapse of all inputs onto one direction).
 ///
 /// Estimand (pre-declared): pairs of inputs with cosine c₀ = kPairInputCorrelation
-/// (x′ = c₀·x + √(1−c₀²)·ξ, detail/pair_runs.hpp) run through R independent pair networks; per
-/// network s_r = the mean over its pairs of cos(v, v′) at the output of the last depth unit
-/// (layer output h_L, or the last residual stream); μ = E[s_r]. Pairs share a network, so the
-/// network is the unit of replication: a Student t interval over the R values of s_r (exact for
-/// normal s_r, else by the CLT: each s_r is an average over 16 pairs, bounded in [−1, 1]) at the
-/// equivalence level 1 − 2α, clipped to [−1, 1], against the band [−1, 1 − η]: violated when the
-/// whole interval lies above 1 − η (collapse), holds when below. Prediction: the mean-field c-map
-/// (theory/pair_correlation.hpp); LayerCurves carry the measured and predicted trajectories.
+/// (x′ = c₀·x + √(1−c₀²)·ξ, detail/pair_runs.hpp) run through the R independent networks of the
+/// look (a forward pass of a pair batch on each network's weights); per network s_r = the mean over
+/// its pairs of cos(v, v′) at the output of the last depth unit (layer output h_L, or the last
+/// residual stream); μ = E[s_r]. Pairs share a network, so the network is the unit of replication:
+/// a Student t interval over the R values of s_r (exact for normal s_r, else by the CLT: each s_r
+/// is an average over 16 pairs, bounded in [−1, 1]) at the equivalence level 1 − 2α, clipped to
+/// [−1, 1], against the band [−1, 1 − η]: violated when the whole interval lies above 1 − η
+/// (collapse), holds when below. Prediction: the mean-field c-map (theory/pair_correlation.hpp);
+/// LayerCurves carry the measured and predicted trajectories.
 
 #include <algorithm>
 #include <cmath>
@@ -104,8 +105,8 @@ extern constinit const ClaimDescriptor kCorrelationClaim{
         "mean cosine of two inputs' representations (cosine 0.5 at the input) below 1 − η "
         "at the output, vs the mean-field c-map",
     .method =
-        "Pairs of inputs with cosine 0.5 run through extra forward-only networks; per network the "
-        "mean cosine of the pairs' output representations is one observation, and a Student t "
+        "Every network also runs a batch of input pairs with cosine 0.5; per network the mean "
+        "cosine of the pairs' output representations is one observation, and a Student t "
         "interval over networks must lie below 1 − η (violated, rank collapse, when it lies "
         "above). The measured trajectory is compared with the mean-field c-map where it applies "
         "(no normalization, zero-mean weights).",

@@ -28,7 +28,7 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
                          ? config.depth() * config.block_layers
                          : config.depth();
   double cost = 0.0;
-  // A pair network runs pair_config's batch instead of the configuration's.
+  // A pair run is a forward pass of pair_config's batch.
   const double pair_share = static_cast<double>(pair_config(config).batch) /
                             static_cast<double>(std::max<std::int64_t>(config.batch, 1));
   for (int l = 0; l < layers; ++l) {
@@ -52,7 +52,7 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
                                      ? columns
                                      : columns / static_cast<double>(config.batch);
     plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + draw;
-    plan.cost_per_pair_network += 2.0 * weights * columns * pair_share + draw;
+    plan.cost_per_pair_network += 2.0 * weights * columns * pair_share;  // weights copied
   }
   if (config.input == model::InputKind::dataset_normalized ||
       config.input == model::InputKind::dataset_unnormalized) {

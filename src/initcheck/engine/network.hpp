@@ -17,6 +17,7 @@ inline constexpr std::uint64_t kBiasStream = 1ULL << 40U;
 inline constexpr std::uint64_t kInputStream = 1ULL << 48U;            ///< the input batch
 inline constexpr std::uint64_t kUpstreamStream = kInputStream + 1;    ///< backward's r
 inline constexpr std::uint64_t kInputScaleStream = kInputStream + 2;  ///< unnormalized scales
+inline constexpr std::uint64_t kPairInputStream = kInputStream + 3;   ///< a pair run's input
 
 /// The network of one NetworkConfig. Construction allocates everything; forward() and
 /// backward() do not allocate (proved with EIGEN_RUNTIME_NO_MALLOC in the tests) once the Trace

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <thread>
 
 #include "initcheck/core/error.hpp"
@@ -14,15 +16,20 @@
 namespace initcheck::engine {
 namespace {
 
+/// A pair run's forward pass: make_input's batch with its samples mixed into pairs.
+void pair_forward(Network& net, rng::Engine& input_engine, Trace& trace) {
+  Eigen::MatrixXf input = make_input(net.config(), input_engine);
+  mix_input_pairs(input, input.cols() / net.config().batch, net.options().pair_input_correlation);
+  net.forward(input, trace);
+}
+
 /// Runs one replicate on an existing network (weights redrawn).
 void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redraw) {
   if (redraw) net.init_weights(replicate);
   rng::Engine input_engine = replicate.split(kInputStream);
   const model::InputKind kind = net.config().input;
   if (net.options().pair_cosines) {
-    Eigen::MatrixXf input = make_input(net.config(), input_engine);
-    mix_input_pairs(input, input.cols() / net.config().batch, net.options().pair_input_correlation);
-    net.forward(input, trace);
+    pair_forward(net, input_engine, trace);
   } else if (kind == model::InputKind::dataset_normalized ||
              kind == model::InputKind::dataset_unnormalized) {
     // make_input's batch (same engine, same values) plus its statistics against the dataset,
@@ -42,26 +49,34 @@ void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redra
   }
 }
 
-}  // namespace
-
-Trace run_network(const model::NetworkConfig& config, const TraceOptions& options,
-                  const rng::Engine& replicate) {
-  Network net(config, options, replicate);
-  Trace trace;
-  run_on(net, replicate, trace, false);
-  return trace;
+/// Copies every weight matrix and bias of `from` into `to` (same shapes; no allocation).
+void copy_parameters(Network& from, Network& to) {
+  if (from.num_layers() != to.num_layers()) {
+    throw std::invalid_argument("pair run: the pair network has other layers");
+  }
+  for (int l = 0; l < from.num_layers(); ++l) {
+    const Network& source = from;
+    if (source.weights(l).rows() != to.weights(l).rows() ||
+        source.weights(l).cols() != to.weights(l).cols() ||
+        from.bias(l).size() != to.bias(l).size()) {
+      throw std::invalid_argument("pair run: the pair network's parameter shapes differ");
+    }
+    to.weights(l) = source.weights(l);
+    to.bias(l) = from.bias(l);
+  }
 }
 
-std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
-                                  std::uint64_t seed, int replicates, int threads) {
-  return run_replicates(config, options, seed, 0, replicates, threads);
-}
-
-std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
-                                  std::uint64_t seed, int first, int replicates, int threads) {
+/// run_replicates, and with `pairs` also each replicate's pair run (run_replicates_with_pairs).
+ReplicatesWithPairs run_all(const model::NetworkConfig& config, const TraceOptions& options,
+                            const model::NetworkConfig* pair_config,
+                            const TraceOptions* pair_options, std::uint64_t seed, int first,
+                            int replicates, int threads) {
   if (replicates < 0 || first < 0) throw InputError("number of replicates must be >= 0");
   config.validate();
-  std::vector<Trace> traces(static_cast<std::size_t>(replicates));
+  const bool with_pairs = pair_config != nullptr;
+  ReplicatesWithPairs out;
+  out.traces.resize(static_cast<std::size_t>(replicates));
+  if (with_pairs) out.pairs.resize(static_cast<std::size_t>(replicates));
   TraceOptions single = options;
   single.threads = 1;
   const rng::Engine root(seed);
@@ -71,10 +86,22 @@ std::vector<Trace> run_replicates(const model::NetworkConfig& config, const Trac
   auto worker = [&] {
     try {
       Network net(config, single, root);  // weights redrawn per replicate
+      std::optional<Network> pair_net;    // weights copied from `net` per replicate
+      if (with_pairs) {
+        TraceOptions pair_single = *pair_options;
+        pair_single.threads = 1;
+        pair_net.emplace(*pair_config, pair_single, root);
+      }
       for (int r = next.fetch_add(1); r < replicates; r = next.fetch_add(1)) {
-        Trace& trace = traces[static_cast<std::size_t>(r)];
-        run_on(net, root.split(static_cast<std::uint64_t>(first + r)), trace, true);
-        trace.replicate = first + r;
+        const auto ur = static_cast<std::size_t>(r);
+        const rng::Engine replicate = root.split(static_cast<std::uint64_t>(first + r));
+        run_on(net, replicate, out.traces[ur], true);
+        out.traces[ur].replicate = first + r;
+        if (!with_pairs) continue;
+        copy_parameters(net, *pair_net);
+        rng::Engine input_engine = replicate.split(kPairInputStream);
+        pair_forward(*pair_net, input_engine, out.pairs[ur]);
+        out.pairs[ur].replicate = first + r;
       }
     } catch (...) {
       const std::lock_guard lock(error_mutex);
@@ -92,7 +119,35 @@ std::vector<Trace> run_replicates(const model::NetworkConfig& config, const Trac
     worker();
   }  // jthreads join here
   if (error) std::rethrow_exception(error);
-  return traces;
+  return out;
+}
+
+}  // namespace
+
+Trace run_network(const model::NetworkConfig& config, const TraceOptions& options,
+                  const rng::Engine& replicate) {
+  Network net(config, options, replicate);
+  Trace trace;
+  run_on(net, replicate, trace, false);
+  return trace;
+}
+
+std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
+                                  std::uint64_t seed, int replicates, int threads) {
+  return run_replicates(config, options, seed, 0, replicates, threads);
+}
+
+std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
+                                  std::uint64_t seed, int first, int replicates, int threads) {
+  return run_all(config, options, nullptr, nullptr, seed, first, replicates, threads).traces;
+}
+
+ReplicatesWithPairs run_replicates_with_pairs(const model::NetworkConfig& config,
+                                              const TraceOptions& options,
+                                              const model::NetworkConfig& pair_config,
+                                              const TraceOptions& pair_options, std::uint64_t seed,
+                                              int first, int replicates, int threads) {
+  return run_all(config, options, &pair_config, &pair_options, seed, first, replicates, threads);
 }
 
 }  // namespace initcheck::engine

@@ -29,8 +29,8 @@ struct ClaimContext {
   const std::optional<theory::PredictedTrajectory>& trajectory;      ///< mean-field oracle
   const std::optional<theory::FiniteWidthPrediction>& finite_width;  ///< Hanin–Rolnick
   double alpha = 1e-7;  ///< this claim's share of the configuration's error budget
-  /// Pair networks (detail/pair_runs.hpp; empty unless a claim needs_pair_networks) and the
-  /// c-map prediction of their cosines (nullptr: none).
+  /// Pair runs of the networks (detail/pair_runs.hpp; empty unless a claim needs_pair_networks) and
+  /// the c-map prediction of their cosines (nullptr: none).
   std::span<const engine::Trace> pair_traces = {};
   const theory::PairCosinePrediction* pair_prediction = nullptr;
 };
