@@ -371,7 +371,9 @@ TEST(CheckCommand, CorrelationCollapseIsViolatedWithCurves) {
   EXPECT_EQ(j.at("curves").at("predicted_pair_cosine").size(), 21U);
   EXPECT_GE(j.at("pair_replicates").get<int>(), 16);
   for (const nlohmann::json& c : j.at("claims")) {
-    if (c.at("id") == "correlation") EXPECT_EQ(c.at("verdict"), "violated") << c;
+    if (c.at("id") == "correlation") {
+      EXPECT_EQ(c.at("verdict"), "violated") << c;
+    }
   }
 }
 
