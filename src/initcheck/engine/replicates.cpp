@@ -55,14 +55,14 @@ void copy_parameters(Network& from, Network& to) {
     throw std::invalid_argument("pair run: the pair network has other layers");
   }
   for (int l = 0; l < from.num_layers(); ++l) {
-    const Network& source = from;
-    if (source.weights(l).rows() != to.weights(l).rows() ||
-        source.weights(l).cols() != to.weights(l).cols() ||
-        from.bias(l).size() != to.bias(l).size()) {
+    const Eigen::MatrixXf& w = from.weights(l);
+    const Eigen::VectorXf& b = from.bias(l);
+    if (w.rows() != to.weights(l).rows() || w.cols() != to.weights(l).cols() ||
+        b.size() != to.bias(l).size()) {
       throw std::invalid_argument("pair run: the pair network's parameter shapes differ");
     }
-    to.weights(l) = source.weights(l);
-    to.bias(l) = from.bias(l);
+    to.weights(l) = w;
+    to.bias(l) = b;
   }
 }
 
