@@ -138,6 +138,11 @@ struct LayerResult {
 LayerResult forward_layer(const model::NetworkConfig& config, const FanInfo& fan,
                           const Geometry& geo, const Map& in, bool activated, MomentCache& cache) {
   const init::WeightLaw w = config.init->weight_law(fan);
+  if (!w.mean_field) {
+    throw InputError("the mean-field oracle has no prediction for init '" + config.init->name() +
+                     "': layer " + std::to_string(fan.layer + 1) +
+                     " is a fixed matrix, so its pre-activations are not Gaussian");
+  }
   const init::WeightLaw b =
       config.init->has_bias() ? config.init->bias_law(fan) : init::WeightLaw{0.0, 0.0, 3.0};
   const std::size_t out_size = static_cast<std::size_t>(geo.out_height()) * geo.out_width();

@@ -82,7 +82,8 @@ struct PredictedTrajectory {
 /// Second moment of the network input for config.input (see the header comment).
 double input_second_moment(const model::NetworkConfig& config);
 
-/// Predicts the trajectory. Throws InputError when the config lacks an init scheme or widths.
+/// Predicts the trajectory. Throws InputError when the config lacks an init scheme or widths,
+/// or a layer's weight law is not mean_field (identity: no Gaussian pre-activations to predict).
 PredictedTrajectory predict_trajectory(const model::NetworkConfig& config);
 
 }  // namespace initcheck::theory
