@@ -59,8 +59,8 @@ RC_GTEST_PROP(Isometry, IdentityPreservesNormsOnSquareAndPowerOfTwoExpandingLaye
   const std::string spec = "identity(gain=" + kGains[g] + ")";
   // Square n × n, or rows = 2^m ≥ cols (the Hadamard block is then a full set of columns).
   const bool square = *rc::gen::arbitrary<bool>();
-  const std::int64_t rows = square ? *rc::gen::inRange<std::int64_t>(1, 129)
-                                   : std::int64_t{1} << *rc::gen::inRange(0, 8);
+  const std::int64_t rows =
+      square ? *rc::gen::inRange<std::int64_t>(1, 129) : std::int64_t{1} << *rc::gen::inRange(0, 8);
   const std::int64_t cols = square ? rows : *rc::gen::inRange<std::int64_t>(1, rows + 1);
   const Eigen::MatrixXd w = weights(spec, dense_fan(cols, rows));
   const Eigen::VectorXd x = input(cols);
@@ -94,7 +94,8 @@ RC_GTEST_PROP(Isometry, DeltaOrthogonalPreservesTheCentreTapAndIgnoresTheRest, (
   // One input patch (in/groups channels × k² taps, as W's columns); every group's rows see it.
   const Eigen::VectorXd patch = input(fan.cols());
   Eigen::VectorXd centre(in_per_group);
-  for (std::int64_t c = 0; c < in_per_group; ++c) centre(c) = patch(c * k * k + (k / 2) * k + k / 2);
+  for (std::int64_t c = 0; c < in_per_group; ++c)
+    centre(c) = patch(c * k * k + (k / 2) * k + k / 2);
   for (std::int64_t grp = 0; grp < groups; ++grp) {
     const Eigen::VectorXd y = w.middleRows(grp * out_per_group, out_per_group) * patch;
     RC_ASSERT(std::abs(y.norm() - kGainValues[g] * centre.norm()) <=

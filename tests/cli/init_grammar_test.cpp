@@ -17,9 +17,10 @@ const std::string kSmall = " --depth 10 --width 64 --batch 32 --alpha 1e-9";
 // x_b = x_{b−1} exactly (gain 1, variance holds), while the same Kaiming weights on every role
 // grow it ×3 per block (predicted 3¹⁰ ≈ 5.9e4, far outside K² = 4: violated).
 TEST(InitGrammar, RoleMapReachesTheResnetBranches) {
-  const CliRun zero_out = run_initcheck("check --arch resnet --activation relu --claims variance "
-                                        "--init 'mlp.in=kaiming_normal, mlp.out=zeros'" +
-                                        kSmall);
+  const CliRun zero_out = run_initcheck(
+      "check --arch resnet --activation relu --claims variance "
+      "--init 'mlp.in=kaiming_normal, mlp.out=zeros'" +
+      kSmall);
   EXPECT_EQ(zero_out.code, 0) << zero_out.out << zero_out.err;
   EXPECT_NE(zero_out.out.find("mlp.in=kaiming_normal(mode=fan_in, nonlinearity=relu, a=0), "
                               "mlp.out=zeros"),
@@ -39,13 +40,14 @@ TEST(InitGrammar, RoleWithoutASchemeIsBadInputNamingIt) {
   EXPECT_NE(r.err.find("layer role 'hidden'"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   // Depth 2 has only embed and readout: the same spec is complete.
-  const CliRun two = run_initcheck("check --activation relu --depth 2 --width 64 --batch 32 "
-                                   "--claims variance --alpha 1e-9" +
-                                   init);
+  const CliRun two = run_initcheck(
+      "check --activation relu --depth 2 --width 64 --batch 32 "
+      "--claims variance --alpha 1e-9" +
+      init);
   EXPECT_EQ(two.code, 0) << two.out << two.err;
 
-  for (const char* bad : {"'default=zeros, readout=torch_default'", "'default=zeros, mlp.outt=zeros'",
-                          "'readout=zeros, readout=zeros'"}) {
+  for (const char* bad : {"'default=zeros, readout=torch_default'",
+                          "'default=zeros, mlp.outt=zeros'", "'readout=zeros, readout=zeros'"}) {
     const CliRun b = run_initcheck(std::string("check --activation relu --init ") + bad);
     EXPECT_EQ(b.code, 2) << bad << "\n" << b.err;
     EXPECT_EQ(line_count(b.err), 1) << bad << "\n" << b.err;
@@ -71,7 +73,8 @@ TEST(InitGrammar, IdentityWithTanhVanishesAndOneWeightDominates) {
       run_initcheck("check --init identity --activation linear --claims variance" + kSmall);
   EXPECT_EQ(linear.code, 0) << linear.out << linear.err;
   // `theory` has nothing to print for it: one line, exit 2.
-  const CliRun theory = run_initcheck("theory --init identity --activation tanh --depth 3 --width 8");
+  const CliRun theory =
+      run_initcheck("theory --init identity --activation tanh --depth 3 --width 8");
   EXPECT_EQ(theory.code, 2) << theory.out << theory.err;
   EXPECT_EQ(line_count(theory.err), 1) << theory.err;
 }

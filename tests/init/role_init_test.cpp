@@ -1,11 +1,12 @@
 // Role maps (`default=SPEC, ROLE=SPEC, ...`), the is_<role> and fan_geo_avg variables and `%`.
+#include "initcheck/init/role_init.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 
 #include "initcheck/init/builtin_schemes.hpp"
-#include "initcheck/init/role_init.hpp"
 #include "initcheck/init/spec_parser.hpp"
 
 namespace initcheck::init {
@@ -45,10 +46,8 @@ TEST(RoleInit, DispatchesOnTheLayerRole) {
       "mlp.out=normal(std=0.02/sqrt(2*depth))");
   const FanInfo fan = dense_fan(16, 16, 3, 8);
   EXPECT_DOUBLE_EQ(s->weight_law(with_role(fan, LayerRole::mlp_in)).variance, 0.02 * 0.02);
-  EXPECT_DOUBLE_EQ(s->weight_law(with_role(fan, LayerRole::mlp_out)).variance,
-                   0.02 * 0.02 / 16.0);
-  EXPECT_DOUBLE_EQ(s->weight_law(with_role(fan, LayerRole::attn_out)).variance,
-                   0.02 * 0.02 / 16.0);
+  EXPECT_DOUBLE_EQ(s->weight_law(with_role(fan, LayerRole::mlp_out)).variance, 0.02 * 0.02 / 16.0);
+  EXPECT_DOUBLE_EQ(s->weight_law(with_role(fan, LayerRole::attn_out)).variance, 0.02 * 0.02 / 16.0);
 
   // fill_weights follows the same dispatch: zeros only on the readout.
   const auto r = parse("default=normal(std=1), readout=zeros");
@@ -89,8 +88,7 @@ TEST(RoleInit, ParseErrorsNameTheProblem) {
   EXPECT_NE(error_of("default=normal(std=1), readout=torch_default").find("disagree on biases"),
             std::string::npos);
   // Errors inside one role's scheme point into the whole spec.
-  EXPECT_NE(error_of("default=zeros, readout=normal(sd=1)").find("at column 31"),
-            std::string::npos)
+  EXPECT_NE(error_of("default=zeros, readout=normal(sd=1)").find("at column 31"), std::string::npos)
       << error_of("default=zeros, readout=normal(sd=1)");
 }
 

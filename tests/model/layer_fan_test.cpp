@@ -46,7 +46,6 @@ TEST(LayerFan, ResnetNumbersBranchLayersThroughTheBlocks) {
   EXPECT_THROW((void)layer_fan(c, -1), std::out_of_range);
 }
 
-
 std::vector<LayerRole> roles(const NetworkConfig& c) {
   std::vector<LayerRole> out;
   for (int l = 0; l < weight_layer_count(c); ++l) {
@@ -69,8 +68,8 @@ TEST(LayerRole, ResnetBranchesAreMlpInHiddenOut) {
   using enum LayerRole;
   NetworkConfig c = config(Architecture::resnet, {8, 8, 8});
   c.block_layers = 3;
-  EXPECT_EQ(roles(c), (std::vector<LayerRole>{mlp_in, mlp_hidden, mlp_out, mlp_in, mlp_hidden,
-                                              mlp_out}));
+  EXPECT_EQ(roles(c),
+            (std::vector<LayerRole>{mlp_in, mlp_hidden, mlp_out, mlp_in, mlp_hidden, mlp_out}));
   c.block_layers = 1;  // the only branch layer writes into the stream
   EXPECT_EQ(roles(c), (std::vector<LayerRole>{mlp_out, mlp_out}));
 }

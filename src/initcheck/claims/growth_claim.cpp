@@ -217,8 +217,7 @@ extern constinit const ClaimDescriptor kGrowthClaim{
         "The measured mean-field trajectory E[M_l]/M_0 is compared with the oracle's prediction "
         "at every depth (band: prediction × [1/K², K²]), with the same exact pivots or log-mean "
         "intervals as variance; depths the storage format cannot represent are skipped by the "
-        "oracle, before any data. Not checked for a fixed-matrix init (identity), which the "
-        "oracle does not model.",
+        "oracle, before any data.",
     .not_applicable = growth_not_applicable,
     .check = check_growth};
 

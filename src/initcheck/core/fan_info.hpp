@@ -12,12 +12,12 @@ namespace initcheck {
 /// receptive_field = 1 and groups = 1. Weight matrices are stored fan_out × fan_in
 /// (out_units × (in_units / groups · receptive_field)), conv weights OIHW flattened row-wise.
 struct FanInfo {
-  std::int64_t in_units = 1;         ///< input features / channels
-  std::int64_t out_units = 1;        ///< output features / channels
-  std::int64_t receptive_field = 1;  ///< kernel height · width (1 for dense)
-  std::int64_t groups = 1;           ///< conv groups (in_units and out_units divisible by it)
-  int layer = 0;                     ///< 0-based index of this layer
-  int depth = 1;                     ///< number of weight layers in the network
+  std::int64_t in_units = 1;           ///< input features / channels
+  std::int64_t out_units = 1;          ///< output features / channels
+  std::int64_t receptive_field = 1;    ///< kernel height · width (1 for dense)
+  std::int64_t groups = 1;             ///< conv groups (in_units and out_units divisible by it)
+  int layer = 0;                       ///< 0-based index of this layer
+  int depth = 1;                       ///< number of weight layers in the network
   LayerRole role = LayerRole::hidden;  ///< the layer's role (model::layer_fan assigns it)
 
   /// PyTorch `_calculate_fan_in_and_fan_out`: size(1) · receptive field.

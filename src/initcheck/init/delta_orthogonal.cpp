@@ -30,8 +30,7 @@ class DeltaOrthogonalScheme final : public InitScheme {
     check_fan(fan);
     const auto taps = static_cast<double>(kernel_side(fan) * kernel_side(fan));
     const double gain = eval_positive(gain_, fan, "gain", name_);
-    const auto m =
-        static_cast<double>(std::max(fan.out_units, fan.in_units) / fan.groups);
+    const auto m = static_cast<double>(std::max(fan.out_units, fan.in_units) / fan.groups);
     return WeightLaw{0.0, gain * gain / (m * taps), taps * orthogonal_entry_kurtosis(m), gain,
                      false};
   }
@@ -41,8 +40,9 @@ class DeltaOrthogonalScheme final : public InitScheme {
     check_fan(fan);
     check_shape(fan, weights.rows(), weights.cols());
     const double gain = eval_positive(gain_, fan, "gain", name_);
-    fill_centre_tap(fan, weights,
-                    [&](Eigen::Ref<Eigen::MatrixXf> block) { fill_orthogonal(block, gain, engine); });
+    fill_centre_tap(fan, weights, [&](Eigen::Ref<Eigen::MatrixXf> block) {
+      fill_orthogonal(block, gain, engine);
+    });
   }
 
  private:

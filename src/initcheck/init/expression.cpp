@@ -100,7 +100,7 @@ std::string role_variable(std::string_view role) {
 
 const std::vector<std::string>& expression_variables() {
   static const std::vector<std::string> kNames = [] {
-    std::vector<std::string> names = {"fan_in", "fan_out", "fan_avg",    "fan_geo_avg",
+    std::vector<std::string> names = {"fan_in",   "fan_out",   "fan_avg",         "fan_geo_avg",
                                       "in_units", "out_units", "receptive_field", "depth",
                                       "layer",    "gain",      "exact_gain"};
     for (const std::string_view role : kLayerRoleNames) names.push_back(role_variable(role));

@@ -93,14 +93,15 @@ LawScheme::DrawFn variance_scaling_draw(const Expr& scale, const std::string& mo
 }
 
 void register_variance_scaling(Registry& registry) {
-  SchemeInfo info{"variance_scaling",
-                  {{"scale", ParamKind::number, "1", {}},
-                   {"mode", ParamKind::word, "fan_in", {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}},
-                   {"distribution",
-                    ParamKind::word,
-                    "truncated_normal",
-                    {"truncated_normal", "normal", "uniform"}}},
-                  "scale/n (n = mode); truncated_normal: σ = √(scale/n)/0.87962566 cut at ±2σ"};
+  SchemeInfo info{
+      "variance_scaling",
+      {{"scale", ParamKind::number, "1", {}},
+       {"mode", ParamKind::word, "fan_in", {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}},
+       {"distribution",
+        ParamKind::word,
+        "truncated_normal",
+        {"truncated_normal", "normal", "uniform"}}},
+      "scale/n (n = mode); truncated_normal: σ = √(scale/n)/0.87962566 cut at ±2σ"};
   registry.add(std::move(info), [](const SchemeArgs& args) {
     const std::string canonical = args.canonical();
     const Expr& scale = args.number("scale");

@@ -27,7 +27,8 @@ void fill_zero_block(Eigen::Ref<Eigen::MatrixXf> block, double gain) {
     for (Eigen::Index i = 0; i < rows; ++i) block(i, i) = static_cast<float>(gain);
     return;
   }
-  const auto entry = static_cast<float>(gain / std::sqrt(static_cast<double>(hadamard_order(rows))));
+  const auto entry =
+      static_cast<float>(gain / std::sqrt(static_cast<double>(hadamard_order(rows))));
   for (Eigen::Index j = 0; j < cols; ++j) {
     for (Eigen::Index i = 0; i < rows; ++i) {
       const bool odd = (std::popcount(static_cast<std::uint64_t>(i & j)) & 1) != 0;

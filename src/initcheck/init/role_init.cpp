@@ -36,9 +36,8 @@ RoleInit::RoleInit(std::shared_ptr<const InitScheme> fallback, std::vector<RoleS
     const InitScheme& with = has_bias_ ? first : *r.second;
     const InitScheme& without = has_bias_ ? *r.second : first;
     throw InputError(
-        "init roles disagree on biases: " +
-        describe(has_bias_ ? first_key : key, with) + " initializes a bias but " +
-        describe(has_bias_ ? key : first_key, without) +
+        "init roles disagree on biases: " + describe(has_bias_ ? first_key : key, with) +
+        " initializes a bias but " + describe(has_bias_ ? key : first_key, without) +
         " does not; a network has biases on every layer or on none");
   }
 }

@@ -83,10 +83,10 @@ class SpecReader {
         fail_at(key_pos, "unknown layer role '" + key + "'",
                 "expected default or one of: " + join_roles());
       }
-      const bool repeated =
-          key == "default" ? fallback != nullptr
-                           : std::any_of(by_role.begin(), by_role.end(),
-                                         [&](const auto& r) { return r.first == *role; });
+      const bool repeated = key == "default"
+                                ? fallback != nullptr
+                                : std::any_of(by_role.begin(), by_role.end(),
+                                              [&](const auto& r) { return r.first == *role; });
       if (repeated) fail_at(key_pos, "duplicate role '" + key + "'");
       skip_space();
       if (at_end() || peek() != '=') fail_at(pos_, "expected '=' after role '" + key + "'");
