@@ -79,6 +79,19 @@ TEST(InitGrammar, IdentityWithTanhVanishesAndOneWeightDominates) {
   EXPECT_EQ(line_count(theory.err), 1) << theory.err;
 }
 
+// delta_orthogonal on a conv keeps every pixel's channel vector's norm (its centre tap is
+// orthogonal and always in bounds): with a linear activation the gain is exactly 1, and the
+// oracle, which puts the whole variance on the centre tap, predicts 1 — spreading it over the
+// 3×3 taps (as for iid kernels) lost the border taps and predicted ×0.88 per layer.
+TEST(InitGrammar, DeltaOrthogonalConvIsPredictedExactly) {
+  const CliRun r = run_initcheck(
+      "check --arch conv --init delta_orthogonal --activation linear --depth 4 --width 16 "
+      "--spatial 8 --batch 8 --claims variance,growth --alpha 1e-9");
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("per-layer gain  ×1  CI [1, 1]  predicted ×1  ("), std::string::npos)
+      << r.out;
+}
+
 TEST(InitGrammar, SchemesListsTheAdditions) {
   const CliRun r = run_initcheck("schemes");
   EXPECT_EQ(r.code, 0) << r.err;

@@ -36,6 +36,7 @@ void expect_entry_averages(const std::string& spec, const FanInfo& fan, const Ei
   const double m2 = a.square().mean();
   const double m4 = a.square().square().mean();
   EXPECT_FALSE(law.independent_entries) << spec;
+  EXPECT_TRUE(law.centre_tap_only) << spec;  // the oracle puts the variance on the centre tap
   EXPECT_EQ(law.mean, 0.0) << spec;
   // Entries are float roundings (relative error ≤ 2⁻²⁴) of exact values; the orthogonal QR adds
   // ≈ m·ε_double. 1e-6 relative covers both, and a wrong formula (a missing k² or √p) misses

@@ -31,8 +31,9 @@ class DeltaOrthogonalScheme final : public InitScheme {
     const auto taps = static_cast<double>(kernel_side(fan) * kernel_side(fan));
     const double gain = eval_positive(gain_, fan, "gain", name_);
     const auto m = static_cast<double>(std::max(fan.out_units, fan.in_units) / fan.groups);
-    return WeightLaw{0.0, gain * gain / (m * taps), taps * orthogonal_entry_kurtosis(m), gain,
-                     false};
+    return WeightLaw{
+        0.0, gain * gain / (m * taps), taps * orthogonal_entry_kurtosis(m), gain, false, true,
+        true};
   }
 
   void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> weights,

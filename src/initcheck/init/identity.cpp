@@ -62,10 +62,10 @@ class IdentityScheme final : public InitScheme {
     const std::int64_t cols = fan.in_units / fan.groups;
     if (rows <= cols) {
       const auto c = static_cast<double>(cols);
-      return WeightLaw{0.0, gain * gain / (c * taps), c * taps, gain, false, false};
+      return WeightLaw{0.0, gain * gain / (c * taps), c * taps, gain, false, false, true};
     }
     const auto p = static_cast<double>(hadamard_order(rows));
-    return WeightLaw{0.0, gain * gain / (p * taps), taps, gain / std::sqrt(p), false, false};
+    return WeightLaw{0.0, gain * gain / (p * taps), taps, gain / std::sqrt(p), false, false, true};
   }
 
   void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> weights,

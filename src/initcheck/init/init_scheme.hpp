@@ -24,6 +24,9 @@ struct WeightLaw {
   /// False for a fixed matrix that does not mix its inputs into Gaussian pre-activations
   /// (identity): the mean-field oracle (theory::predict_trajectory) has no prediction for it.
   bool mean_field = true;
+  /// True when the kernel is zero off its centre tap (⌊k/2⌋, ⌊k/2⌋) (delta_orthogonal): the
+  /// centre tap's entries carry k²·variance, the others none (variance stays the average).
+  bool centre_tap_only = false;
 };
 
 /// An initialization scheme: fills a weight matrix (fan_out × fan_in; conv weights OIHW
