@@ -6,7 +6,7 @@
 # shell command that reproduces it. Exit status 1 if any. The ctest `robustness_fuzz` is a short
 # fixed-seed run of the same harness.
 # Usage: scripts/fuzz.sh BUILD_DIR [RUNS=5000] [SEED=1] [CLASSES=all]
-#   CLASSES: all, or a comma-separated subset of flags,values,text,spec,yaml,merge,sizes
+#   CLASSES: all, or a comma-separated subset of flags,values,text,spec,yaml,toml,merge,sizes
 set -euo pipefail
 build=${1:?usage: fuzz.sh BUILD_DIR [RUNS] [SEED] [CLASSES]}
 runs=${2:-5000}

@@ -14,6 +14,7 @@
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/report/gain_table.hpp"
+#include "initcheck/report/output_dir_lock.hpp"
 #include "initcheck/report/plots.hpp"
 #include "initcheck/report/report_files.hpp"
 #include "initcheck/sweep/cell_validation.hpp"
@@ -119,6 +120,8 @@ int run_report(const ReportOptions& opts) {
     targets = {report::kReportFileName, report::kResultsFileName, report::kManifestFileName};
     for (const std::string& name : report::plot_file_names()) targets.push_back(name);
   }
+  const report::OutputDirLock lock(opts.out, sharded ? report::OutputDirLock::Mode::shared
+                                                     : report::OutputDirLock::Mode::exclusive);
   report::prepare_output_dir(opts.out, targets, opts.force);
 
   sweep::RunOptions run;
@@ -184,7 +187,11 @@ the last key varying fastest. Defaults are `check`'s:
   kernel        integer   conv kernel size, conv only (default 3)
   spatial       integer   conv input height = width, conv only (default 16)
   branch_scale  string    resnet branch scale, an expression over depth (default 1)
-  norm          string    none | batchnorm | layernorm (default none)
+  norm          string    none | batchnorm | layernorm | rmsnorm (default none)
+  norm_placement  string  resnet only: where the norm sits. none = after every linear layer
+                          inside the branch; pre = on the branch input, x + a*F(N(x)); post =
+                          after the sum, N(x + a*F(x)); pre/post need layernorm or rmsnorm
+                          (default none)
   precision     string    fp32 | bf16 | fp16 (default fp32)
   input         string    standard_normal | dataset_normalized | unnormalized |
                           dataset_unnormalized (default standard_normal)

@@ -16,6 +16,7 @@ enum class MutationClass {
   text,    ///< non-ASCII, embedded newlines and control characters, very long strings
   spec,    ///< corrupted init / activation / branch-scale spec strings
   yaml,    ///< corrupted sweep files (types, missing and duplicate keys, tabs, syntax)
+  toml,    ///< the sweep file as TOML, corrupted (types, keys, table headers, syntax)
   merge,   ///< corrupted shard results files given to `merge`
   sizes,   ///< resource-heavy sizes: huge depth/width/batch/grids, or a dropped size bound
 };

@@ -5,7 +5,7 @@
 // failure is printed as a shell command that reproduces it.
 //
 // Usage: fuzz_cli --binary PATH [--seed N] [--runs N] [--time-limit S] [--timeout S] [--jobs N]
-//                 [--classes all|flags,values,text,spec,yaml,merge,sizes] [--start I]
+//                 [--classes all|flags,values,text,spec,yaml,toml,merge,sizes] [--start I]
 //                 [--work DIR] [--memory-limit MiB] [--dry-run]
 
 #include <fcntl.h>

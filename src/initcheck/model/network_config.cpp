@@ -74,6 +74,16 @@ void NetworkConfig::validate() const {
       if (!std::isfinite(branch_scale)) throw InputError("resnet branch scale must be finite");
       break;
   }
+  if (norm_placement != NormPlacement::none) {
+    if (arch != Architecture::resnet) {
+      throw InputError(
+          "norm placement pre/post needs a resnet (mlp and conv have a norm after "
+          "every layer or none)");
+    }
+    if (norm != Norm::layernorm && norm != Norm::rmsnorm) {
+      throw InputError("norm placement pre/post needs a per-sample norm (layernorm or rmsnorm)");
+    }
+  }
   // Every layer's declared law must exist, e.g. a role-specific init covers every layer's role.
   for (int l = 0; l < weight_layer_count(*this); ++l) (void)init->weight_law(layer_fan(*this, l));
 }
