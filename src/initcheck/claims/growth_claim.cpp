@@ -103,6 +103,17 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   return true;
 }
 
+/// Growth compares against the mean-field oracle, which has no prediction for a fixed matrix.
+std::string growth_not_applicable(const model::NetworkConfig& config) {
+  for (int l = 0; l < model::weight_layer_count(config); ++l) {
+    if (!config.init->weight_law(model::layer_fan(config, l)).mean_field) {
+      return "the mean-field oracle has no prediction for a fixed-matrix init (" +
+             config.init->name() + ")";
+    }
+  }
+  return {};
+}
+
 ClaimResult check_growth(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
   const int depth = ctx.config.depth();

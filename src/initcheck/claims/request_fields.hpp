@@ -55,7 +55,9 @@ struct RequestField {
 /// Every CheckRequest field, in the order of the struct (the order of JSON keys and of the
 /// reproduce command's flags).
 inline constexpr std::array kRequestFields{
-    RequestField{"init", "--init", "init spec, e.g. kaiming_normal or normal(std=0.01)",
+    RequestField{"init", "--init",
+                 "init spec, e.g. kaiming_normal, normal(std=0.01) or per layer role "
+                 "'default=SPEC, readout=SPEC' (initcheck schemes lists the grammar)",
                  &CheckRequest::init, SweepRole::axis, Applies::always, true},
     RequestField{"activation", "--activation",
                  "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, "

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/model/layer_fan.hpp"
 
 namespace initcheck::model {
 namespace {
@@ -114,6 +115,8 @@ void NetworkConfig::validate() const {
       throw InputError("norm placement pre/post needs a per-sample norm (layernorm or rmsnorm)");
     }
   }
+  // Every layer's declared law must exist, e.g. a role-specific init covers every layer's role.
+  for (int l = 0; l < weight_layer_count(*this); ++l) (void)init->weight_law(layer_fan(*this, l));
 }
 
 std::vector<std::int64_t> constant_widths(std::int64_t width, int depth) {

@@ -96,7 +96,8 @@ struct NetworkConfig {
   }
   /// Number of weight layers (mlp, conv), residual blocks (resnet) or transformer blocks.
   [[nodiscard]] int depth() const { return static_cast<int>(widths.size()) - 1; }
-  /// Throws InputError naming the first problem (zero width, depth 0, missing init, ...).
+  /// Throws InputError naming the first problem (zero width, depth 0, missing init, a layer
+  /// whose weight law the init cannot give, e.g. a role without a scheme, ...).
   void validate() const;
 };
 
