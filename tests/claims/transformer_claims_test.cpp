@@ -71,6 +71,23 @@ TEST(TransformerFindings, PreLnGpt2ScalingHoldsAtDepth48) {
   EXPECT_LT(scaled.measured, 2.0);
 }
 
+// GPT-2's own form: the residual projections' std divided by sqrt(2·n_layer) through per-role
+// init specs (attn.out, mlp.out; `depth` in an init spec counts weight layers, 4 per block, so
+// 2·n_layer = depth/2). At init that is α = 1/sqrt(2L) on both branches: the oracle gives the
+// same trajectory (1e-9 relative: the same arithmetic in another order) and variance holds.
+TEST(TransformerFindings, Gpt2PerRoleInitEqualsBranchScaling) {
+  CheckRequest roles = transformer("pre", "1");
+  roles.init =
+      "default=lecun_normal, attn.out=normal(std=1/sqrt(fan_in*depth/2)), "
+      "mlp.out=normal(std=1/sqrt(fan_in*depth/2))";
+  const ClaimResult result = claim(run_check(roles), ClaimId::variance);
+  EXPECT_EQ(result.verdict, Verdict::holds) << result.measured;
+  const theory::PredictedTrajectory scaled =
+      theory::predict_trajectory(make_network_config(transformer("pre", "1/sqrt(2*depth)")));
+  const double expected = scaled.blocks.back().stream_second_moment;
+  EXPECT_NEAR(result.predicted, expected, 1e-9 * expected);
+}
+
 // Post-LN: the stream is LayerNorm's output, second moment 1 − O(ε) at every block.
 TEST(TransformerFindings, PostLnStaysAtOne) {
   const ClaimResult post = claim(run_check(transformer("post", "1")), ClaimId::variance);
