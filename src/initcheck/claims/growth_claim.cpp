@@ -33,14 +33,6 @@
 namespace initcheck::claims::detail {
 namespace {
 
-std::string growth_not_applicable(const model::NetworkConfig& config) {
-  if (config.arch == model::Architecture::transformer) {
-    return "the transformer oracle is approximate (attention as averaging over tokens, "
-           "theory/transformer_trajectory.hpp): no calibrated comparison; see variance";
-  }
-  return {};
-}
-
 /// Part (b); returns false when it does not apply.
 bool linear_step_check(const ClaimContext& ctx, double level, stats::ConfidenceInterval& out) {
   const model::NetworkConfig& config = ctx.config;
@@ -103,8 +95,13 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   return true;
 }
 
-/// Growth compares against the mean-field oracle, which has no prediction for a fixed matrix.
+/// Growth compares against the mean-field oracle, which has no prediction for a fixed matrix
+/// and only an approximate one for transformers.
 std::string growth_not_applicable(const model::NetworkConfig& config) {
+  if (config.arch == model::Architecture::transformer) {
+    return "the transformer oracle is approximate (attention as averaging over tokens, "
+           "theory/transformer_trajectory.hpp): no calibrated comparison; see variance";
+  }
   for (int l = 0; l < model::weight_layer_count(config); ++l) {
     if (!config.init->weight_law(model::layer_fan(config, l)).mean_field) {
       return "the mean-field oracle has no prediction for a fixed-matrix init (" +
