@@ -7,7 +7,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "initcheck/init/detail/number_text.hpp"
 
@@ -50,12 +52,32 @@ double modulo(double x, double y) {
   return std::fmod(x, y);
 }
 
-/// A muParser bound to `values` with the `%` operator; each evaluation builds its own (muParser
-/// is not thread-safe).
+/// A muParser bound to `values` with the `%` operator.
 void define_variables(mu::Parser& parser, std::array<double, kVariableCount>& values) {
   const std::vector<std::string>& names = expression_variables();
   for (std::size_t i = 0; i < kVariableCount; ++i) parser.DefineVar(names[i], &values[i]);
   parser.DefineOprt("%", modulo, mu::prMUL_DIV, mu::oaLEFT, true);
+}
+
+/// A compiled parser for one expression text, bound to its own variable array (muParser keeps
+/// pointers to it, so the pair never moves).
+struct CompiledExpr {
+  std::array<double, kVariableCount> values{};
+  mu::Parser parser;
+};
+
+/// This thread's compiled parser for `text` (muParser is not thread-safe; compiling one costs far
+/// more than evaluating its bytecode, and a deep network evaluates the same text per layer). At
+/// most kCacheSize texts are kept; a full cache starts over.
+CompiledExpr& compiled(const std::string& text) {
+  constexpr std::size_t kCacheSize = 64;
+  thread_local std::unordered_map<std::string, std::unique_ptr<CompiledExpr>> cache;
+  if (const auto it = cache.find(text); it != cache.end()) return *it->second;
+  if (cache.size() >= kCacheSize) cache.clear();
+  auto entry = std::make_unique<CompiledExpr>();
+  define_variables(entry->parser, entry->values);
+  entry->parser.SetExpr(text);
+  return *cache.emplace(text, std::move(entry)).first->second;
 }
 
 std::string join_variables() {
@@ -162,7 +184,7 @@ double Expr::evaluate(const FanInfo& fan) const {
     }
     return constant_;
   }
-  std::array<double, kVariableCount> values = variable_values(fan, context_);
+  const std::array<double, kVariableCount> values = variable_values(fan, context_);
   const std::vector<std::string>& names = expression_variables();
   for (const std::string& used : variables_) {
     for (std::size_t i = 0; i < kVariableCount; ++i) {
@@ -174,10 +196,9 @@ double Expr::evaluate(const FanInfo& fan) const {
   }
   double result = 0.0;
   try {
-    mu::Parser parser;
-    define_variables(parser, values);
-    parser.SetExpr(text_);
-    result = parser.Eval();
+    CompiledExpr& expr = compiled(text_);
+    expr.values = values;
+    result = expr.parser.Eval();
   } catch (const mu::Parser::exception_type& e) {
     throw InputError("cannot evaluate expression '" + text_ + "': " + e.GetMsg());
   }
