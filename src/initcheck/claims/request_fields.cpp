@@ -89,6 +89,7 @@ const RequestField* find_request_field(std::string_view key) {
 }
 
 bool field_applies(const RequestField& field, const CheckRequest& request) {
+  if (field.set_by_weights && !request.weights.empty()) return false;
   switch (field.applies) {
     case Applies::always: return true;
     case Applies::without_widths: return request.widths.empty();

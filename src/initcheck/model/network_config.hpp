@@ -13,6 +13,8 @@
 
 namespace initcheck::model {
 
+class WeightFiles;
+
 enum class Architecture { mlp, conv, resnet };
 enum class Norm { none, batchnorm, layernorm };
 
@@ -29,6 +31,10 @@ struct NetworkConfig {
   std::vector<std::int64_t> widths;
   nn::Activation activation;
   std::shared_ptr<const init::InitScheme> init;
+  /// Given weights (`check --weights DIR`): run_replicates loads replicate r's weights and
+  /// biases from file r instead of drawing them from `init` (then a GivenWeightsScheme stating
+  /// their pooled laws). Null = drawn. arch, widths and kernel must match the files.
+  std::shared_ptr<const WeightFiles> given_weights;
   Norm norm = Norm::none;  ///< placed after the linear layer, before the activation
   /// Storage format: the input, every linear output z, norm output y, activation output h and
   /// residual stream x is rounded to it before use; GEMMs accumulate in fp32; backward is fp32.
