@@ -5,6 +5,7 @@
 #include <cstring>
 #include <functional>
 #include <stdexcept>
+#include <vector>
 
 namespace initcheck::fuzz {
 namespace {
@@ -927,11 +928,13 @@ std::string safetensors_text(Rng& rng, const std::vector<std::pair<std::string, 
 /// corrupted in most cases: bytes flipped, cut or inserted, a header edited (dtype, shape,
 /// offsets, names), a file of another model, or no files at all.
 std::vector<std::pair<std::string, std::string>> mutate_weights(Rng& rng, Command& c) {
-  std::erase_if(c.options, [](const Option& o) {
+  const auto set_by_files = [](const Option& o) {
     return o.flag == "--init" || o.flag == "--arch" || o.flag == "--depth" || o.flag == "--width" ||
            o.flag == "--widths" || o.flag == "--kernel" || o.flag == "--max-networks" ||
-           o.flag == "--spatial";
-  });
+           o.flag == "--spatial" || o.flag == "--replicates";  // at most the 2–3 files
+  };
+  c.options.erase(std::remove_if(c.options.begin(), c.options.end(), set_by_files),
+                  c.options.end());
   c.options.insert(c.options.begin(), {"--weights", "w", Kind::path});
   const bool conv = rng.percent(25);
   const int depth = rng.range(1, conv ? 2 : 4);
