@@ -86,7 +86,7 @@ inline constexpr std::array kRequestFields{
     RequestField{"batch", "--batch", "input batch size", &CheckRequest::batch},
     RequestField{"kernel", "--kernel", "conv kernel size (--arch conv only)", &CheckRequest::kernel,
                  SweepRole::axis, Applies::conv, false, true},
-    RequestField{"spatial", "--spatial", "conv input height = width (--arch conv only)",
+    RequestField{"spatial", "--spatial", "conv input height = width (--arch conv, or Conv2d --weights, only)",
                  &CheckRequest::spatial, SweepRole::axis, Applies::conv},
     RequestField{"branch_scale", "--branch-scale",
                  "resnet branch scale, an expression over depth (--arch resnet only)",
