@@ -9,7 +9,7 @@ packages=(
   libeigen3-dev libboost-math-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libmuparser-dev libyaml-cpp-dev libtomlplusplus-dev
-  cmark cmark-gfm libxml2-utils
+  cmark cmark-gfm libxml2-utils qemu-user
   clang-format clang-tidy
   "$@"
 )

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/report/gain_table.hpp"
+#include "initcheck/report/output_dir_lock.hpp"
 #include "initcheck/report/report_files.hpp"
 #include "initcheck/sweep/results_json.hpp"
 
@@ -31,6 +32,7 @@ int run_merge(const MergeOptions& opts) {
   }
   const sweep::SweepResults merged = sweep::merge_results(parts, opts.files);
   const std::vector<report::OutputFile> files = report::render_report(merged, report::gain_rows());
+  const report::OutputDirLock lock(opts.out, report::OutputDirLock::Mode::exclusive);
   report::write_report(opts.out, files, opts.force);
   std::cout << "initcheck: merged " << opts.files.size() << " files into "
             << (std::filesystem::path(opts.out) / report::kReportFileName).string() << " ("

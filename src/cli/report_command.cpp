@@ -14,6 +14,7 @@
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/report/gain_table.hpp"
+#include "initcheck/report/output_dir_lock.hpp"
 #include "initcheck/report/plots.hpp"
 #include "initcheck/report/report_files.hpp"
 #include "initcheck/sweep/cell_validation.hpp"
@@ -119,6 +120,8 @@ int run_report(const ReportOptions& opts) {
     targets = {report::kReportFileName, report::kResultsFileName, report::kManifestFileName};
     for (const std::string& name : report::plot_file_names()) targets.push_back(name);
   }
+  const report::OutputDirLock lock(opts.out, sharded ? report::OutputDirLock::Mode::shared
+                                                     : report::OutputDirLock::Mode::exclusive);
   report::prepare_output_dir(opts.out, targets, opts.force);
 
   sweep::RunOptions run;

@@ -96,6 +96,31 @@ TEST(IgnoredFlags, ReproduceLineOmitsFlagsTheArchitectureIgnores) {
   EXPECT_NE(claims::reproduce_command(resnet).find("--branch-scale 0.5"), std::string::npos);
 }
 
+/// A newline or tab in an init spec (whitespace to the spec grammar) keeps the reproduce line
+/// one line, and a POSIX shell (/bin/sh: dash on Debian) turns it back into the same bytes; the
+/// reproduced run is the same check.
+TEST(ReproduceLine, ControlCharactersStayOneLineAndRoundTripThroughSh) {
+  claims::CheckRequest request;
+  request.init = "normal(\n  std = 0.5,\tmean = 0) ";
+  request.depth = 2;
+  request.width = 8;
+  const std::string command = claims::reproduce_command(request);
+  EXPECT_EQ(command.find_first_of("\n\t"), std::string::npos) << command;
+  // The shell hands the arguments to printf instead of initcheck; --init's is the next one.
+  const std::string args = command.substr(std::string("initcheck").size());
+  const std::string echoed_path = scratch_path(".args");
+  ASSERT_EQ(std::system(("printf '%s|' " + args + " >" + echoed_path).c_str()), 0) << command;
+  const std::string echoed = read_file(echoed_path);
+  EXPECT_NE(echoed.find("|--init|" + request.init + "|"), std::string::npos) << command << "\n"
+                                                                             << echoed;
+  const CliRun reproduced = run_initcheck(args.substr(1) + " --json");
+  const CliRun direct = run_initcheck("check --init '" + request.init +
+                                      "' --activation relu --depth 2 --width 8 --json");
+  EXPECT_TRUE(reproduced.code == 0 || reproduced.code == 1) << command << "\n" << reproduced.err;
+  EXPECT_EQ(reproduced.code, direct.code);
+  EXPECT_EQ(reproduced.out, direct.out);
+}
+
 TEST(Messages, ControlCharactersInInputAreEscaped) {
   const CliRun r = run_initcheck(kCheck + "--arch 'x\ny\tz'");
   expect_one_line_error(r, {"'x\\ny\\tz'"});

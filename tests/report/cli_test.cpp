@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "initcheck/report/output_dir_lock.hpp"
 #include "initcheck/report/report_files.hpp"
 #include "initcheck/sweep/results_json.hpp"
 #include "synthetic_results.hpp"
@@ -135,6 +136,28 @@ TEST_F(CliTest, MergeRejectsBadInput) {
   EXPECT_EQ(initcheck("merge --out out absent.jsonl"), 2);
   EXPECT_NE(err_.find("absent.jsonl"), std::string::npos) << err_;
   EXPECT_EQ(initcheck("merge --out out"), 2);  // no files
+}
+
+/// A second writer into the same directory is refused at once (exit 2, one line), as long as
+/// the first holds it; shard runs share a directory with each other but not with a full write.
+TEST_F(CliTest, RefusesAnOutputDirectoryAnotherRunIsWriting) {
+  write("ok.yaml",
+        "blocks:\n  - init: kaiming_normal\n    activation: relu\n    depth: 2\n    width: 8\n");
+  {
+    const OutputDirLock running(dir_ / "out", OutputDirLock::Mode::exclusive);
+    EXPECT_EQ(initcheck("report --sweep ok.yaml --out out"), 2);
+    EXPECT_NE(err_.find("'out' is in use by another initcheck"), std::string::npos) << err_;
+    EXPECT_EQ(std::count(err_.begin(), err_.end(), '\n'), 1) << err_;
+    EXPECT_EQ(initcheck("report --sweep ok.yaml --out out --shard 1/2"), 2) << err_;
+    EXPECT_EQ(initcheck("merge --out out results-1-of-2.jsonl"), 2) << err_;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / kReportFileName));
+  }
+  {
+    const OutputDirLock shard(dir_ / "out", OutputDirLock::Mode::shared);
+    EXPECT_EQ(initcheck("report --sweep ok.yaml --out out --shard 1/2"), 0) << err_;
+    EXPECT_EQ(initcheck("report --sweep ok.yaml --out out"), 2) << err_;
+  }
+  EXPECT_EQ(initcheck("report --sweep ok.yaml --out out"), 0) << err_;  // released
 }
 
 /// --out is checked before the sweep runs: the default sweep takes about a minute, the refusal

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/report/output_dir_lock.hpp"
 #include "initcheck/sweep/results_json.hpp"
 #include "synthetic_results.hpp"
 
@@ -73,6 +74,27 @@ class ReportFilesTest : public ::testing::Test {
 
 /// A PID no process has (above Linux's pid_max): the temporary files of a killed run.
 constexpr const char* kDeadPid = "999999999";
+
+/// flock semantics: one exclusive holder, or any number of shared ones; a conflicting request
+/// fails at once (never waits) and the lock goes with its object. No file is left behind.
+TEST_F(ReportFilesTest, OutputDirLockAdmitsOneWriterOrManyShardRuns) {
+  using Mode = OutputDirLock::Mode;
+  {
+    const OutputDirLock writer(dir_ / "out", Mode::exclusive);
+    EXPECT_TRUE(fs::is_directory(dir_ / "out"));
+    EXPECT_THROW(OutputDirLock(dir_ / "out", Mode::exclusive), InputError);
+    EXPECT_THROW(OutputDirLock(dir_ / "out", Mode::shared), InputError);
+  }
+  {
+    const OutputDirLock shard1(dir_ / "out", Mode::shared);
+    const OutputDirLock shard2(dir_ / "out", Mode::shared);
+    EXPECT_THROW(OutputDirLock(dir_ / "out", Mode::exclusive), InputError);
+  }
+  EXPECT_NO_THROW(OutputDirLock(dir_ / "out", Mode::exclusive));
+  EXPECT_TRUE(fs::is_empty(dir_ / "out"));
+  write("file", "x");
+  EXPECT_THROW(OutputDirLock(dir_ / "file", Mode::exclusive), InputError);
+}
 
 TEST_F(ReportFilesTest, CreatesTheDirectoryAndReplacesItsOwnFiles) {
   write_report(dir_, files("one"), false);

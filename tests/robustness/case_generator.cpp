@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
@@ -783,6 +784,118 @@ std::string mutate_yaml_text(Rng& rng, std::string text) {
   return join(lines, "\n") + "\n";
 }
 
+// ---------------------------------------------------------------------------------------------
+// The same sweep tree as TOML (the `toml` class): root scalars and lists as `key = value`, maps
+// as [tables], lists of maps as [[arrays of tables]], anything nested deeper inline.
+
+std::string toml_key(const std::string& key) {
+  const bool bare =
+      !key.empty() &&
+      key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+          std::string::npos;
+  return bare ? key : quoted(key);
+}
+
+/// A YAML scalar's TOML spelling: numbers and booleans bare, strings in double quotes (YAML's
+/// double-quoted escapes are TOML's); YAML-only words (null, ~) stay bare and so are invalid.
+std::string toml_scalar(const std::string& text) {
+  if (text.empty()) return "\"\"";
+  if (text.front() == '"') return text;
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  const bool number =
+      end != nullptr && *end == '\0' && text.find_first_of("xXpP") == std::string::npos;
+  if (number || text == "true" || text == "false" || text == "null" || text == "~") return text;
+  return quoted(text);
+}
+
+std::string toml_inline(const Yaml& y) {
+  if (y.type == Yaml::Type::scalar) return toml_scalar(y.text);
+  Strings parts;
+  if (y.type == Yaml::Type::list) {
+    for (const Yaml& i : y.items) parts.push_back(toml_inline(i));
+    return "[" + join(parts, ", ") + "]";
+  }
+  for (const auto& [k, v] : y.entries) parts.push_back(toml_key(k) + " = " + toml_inline(v));
+  return "{" + join(parts, ", ") + "}";
+}
+
+std::string toml_lines(const std::vector<std::pair<std::string, Yaml>>& entries) {
+  std::string out;
+  for (const auto& [k, v] : entries) out += toml_key(k) + " = " + toml_inline(v) + "\n";
+  return out;
+}
+
+std::string emit_toml(const Yaml& root) {
+  if (root.type != Yaml::Type::map) return "value = " + toml_inline(root) + "\n";
+  std::string head;
+  std::string tables;
+  for (const auto& [key, v] : root.entries) {
+    const bool table_list = v.type == Yaml::Type::list && !v.items.empty() &&
+                            std::all_of(v.items.begin(), v.items.end(),
+                                        [](const Yaml& i) { return i.type == Yaml::Type::map; });
+    if (v.type == Yaml::Type::map) {
+      tables += "\n[" + toml_key(key) + "]\n" + toml_lines(v.entries);
+    } else if (table_list) {
+      for (const Yaml& item : v.items) {
+        tables += "\n[[" + toml_key(key) + "]]\n" + toml_lines(item.entries);
+      }
+    } else {
+      head += toml_key(key) + " = " + toml_inline(v) + "\n";
+    }
+  }
+  return head + tables;
+}
+
+/// Text-level TOML damage: broken headers, redefined tables and keys, unterminated strings,
+/// invalid escapes, dates, dotted keys, truncation, stray characters, encodings.
+std::string mutate_toml_text(Rng& rng, const std::string& text) {
+  switch (rng.below(8)) {
+    case 0:
+      return text + rng.pick(Strings{"\n[defaults]\nbatch = 2\n", "\n[[blocks]]\n", "\n[blocks]\n",
+                                     "\nseed = 1\n", "\n[[defaults]]\n", "\n[a.b.c]\nd = 1\n"});
+    case 1: {
+      const std::size_t p = rng.below(text.size() + 1);
+      return text.substr(0, p) +
+             rng.pick(Strings{"[[blocks", "key = ", " = 1", "a.b = 1", "x = \"unterminated",
+                              "x = \"\\q\"", "x = 1979-05-27T07:32:00Z", "x = '''", "x = \"\"\"",
+                              "x = [1, \"a\"]", "x = inf", "x = nan", "x = 0x1F", "x = 1_000",
+                              "init.a = 1", "x = {a = 1,}", "\t", "\r"}) +
+             text.substr(p);
+    }
+    case 2: return text.substr(0, rng.below(text.size() + 1));  // truncated
+    case 3: {
+      static const std::string kChars = "[]{}=\"',.#\\\t\n";
+      std::string t = text;
+      t.insert(rng.below(t.size() + 1), 1, kChars[rng.below(kChars.size())]);
+      return t;
+    }
+    case 4: {  // a line repeated at the end (a key or a table header defined twice)
+      const std::size_t at = rng.below(text.size() + 1);
+      const std::size_t nl = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+      const std::size_t start = nl == std::string::npos ? 0 : nl + 1;
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      return text + "\n" + text.substr(start, end - start) + "\n";
+    }
+    case 5:
+      return rng.pick(Strings{"", "\xEF\xBB\xBF" + text, "\x01\x02", "[", "[[]]",
+                              "= =", "blocks = 1", "blocks = [1]", "blocks = []", "seed = \"1\""});
+    case 6: {  // CRLF line ends
+      std::string t;
+      for (char c : text) t += c == '\n' ? std::string("\r\n") : std::string(1, c);
+      return t;
+    }
+    default: {  // a value replaced by garbage
+      const std::size_t eq = text.find(" = ", rng.below(text.size() + 1));
+      if (eq == std::string::npos) return text + "x = \n";
+      const std::size_t end = std::min(text.find('\n', eq), text.size());
+      return text.substr(0, eq + 3) +
+             rng.pick(Strings{"", "[", "{", "\"", "1e999", "-", "[[1], \"a\"]", "true false"}) +
+             text.substr(end);
+    }
+  }
+}
+
 Yaml* spec_scalar(Rng& rng, Yaml& root) {
   std::vector<Yaml*> all;
   collect(root, all);
@@ -997,7 +1110,8 @@ bool applicable(MutationClass m, const std::string& sub) {
     case MutationClass::text: return sub != "schemes";
     case MutationClass::spec:
       return sub == "check" || sub == "theory" || sub == "gain" || sub == "report";
-    case MutationClass::yaml: return sub == "report";
+    case MutationClass::yaml:
+    case MutationClass::toml: return sub == "report";
     case MutationClass::merge: return sub == "merge";
     case MutationClass::sizes: return sub == "check" || sub == "theory" || sub == "report";
     case MutationClass::weights: return sub == "check";
@@ -1010,7 +1124,8 @@ bool applicable(MutationClass m, const std::string& sub) {
 const std::vector<MutationClass>& all_mutation_classes() {
   static const std::vector<MutationClass> all = {
       MutationClass::flags, MutationClass::values, MutationClass::text,  MutationClass::spec,
-      MutationClass::yaml,  MutationClass::merge,  MutationClass::sizes, MutationClass::weights};
+      MutationClass::yaml,  MutationClass::toml,   MutationClass::merge, MutationClass::sizes,
+      MutationClass::weights};
   return all;
 }
 
@@ -1021,6 +1136,7 @@ const char* class_name(MutationClass c) {
     case MutationClass::text: return "text";
     case MutationClass::spec: return "spec";
     case MutationClass::yaml: return "yaml";
+    case MutationClass::toml: return "toml";
     case MutationClass::merge: return "merge";
     case MutationClass::sizes: return "sizes";
     case MutationClass::weights: return "weights";
@@ -1126,6 +1242,7 @@ Case generate_case(std::uint64_t seed, std::uint64_t index,
         }
         break;
       case MutationClass::yaml:
+      case MutationClass::toml:
         mutate_yaml_tree(rng, sweep);
         done = true;
         break;
@@ -1157,8 +1274,20 @@ Case generate_case(std::uint64_t seed, std::uint64_t index,
     }
   }
 
+  const bool toml =
+      std::find(out.applied.begin(), out.applied.end(), MutationClass::toml) != out.applied.end();
+  if (toml) {  // the same sweep as a TOML file (the reader goes by the extension)
+    for (auto& o : c.options) {
+      if (o.flag == "--sweep" && o.value == "sweep.yaml") o.value = "sweep.toml";
+    }
+    c.files = {"sweep.toml"};
+  }
   out.args = flatten(c);
-  if (sub == "report") {
+  if (sub == "report" && toml) {
+    std::string text = emit_toml(sweep);
+    if (rng.percent(40)) text = mutate_toml_text(rng, text);
+    out.files.emplace_back("sweep.toml", text);
+  } else if (sub == "report") {
     std::string text = emit(sweep);
     // Text-level YAML corruption (syntax, tabs, extra documents) after the tree mutations.
     if (std::find(out.applied.begin(), out.applied.end(), MutationClass::yaml) !=

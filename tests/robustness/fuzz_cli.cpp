@@ -5,8 +5,8 @@
 // failure is printed as a shell command that reproduces it.
 //
 // Usage: fuzz_cli --binary PATH [--seed N] [--runs N] [--time-limit S] [--timeout S] [--jobs N]
-//                 [--classes all|flags,values,text,spec,yaml,merge,sizes,weights] [--start I]
-//                 [--work DIR] [--memory-limit MiB] [--dry-run]
+//                 [--classes all|flags,values,text,spec,yaml,toml,merge,sizes,weights]
+//                 [--start I] [--work DIR] [--memory-limit MiB] [--dry-run]
 
 #include <fcntl.h>
 #include <sys/resource.h>

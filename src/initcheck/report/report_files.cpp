@@ -207,7 +207,7 @@ void check_overwrite(const fs::path& dir, const std::vector<std::string>& names,
   }
 }
 
-void prepare_output_dir(const fs::path& dir, const std::vector<std::string>& names, bool force) {
+void create_output_dir(const fs::path& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     throw InputError("output directory '" + dir.string() + "' exists and is not a directory");
@@ -217,6 +217,10 @@ void prepare_output_dir(const fs::path& dir, const std::vector<std::string>& nam
     throw InputError("cannot create output directory '" + dir.string() + "'" +
                      (ec ? ": " + ec.message() : ": it is not a directory"));
   }
+}
+
+void prepare_output_dir(const fs::path& dir, const std::vector<std::string>& names, bool force) {
+  create_output_dir(dir);
   const fs::path probe = temp_path(dir, kProbeName);
   if (const auto failure = write_file(probe, "")) {
     throw InputError("cannot write to output directory '" + dir.string() + "'" + *failure);

@@ -54,6 +54,10 @@ bool may_overwrite(const std::filesystem::path& path);
 void check_overwrite(const std::filesystem::path& dir, const std::vector<std::string>& names,
                      bool force);
 
+/// Creates `dir` (and its parents) if needed; throws InputError naming it when it exists as
+/// something else or cannot be created.
+void create_output_dir(const std::filesystem::path& dir);
+
 /// Everything that can be checked before a run spends time: creates `dir` if needed, proves it
 /// writable (creates and removes a probe file), runs recover_output_dir and check_overwrite.
 /// Throws InputError naming the directory or file.
