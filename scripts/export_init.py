@@ -29,14 +29,36 @@ class UsageError(Exception):
     """Bad input: printed on one line, exit 2."""
 
 
-def load_factory(spec):
+def split_spec(spec):
+    """(MODULE, FACTORY) of 'MODULE:FACTORY'."""
     module_name, sep, factory_name = spec.rpartition(":")
     if not sep or not module_name or not factory_name:
         raise UsageError(f"'{spec}' is not MODULE:FACTORY (e.g. models.py:make_mlp)")
+    return module_name, factory_name
+
+
+def check_out_dir(out, names, force):
+    """Refuses an --out that is a file, holds .safetensors files other than `names` (initcheck
+    would read them as seeds too), or holds some of `names` without --force."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out} exists and is not a directory")
+    if not os.path.isdir(out):
+        return
+    present = sorted(f for f in os.listdir(out) if f.endswith(".safetensors"))
+    others = [f for f in present if f not in names]
+    if others:
+        raise UsageError(f"{out} holds other .safetensors files ({others[0]}, ...) that "
+                         "initcheck would read as seeds too; use an empty directory")
+    if present and not force:
+        raise UsageError(f"{os.path.join(out, present[0])} exists; use --force to overwrite")
+
+
+def load_factory(module_name, factory_name):
     try:
         if module_name.endswith(".py") or os.sep in module_name:
             if not os.path.isfile(module_name):
                 raise UsageError(f"module file '{module_name}' does not exist")
+            sys.path.insert(0, os.path.dirname(os.path.abspath(module_name)))  # its siblings
             loaded = importlib.util.spec_from_file_location("export_init_user_module", module_name)
             module = importlib.util.module_from_spec(loaded)
             loaded.loader.exec_module(module)
@@ -81,28 +103,16 @@ def main():
     try:
         if not 2 <= args.seeds <= 1_000_000:
             raise UsageError(f"--seeds must be in [2, 1000000], got {args.seeds}")
-        module_name, sep, factory_name = args.factory.rpartition(":")
-        if not sep or not module_name or not factory_name:
-            raise UsageError(f"'{args.factory}' is not MODULE:FACTORY (e.g. models.py:make_mlp)")
+        module_name, factory_name = split_spec(args.factory)
+        names = [f"seed_{s:04d}.safetensors" for s in range(args.seeds)]
+        check_out_dir(args.out, names, args.force)  # before the slow import of torch
         try:
             import numpy as np
             import torch
         except ImportError as e:
             raise UsageError(f"{e.name} is not installed (Debian: apt-get install python3-torch "
                              "python3-numpy)") from e
-        factory = load_factory(args.factory)
-        if os.path.exists(args.out) and not os.path.isdir(args.out):
-            raise UsageError(f"--out {args.out} exists and is not a directory")
-        names = [f"seed_{s:04d}.safetensors" for s in range(args.seeds)]
-        if os.path.isdir(args.out):
-            present = sorted(f for f in os.listdir(args.out) if f.endswith(".safetensors"))
-            others = [f for f in present if f not in names]
-            if others:
-                raise UsageError(f"{args.out} holds other .safetensors files ({others[0]}, ...) "
-                                 "that initcheck would read as seeds too; use an empty directory")
-            if present and not args.force:
-                raise UsageError(f"{os.path.join(args.out, present[0])} exists; use --force to "
-                                 "overwrite")
+        factory = load_factory(module_name, factory_name)
         os.makedirs(args.out, exist_ok=True)
         for seed, name in enumerate(names):
             torch.manual_seed(seed)

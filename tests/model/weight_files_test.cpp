@@ -153,6 +153,8 @@ TEST_F(WeightFilesTest, RefusesTensorsThatAreNotAChainOfLinearOrConvLayers) {
   refuse_pair({{"0.weight", {0, 2}, {}}}, {"'0.weight'", "[1, 65536]"});
   refuse_pair({{"0.weight", {1, 2}, {1, std::nanf("")}}}, {"'0.weight'", "not finite"});
   refuse_pair({{"norm.scale", {2}, {1, 1}}}, {"neither X.weight nor X.bias"});
+  refuse_pair({{".weight", {1, 1}, {1}}, {"weight", {1, 1}, {1}}},
+              {"'.weight' and 'weight' name the same layer"});
 }
 
 TEST_F(WeightFilesTest, AFileChangedAfterOpeningIsRefusedWhenLoaded) {

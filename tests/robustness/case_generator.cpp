@@ -1123,9 +1123,9 @@ bool applicable(MutationClass m, const std::string& sub) {
 
 const std::vector<MutationClass>& all_mutation_classes() {
   static const std::vector<MutationClass> all = {
-      MutationClass::flags, MutationClass::values, MutationClass::text,  MutationClass::spec,
-      MutationClass::yaml,  MutationClass::toml,   MutationClass::merge, MutationClass::sizes,
-      MutationClass::weights};
+      MutationClass::flags, MutationClass::values, MutationClass::text,
+      MutationClass::spec,  MutationClass::yaml,   MutationClass::toml,
+      MutationClass::merge, MutationClass::sizes,  MutationClass::weights};
   return all;
 }
 

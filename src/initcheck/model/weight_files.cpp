@@ -93,15 +93,19 @@ std::vector<WeightFileLayer> layout_of(const std::string& path,
   std::map<std::string, const io::Tensor*> weights;
   std::map<std::string, const io::Tensor*> biases;
   for (const io::Tensor& t : tensors) {
-    if (const auto key = layer_key(t.name, "weight")) {
-      weights[*key] = &t;
-    } else if (const auto bias_key = layer_key(t.name, "bias")) {
-      biases[*bias_key] = &t;
-    } else {
+    const std::optional<std::string> weight_key = layer_key(t.name, "weight");
+    const std::optional<std::string> key = weight_key ? weight_key : layer_key(t.name, "bias");
+    if (!key) {
       throw InputError(path + ": tensor '" + t.name +
                        "' is neither X.weight nor X.bias (only the weights and biases of "
                        "Linear and Conv2d layers can be read)");
     }
+    auto& same_kind = weight_key ? weights : biases;
+    if (same_kind.contains(*key)) {  // `weight` and `.weight`: one layer named twice
+      throw InputError(path + ": tensors '" + same_kind[*key]->name + "' and '" + t.name +
+                       "' name the same layer");
+    }
+    same_kind[*key] = &t;
   }
   if (weights.empty()) throw InputError(path + ": no X.weight tensor (no layer to check)");
   for (const auto& [key, bias] : biases) {
