@@ -42,7 +42,7 @@ std::string scheme_files(const std::string& init) {
   request.width = 64;
   std::string suffix = "_";  // appended: GCC 12 warns (false -Wrestrict) on "_" + std::string
   suffix += std::to_string(std::hash<std::string>{}(init));
-  const std::string dir = scratch_path(suffix);
+  std::string dir = scratch_path(suffix);
   engine::testing::write_scheme_weight_files(claims::make_network_config(request), 0, kFiles, dir);
   return dir;
 }

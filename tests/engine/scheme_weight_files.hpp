@@ -29,8 +29,9 @@ inline void write_scheme_weight_files(const model::NetworkConfig& config, std::u
       const Eigen::MatrixXf& w = net.weights(l);
       const std::string key = std::to_string(2 * l);
       std::vector<std::int64_t> shape{w.rows(), config.widths[static_cast<std::size_t>(l)]};
-      if (config.arch == model::Architecture::conv)
+      if (config.arch == model::Architecture::conv) {
         shape.insert(shape.end(), {config.kernel, config.kernel});
+      }
       io::Tensor& t = tensors.emplace_back(io::Tensor{key + ".weight", shape, {}});
       for (Eigen::Index i = 0; i < w.rows(); ++i) {
         for (Eigen::Index j = 0; j < w.cols(); ++j) t.values.push_back(w(i, j));

@@ -33,7 +33,7 @@ std::string file_bytes(const std::string& header, const std::string& data) {
 }
 
 std::string write_bytes(const std::string& name, const std::string& bytes) {
-  const std::string path = scratch(name);
+  std::string path = scratch(name);
   std::ofstream(path, std::ios::binary) << bytes;
   return path;
 }
@@ -198,7 +198,7 @@ TEST(Safetensors, RandomCorruptionsAreReadOrRefusedNeverCrash) {
                        "{}[],:\"0123456789"[rng() % 17]);
           break;
         case 2: bytes.erase(at, 1 + rng() % 8); break;
-        default: bytes[at] ^= static_cast<char>(1U << (rng() % 8)); break;
+        default: bytes[at] = static_cast<char>(bytes[at] ^ (1 << (rng() % 8))); break;
       }
       if (bytes.empty()) bytes.push_back('x');
     }

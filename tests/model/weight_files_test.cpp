@@ -32,7 +32,7 @@ class WeightFilesTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string write(const std::string& name, const std::vector<Tensor>& tensors) {
-    const std::string path = dir_ + "/" + name;
+    std::string path = dir_ + "/" + name;
     io::write_safetensors(path, tensors);
     return path;
   }

@@ -36,9 +36,10 @@ std::uint64_t dtype_size(const std::string& dtype) {
   return 0;
 }
 
-std::uint64_t load_le(const unsigned char* p, int bytes) {
+/// The little-endian unsigned integer of `bytes` bytes at p.
+std::uint64_t load_le(const char* p, int bytes) {
   std::uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8U) | p[i];
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8U) | static_cast<unsigned char>(p[i]);
   return v;
 }
 
@@ -57,11 +58,12 @@ float half_to_float(std::uint32_t h) {
   return std::bit_cast<float>(bits);
 }
 
-float to_float(const unsigned char* p, const std::string& dtype) {
+float to_float(const char* p, const std::string& dtype) {
   if (dtype == "F32") return std::bit_cast<float>(static_cast<std::uint32_t>(load_le(p, 4)));
   if (dtype == "F64") return static_cast<float>(std::bit_cast<double>(load_le(p, 8)));
-  if (dtype == "BF16")
+  if (dtype == "BF16") {
     return std::bit_cast<float>(static_cast<std::uint32_t>(load_le(p, 2) << 16U));
+  }
   return half_to_float(static_cast<std::uint32_t>(load_le(p, 2)));
 }
 
@@ -138,8 +140,8 @@ std::vector<Tensor> read_safetensors(const std::string& path) {
   if (file_bytes > kMaxSafetensorsBytes) {
     throw InputError(path + ": larger than 16 GiB (" + std::to_string(file_bytes) + " bytes)");
   }
-  std::array<unsigned char, 8> length_bytes{};
-  in.read(reinterpret_cast<char*>(length_bytes.data()), 8);
+  std::array<char, 8> length_bytes{};
+  in.read(length_bytes.data(), 8);
   const std::uint64_t header_bytes = load_le(length_bytes.data(), 8);
   if (header_bytes == 0 || header_bytes > kMaxSafetensorsHeaderBytes ||
       header_bytes > file_bytes - 8) {
@@ -177,12 +179,12 @@ std::vector<Tensor> read_safetensors(const std::string& path) {
   }
 
   std::vector<Tensor> tensors;
-  std::vector<unsigned char> bytes;
+  std::vector<char> bytes;
   for (const Entry& e : entries) {  // json objects iterate in key order: sorted by name
     const std::uint64_t size = dtype_size(e.dtype);
     bytes.resize(e.end - e.begin);
     in.seekg(static_cast<std::streamoff>(8 + header_bytes + e.begin));
-    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!in) {
       throw InputError(path + ": cannot read tensor '" + e.name + "' (" + system_reason() + ")");
     }
@@ -200,8 +202,9 @@ void write_safetensors(const std::string& path, const std::vector<Tensor>& tenso
   std::uint64_t offset = 0;
   for (const Tensor& t : tensors) {
     std::uint64_t count = 1;
-    for (std::int64_t d : t.shape)
+    for (std::int64_t d : t.shape) {
       count *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 0));
+    }
     if (count != t.values.size()) {
       throw InputError(path + ": tensor '" + t.name + "' has " + std::to_string(t.values.size()) +
                        " values for a shape of " + std::to_string(count));

@@ -114,6 +114,7 @@ std::vector<WeightFileLayer> layout_of(const std::string& path,
     }
   }
   std::vector<const io::Tensor*> order;
+  order.reserve(weights.size());
   for (const auto& [key, w] : weights) order.push_back(w);
   std::sort(order.begin(), order.end(), [](const io::Tensor* a, const io::Tensor* b) {
     return natural_less(a->name, b->name);
