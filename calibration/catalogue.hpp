@@ -127,6 +127,42 @@ inline const std::vector<CatalogueEntry>& catalogue() {
                    {ClaimId::batch_stats},
                    "finite-population identities: both dispersions are exactly 1"});
     }
+    {
+      claims::CheckRequest r = mlp("kaiming_normal", "relu", 12, 64);
+      r.arch = "resnet";
+      r.norm = "layernorm";
+      r.norm_placement = "pre";
+      r.branch_scale = "1/sqrt(2*depth)";
+      e.push_back({"pre-LN resnet relu 12 blocks x64, branch 1/sqrt(2·depth)",
+                   r,
+                   {ClaimId::variance, ClaimId::growth, ClaimId::mean},
+                   "the branch reads N(x): v = E[F²] = 2 per unit input, q_L = 1 + 2Lα² = 2 "
+                   "∈ [1/4, 4] (oracle: additive growth); zero-mean weights: E z = 0"});
+    }
+    {
+      claims::CheckRequest r = mlp("kaiming_normal", "relu", 12, 64);
+      r.arch = "resnet";
+      r.norm = "rmsnorm";
+      r.norm_placement = "post";
+      e.push_back({"post-RMSNorm resnet relu 12 blocks x64",
+                   r,
+                   {ClaimId::variance, ClaimId::growth, ClaimId::mean},
+                   "the stream is N(x + F): second moment 1/(1 + ε/q) per sample, exactly in "
+                   "band and as the oracle predicts; zero-mean weights: E z = 0"});
+    }
+    {
+      claims::CheckRequest r = mlp("kaiming_normal", "relu", 12, 64);
+      r.arch = "resnet";
+      r.norm = "layernorm";
+      r.norm_placement = "pre";
+      r.tolerance = 1.1;
+      e.push_back({"pre-LN resnet relu 12 blocks x64 unscaled, K 1.1",
+                   r,
+                   {ClaimId::growth, ClaimId::mean},
+                   "E[q_L] = 1 + 2L = 25 is the oracle's value exactly (N(x) has norm² "
+                   "n/(1 + ε/σ²) per sample, so each branch's z is exactly Gaussian; the cross "
+                   "term has mean 0): growth holds even in the tight band ×[1/1.21, 1.21]"});
+    }
     return e;
   }();
   return kEntries;

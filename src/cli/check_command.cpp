@@ -123,7 +123,7 @@ std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& 
     for (std::size_t i = 0; i < r.widths.size(); ++i) os << (i != 0 ? "," : "") << r.widths[i];
   }
   os << ", batch " << r.batch << ", " << r.precision;
-  if (r.norm != "none") os << ", " << r.norm;
+  if (r.norm != "none") os << ", " << claims::describe_norm(r);
   if (r.input != "standard_normal") os << ", input " << r.input;
   return os.str();
 }

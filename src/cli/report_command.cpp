@@ -187,7 +187,11 @@ the last key varying fastest. Defaults are `check`'s:
   kernel        integer   conv kernel size, conv only (default 3)
   spatial       integer   conv input height = width, conv only (default 16)
   branch_scale  string    resnet branch scale, an expression over depth (default 1)
-  norm          string    none | batchnorm | layernorm (default none)
+  norm          string    none | batchnorm | layernorm | rmsnorm (default none)
+  norm_placement  string  resnet only: where the norm sits. none = after every linear layer
+                          inside the branch; pre = on the branch input, x + a*F(N(x)); post =
+                          after the sum, N(x + a*F(x)); pre/post need layernorm or rmsnorm
+                          (default none)
   precision     string    fp32 | bf16 | fp16 (default fp32)
   input         string    standard_normal | dataset_normalized | unnormalized |
                           dataset_unnormalized (default standard_normal)

@@ -83,7 +83,8 @@ std::vector<CheckRequest> covering_requests() {
   resnet.width = 4;
   resnet.batch = 2;
   resnet.branch_scale = "1/sqrt(2*depth)";
-  resnet.norm = "layernorm";
+  resnet.norm = "rmsnorm";
+  resnet.norm_placement = "pre";
   resnet.replicates = 2;
   resnet.claims = {"variance"};
 

@@ -1,6 +1,9 @@
 // Same seed → identical traces for any thread count; different replicates differ.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "initcheck/engine/network.hpp"
 #include "initcheck/engine/replicates.hpp"
 #include "test_support.hpp"
@@ -32,6 +35,8 @@ std::vector<double> flatten(const Trace& t) {
                        static_cast<double>(l.post_events.underflow())});
   }
   for (const BlockTrace& b : t.blocks) {
+    push(v, b.branch_input);
+    push(v, b.sum);
     push(v, b.stream);
     v.push_back(b.grad_stream_sq);
   }
@@ -155,6 +160,44 @@ INSTANTIATE_TEST_SUITE_P(
                       std::pair{model::Architecture::conv, model::Norm::layernorm},
                       std::pair{model::Architecture::resnet, model::Norm::none},
                       std::pair{model::Architecture::resnet, model::Norm::batchnorm}));
+
+// Norms on the resnet stream (pre: the branch input, post: after the sum): one and two
+// threads (replicates and within a network) and the forward-only network, whose stream and
+// normalized tensors live in shared buffers, all give the traces of the network that keeps
+// every tensor, bit for bit.
+TEST(EngineDeterminismStreamNorm, ThreadsAndSharedBuffersDoNotChangeResults) {
+  for (const model::NormPlacement placement :
+       {model::NormPlacement::pre, model::NormPlacement::post}) {
+    for (const model::Norm norm : {model::Norm::layernorm, model::Norm::rmsnorm}) {
+      model::NetworkConfig c = config(model::Architecture::resnet, norm);
+      c.norm_placement = placement;
+      const std::string where = "placement " + std::to_string(static_cast<int>(placement)) +
+                                ", norm " + std::to_string(static_cast<int>(norm));
+      const std::vector<Trace> one = run_replicates(c, TraceOptions{}, 42, 2, 1);
+      const std::vector<Trace> two = run_replicates(c, TraceOptions{}, 42, 2, 2);
+      EXPECT_EQ(flatten(one[1]), flatten(two[1])) << where;
+      TraceOptions threads;
+      threads.threads = 2;
+      EXPECT_EQ(flatten(run_network(c, threads, rng::Engine(5))),
+                flatten(run_network(c, TraceOptions{}, rng::Engine(5))))
+          << where;
+      Network kept(c, TraceOptions{}, rng::Engine(3));
+      TraceOptions shared;
+      shared.backward = false;
+      shared.threads = 2;
+      Network forward_only(c, shared, rng::Engine(3));
+      rng::Engine draw(4);
+      const Eigen::MatrixXf x = make_input(c, draw);
+      Trace reference;
+      Trace trace;
+      kept.forward(x, reference);
+      forward_only.forward(x, trace);
+      EXPECT_EQ(flatten(trace), flatten(reference)) << where;
+      EXPECT_TRUE(forward_only.output() == kept.output()) << where;
+      EXPECT_GT(reference.blocks.back().stream.second_moment, 0.0) << where;
+    }
+  }
+}
 
 }  // namespace
 }  // namespace initcheck::engine

@@ -155,5 +155,34 @@ TEST(EngineGradient, ResnetLayerNormOneLayerBranch) {
   check_gradients(c);
 }
 
+TEST(EngineGradient, MlpRmsNorm) {
+  check_gradients(base(model::Architecture::mlp, model::Norm::rmsnorm, "gelu"));
+}
+TEST(EngineGradient, ConvRmsNorm) {
+  check_gradients(conv(model::Norm::rmsnorm));
+}
+TEST(EngineGradient, ResnetRmsNormInBranch) {
+  check_gradients(resnet(model::Norm::rmsnorm));
+}
+
+/// Resnets with the norm on the stream (pre: branch input; post: after the sum), both norms.
+model::NetworkConfig placed(model::Norm norm, model::NormPlacement placement) {
+  model::NetworkConfig c = resnet(norm);
+  c.norm_placement = placement;
+  return c;
+}
+TEST(EngineGradient, ResnetPreLayerNorm) {
+  check_gradients(placed(model::Norm::layernorm, model::NormPlacement::pre));
+}
+TEST(EngineGradient, ResnetPreRmsNorm) {
+  check_gradients(placed(model::Norm::rmsnorm, model::NormPlacement::pre));
+}
+TEST(EngineGradient, ResnetPostLayerNorm) {
+  check_gradients(placed(model::Norm::layernorm, model::NormPlacement::post));
+}
+TEST(EngineGradient, ResnetPostRmsNorm) {
+  check_gradients(placed(model::Norm::rmsnorm, model::NormPlacement::post));
+}
+
 }  // namespace
 }  // namespace initcheck::engine

@@ -161,6 +161,14 @@ TEST(MemoryEstimate, EveryFamilyWithinAQuarterOfItsMeasuredPeak) {
   model::NetworkConfig resnet = testing::mlp_config(128, 5, 64, scheme);
   resnet.arch = model::Architecture::resnet;
   cases.push_back({"resnet", resnet, true});
+  model::NetworkConfig pre_ln = resnet;
+  pre_ln.norm = model::Norm::layernorm;
+  pre_ln.norm_placement = model::NormPlacement::pre;
+  cases.push_back({"resnet pre-LN", pre_ln, true});
+  model::NetworkConfig post_rms = resnet;
+  post_rms.norm = model::Norm::rmsnorm;
+  post_rms.norm_placement = model::NormPlacement::post;
+  cases.push_back({"resnet post-RMSNorm forward only", post_rms, false});
   for (const Case& c : cases) {
     TraceOptions options;
     options.backward = c.backward;

@@ -147,5 +147,16 @@ TEST(EngineNoAlloc, ResnetBatchNorm) {
         true);
 }
 
+TEST(EngineNoAlloc, ResnetStreamNorms) {
+  for (const model::NormPlacement placement :
+       {model::NormPlacement::pre, model::NormPlacement::post}) {
+    model::NetworkConfig c =
+        make(model::Architecture::resnet, model::Norm::rmsnorm, precision::Format::bf16);
+    c.norm_placement = placement;
+    check(c, 1, true);
+    check(c, 2, false);
+  }
+}
+
 }  // namespace
 }  // namespace initcheck::engine

@@ -20,8 +20,10 @@
 #include <iostream>
 #include <vector>
 
+#include "initcheck/nn/attention.hpp"
 #include "initcheck/nn/gemm.hpp"
 #include "initcheck/nn/layers.hpp"
+#include "initcheck/nn/transformer_block.hpp"
 #include "initcheck/rng/distributions.hpp"
 #include "initcheck/rng/engine.hpp"
 
@@ -254,6 +256,55 @@ TEST(NoAlloc, KernelsDoNotAllocateAfterWarmUp) {
   }
   EXPECT_EQ(count, 0);
   EXPECT_EQ(gemm_arena_size(), arena);
+}
+
+TEST(NoAlloc, AttentionAndTransformerBlockDoNotAllocateAfterWarmUp) {
+  if (!INITCHECK_NN_COUNT_MALLOC) GTEST_SKIP() << "malloc counting disabled under sanitizers";
+  rng::Engine engine(44);
+  TransformerBlockShape shape;
+  shape.width = 128;
+  shape.heads = 4;
+  shape.hidden = 256;
+  shape.tokens = 64;
+  shape.sequences = 2;
+  shape.causal = true;
+  const Index d = shape.width;
+  const Index n = shape.columns();
+  const MatrixXf w_qkv = normal(engine, 3 * d, d);
+  const MatrixXf w_o = normal(engine, d, d);
+  const MatrixXf w_1 = normal(engine, shape.hidden, d);
+  const MatrixXf w_2 = normal(engine, d, shape.hidden);
+  const MatrixXf x = normal(engine, d, n);
+  const MatrixXf r = normal(engine, d, n);
+  const TransformerBlockWeights weights{w_qkv, w_o, w_1, w_2};
+  VectorXf storage(TransformerBlockTensors::storage_size(shape));
+  TransformerBlockTensors tensors(shape, storage.data());
+  VectorXf forward_ws(transformer_forward_workspace_size(shape));
+  VectorXf backward_ws(transformer_backward_workspace_size(shape));
+  MatrixXf g_qkv(3 * d, d), g_o(d, d), g_1(shape.hidden, d), g_2(d, shape.hidden), g_x(d, n);
+  const TransformerBlockGrads grads{g_qkv, g_o, g_1, g_2, g_x};
+  const AttentionShape attention = shape.attention(shape.sequences);
+  MatrixXf out(d, n), g_q(d, n), g_k(d, n), g_v(d, n), probs(shape.tokens, shape.tokens);
+  VectorXf attention_ws(attention.workspace_size());
+  const auto run = [&] {
+    for (const bool pre : {true, false}) {
+      shape.pre_norm = pre;
+      tensors.pre_norm = pre;
+      transformer_block_forward(shape, weights, x, tensors, forward_ws);
+      transformer_block_backward(shape, weights, x, tensors, r, grads, backward_ws);
+    }
+    attention_forward(attention, x, r, x, out, attention_ws);
+    attention_probabilities(attention, x, r, 1, 2, probs);
+    attention_backward(attention, x, r, x, r, g_q, g_k, g_v, attention_ws);
+  };
+  run();  // warm-up: grows the GEMM arena
+  long count = 0;
+  {
+    NoAllocScope scope;
+    run();
+    count = scope.stop();
+  }
+  EXPECT_EQ(count, 0);
 }
 
 TEST(NoAlloc, EigenProductAllocatesPackingBuffersButNnGemmDoesNot) {

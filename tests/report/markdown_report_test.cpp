@@ -342,7 +342,18 @@ TEST(MarkdownReport, DescribesConfigurations) {
   r.precision = "bf16";
   r.batch = 64;
   EXPECT_EQ(describe_configuration(r),
-            "tanh, resnet 50 blocks × 256, branch scale 1/sqrt(depth), batchnorm, bf16, batch 64");
+            "tanh, resnet 50 blocks × 256, branch scale 1/sqrt(depth), batchnorm in the branch "
+            "(after every linear layer), bf16, batch 64");
+  r.norm = "layernorm";
+  r.norm_placement = "pre";
+  EXPECT_EQ(describe_configuration(r),
+            "tanh, resnet 50 blocks × 256, branch scale 1/sqrt(depth), layernorm pre (on the "
+            "branch input), bf16, batch 64");
+  r.norm = "rmsnorm";
+  r.norm_placement = "post";
+  EXPECT_EQ(describe_configuration(r),
+            "tanh, resnet 50 blocks × 256, branch scale 1/sqrt(depth), rmsnorm post (after the "
+            "residual sum), bf16, batch 64");
   r = {};
   r.widths = {8, 4, 2};
   EXPECT_EQ(describe_configuration(r), "relu, mlp widths 8→4→2");

@@ -46,7 +46,7 @@ const Strings kActivations = {
     "selu", "elu",        "elu(0.5)",        "softplus", "mish",    "linear"};
 const Strings kClaims = {"variance", "growth",    "drift",     "mean",     "dominance",
                          "gradient", "precision", "batchnorm", "bn-input", "batch-stats"};
-const Strings kNorms = {"none", "batchnorm", "layernorm"};
+const Strings kNorms = {"none", "batchnorm", "layernorm", "rmsnorm"};
 const Strings kPrecisions = {"fp32", "bf16", "fp16"};
 const Strings kInputs = {"standard_normal", "dataset_normalized", "unnormalized",
                          "dataset_unnormalized"};
@@ -198,6 +198,7 @@ Command valid_check(Rng& rng) {
     add("--batch", int_str(rng.range(1, 8)), Kind::size);
     if (rng.percent(50))
       add("--branch-scale", rng.pick(Strings{"1", "1/sqrt(depth)", "0.5"}), Kind::expression);
+    if (rng.percent(30)) add("--norm-placement", rng.pick(Strings{"pre", "post"}), Kind::word);
   }
   if (rng.percent(60)) {
     add("--replicates", int_str(rng.range(2, 6)), Kind::size);
@@ -665,11 +666,11 @@ std::vector<Yaml*> maps_of(Yaml& root) {
   return maps;
 }
 
-const Strings kSweepKeys = {"init",       "activation",   "arch",   "depth",     "width",
-                            "widths",     "batch",        "kernel", "spatial",   "branch_scale",
-                            "norm",       "precision",    "input",  "tolerance", "alpha",
-                            "replicates", "max_networks", "budget", "claims",    "name",
-                            "seed",       "defaults",     "blocks"};
+const Strings kSweepKeys = {"init",   "activation",     "arch",         "depth",   "width",
+                            "widths", "batch",          "kernel",       "spatial", "branch_scale",
+                            "norm",   "norm_placement", "precision",    "input",   "tolerance",
+                            "alpha",  "replicates",     "max_networks", "budget",  "claims",
+                            "name",   "seed",           "defaults",     "blocks"};
 
 void mutate_yaml_tree(Rng& rng, Yaml& root) {
   std::vector<Yaml*> all;

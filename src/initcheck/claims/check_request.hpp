@@ -27,7 +27,8 @@ struct CheckRequest {
   int kernel = 3;
   int spatial = 16;
   std::string branch_scale = "1";         ///< expression over `depth` (resnet)
-  std::string norm = "none";              ///< none | batchnorm | layernorm
+  std::string norm = "none";              ///< none | batchnorm | layernorm | rmsnorm
+  std::string norm_placement = "none";    ///< none | pre | post (resnet; model::NormPlacement)
   std::string precision = "fp32";         ///< fp32 | bf16 | fp16
   std::string input = "standard_normal";  ///< standard_normal | dataset_normalized | unnormalized
   double tolerance = 2.0;                 ///< K: std must stay within [1/K, K]
@@ -46,12 +47,16 @@ struct CheckRequest {
 };
 
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for
-/// the activation), activation, arch, norm, precision, input and branch-scale expression. With
-/// `weights`, opens the weight files instead (model/weight_files.hpp): they set the arch,
-/// widths, kernel and init (GivenWeightsScheme) and `init`, `arch`, the shape and `kernel`
-/// are not read.
-/// Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
+/// the activation), activation, arch, norm and its placement, precision, input and branch-scale
+/// expression. With `weights`, opens the weight files instead (model/weight_files.hpp): they set
+/// the arch, widths, kernel and init (GivenWeightsScheme) and `init`, `arch`, the shape and
+/// `kernel` are not read. Throws InputError naming the offending flag/value (zero width,
+/// depth < 1, NaN, ...).
 model::NetworkConfig make_network_config(const CheckRequest& request);
+
+/// Where the request's norm sits, for configuration text: the norm's name, and for a resnet
+/// its placement ("layernorm pre (on the branch input)"); empty without a norm.
+std::string describe_norm(const CheckRequest& request);
 
 /// The check options of `request`: its claim ids (parsed, duplicates removed, order kept),
 /// tolerance, alpha, seed, replicates, max_networks and budget; everything else keeps the

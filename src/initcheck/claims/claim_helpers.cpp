@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -328,6 +329,44 @@ std::string gain_advice(const model::NetworkConfig& config, double per_layer_gai
            scheme;
   }
   return text + "use " + scheme;
+}
+
+bool additive_stream_growth(const model::NetworkConfig& config) {
+  return config.arch == model::Architecture::resnet && config.norm != model::Norm::none &&
+         config.norm_placement != model::NormPlacement::post;
+}
+
+std::string additive_growth_advice(const model::NetworkConfig& config, double total_gain,
+                                   int blocks, const std::string& what) {
+  const double a2 = config.branch_scale * config.branch_scale;
+  const double v = (total_gain - 1.0) / (a2 * std::max(blocks, 1));
+  const std::string vs = short_number(v);
+  const bool pre = config.norm_placement == model::NormPlacement::pre;
+  return what + " second moment ×" + short_number(total_gain) + " after " + std::to_string(blocks) +
+         " blocks, growing additively: each block adds α²·v, v ≈ " + vs +
+         (pre ? " (the branch reads N(x), so the stream's size does not feed back)"
+              : " (each branch ends in a norm, so the init cannot change v)") +
+         "; use --branch-scale '1/sqrt(" + vs + "*depth)' so it grows ×2 over all " + "blocks" +
+         (pre ? " (or scale the std of each branch's last layer by that factor, as GPT-2's "
+                "0.02/sqrt(2*n_layer))"
+              : "");
+}
+
+std::string post_norm_gradient_advice(const model::NetworkConfig& config, double total_gain,
+                                      int blocks, double branch_gain) {
+  const double a = config.branch_scale * config.branch_scale;
+  if (!(a > 0.0) || !(branch_gain > 0.0) || blocks < 1) return "";
+  const double r = std::pow(total_gain, 1.0 / blocks);
+  const double c = (r * (1.0 + a * branch_gain) - 1.0) / a;
+  const double x = (c - branch_gain) / std::log(2.0);
+  if (!(x > 0.0) || !std::isfinite(x)) return "";
+  const std::string xs = short_number(x);
+  return "gradient second moment ×" + short_number(total_gain) + " after " +
+         std::to_string(blocks) + " blocks: behind the post norm each block multiplies it by " +
+         "(1 + α²c)/(1 + α²v), the branch's backward gain c ≈ " + short_number(c) +
+         " against its forward gain v ≈ " + short_number(branch_gain) +
+         "; use --branch-scale '1/sqrt(" + xs + "*depth)' (" + xs +
+         " = (c − v)/ln 2) so it grows ×2 over all blocks";
 }
 
 }  // namespace initcheck::claims::detail

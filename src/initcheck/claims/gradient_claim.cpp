@@ -98,9 +98,16 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
               short_number(result.predicted) +
               "); use mode=fan_out to preserve gradients (forward and backward cannot both be "
               "preserved on non-square layers)";
-      } else {
-        why = gain_advice(ctx.config, g);
+      } else if (ctx.config.norm_placement == model::NormPlacement::pre && result.measured > 1.0) {
+        why = additive_growth_advice(ctx.config, result.measured, s.depth, "gradient");
+      } else if (ctx.config.norm_placement == model::NormPlacement::post && result.measured > 1.0 &&
+                 ctx.trajectory && !ctx.trajectory->blocks.empty()) {
+        // The branch reads the normalized stream: its forward gain is the same in every block.
+        const theory::BlockPrediction& b = ctx.trajectory->blocks.front();
+        why = post_norm_gradient_advice(ctx.config, result.measured, s.depth,
+                                        b.branch_second_moment / b.branch_input_second_moment);
       }
+      if (why.empty()) why = gain_advice(ctx.config, g);
     }
     result.advice = "gradient: " + why;
   }

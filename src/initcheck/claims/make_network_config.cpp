@@ -38,7 +38,26 @@ model::Norm parse_norm(const std::string& s) {
   if (s == "none") return model::Norm::none;
   if (s == "batchnorm") return model::Norm::batchnorm;
   if (s == "layernorm") return model::Norm::layernorm;
-  throw InputError("unknown --norm '" + s + "'; expected one of: none, batchnorm, layernorm");
+  if (s == "rmsnorm") return model::Norm::rmsnorm;
+  throw InputError("unknown --norm '" + s +
+                   "'; expected one of: none, batchnorm, layernorm, rmsnorm");
+}
+
+model::NormPlacement parse_norm_placement(const CheckRequest& r, model::Architecture arch,
+                                          model::Norm norm) {
+  const std::string& s = r.norm_placement;
+  if (s == "none") return model::NormPlacement::none;
+  if (s != "pre" && s != "post") {
+    throw InputError("unknown --norm-placement '" + s + "'; expected one of: none, pre, post");
+  }
+  if (arch != model::Architecture::resnet) {
+    throw InputError("--norm-placement " + s + " applies only to --arch resnet");
+  }
+  if (norm != model::Norm::layernorm && norm != model::Norm::rmsnorm) {
+    throw InputError("--norm-placement " + s + " needs --norm layernorm or rmsnorm (got '" +
+                     r.norm + "')");
+  }
+  return s == "pre" ? model::NormPlacement::pre : model::NormPlacement::post;
 }
 
 model::InputKind parse_input(const std::string& s) {
@@ -153,6 +172,7 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   }
   config.activation = nn::Activation::parse(r.activation);
   config.norm = parse_norm(r.norm);
+  config.norm_placement = parse_norm_placement(r, config.arch, config.norm);
   config.precision = precision::parse_format(r.precision);
   config.input = parse_input(r.input);
   if (r.batch < 1 || r.batch > kMaxBatch) {
@@ -203,6 +223,14 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   config.validate();
   check_alpha_resolvable(r, config);
   return config;
+}
+
+std::string describe_norm(const CheckRequest& r) {
+  if (r.norm == "none") return "";
+  if (r.arch != "resnet") return r.norm;
+  if (r.norm_placement == "pre") return r.norm + " pre (on the branch input)";
+  if (r.norm_placement == "post") return r.norm + " post (after the residual sum)";
+  return r.norm + " in the branch (after every linear layer)";
 }
 
 CheckOptions make_check_options(const CheckRequest& r) {

@@ -36,7 +36,7 @@ enum class Applies {
   always,
   without_widths,  ///< depth, width: the `widths` list sets both
   conv,            ///< kernel, spatial: --arch conv
-  resnet,          ///< branch_scale: --arch resnet
+  resnet,          ///< branch_scale, norm_placement: --arch resnet
 };
 
 struct RequestField {
@@ -92,7 +92,15 @@ inline constexpr std::array kRequestFields{
     RequestField{"branch_scale", "--branch-scale",
                  "resnet branch scale, an expression over depth (--arch resnet only)",
                  &CheckRequest::branch_scale, SweepRole::axis, Applies::resnet},
-    RequestField{"norm", "--norm", "none | batchnorm | layernorm", &CheckRequest::norm},
+    RequestField{"norm", "--norm",
+                 "none | batchnorm | layernorm | rmsnorm (where it sits: --norm-placement)",
+                 &CheckRequest::norm},
+    RequestField{"norm_placement", "--norm-placement",
+                 "resnet: where --norm sits. none = after every linear layer inside the branch "
+                 "(as in mlp/conv); pre = on the branch input, x + a*F(N(x)) (pre-LN "
+                 "transformers); post = after the sum, N(x + a*F(x)). pre/post need layernorm "
+                 "or rmsnorm and leave the branch without norms (--arch resnet only)",
+                 &CheckRequest::norm_placement, SweepRole::axis, Applies::resnet},
     RequestField{"precision", "--precision", "fp32 | bf16 | fp16", &CheckRequest::precision},
     RequestField{"input", "--input",
                  "standard_normal | dataset_normalized | unnormalized | dataset_unnormalized",

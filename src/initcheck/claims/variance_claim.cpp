@@ -88,6 +88,8 @@ ClaimResult check_variance(const ClaimContext& ctx) {
       result.advice = "activations " +
                       std::string(result.measured == 0.0 ? "vanish to 0" : "overflow") +
                       " by layer " + std::to_string(s.depth) + "; " + gain_advice(ctx.config, g);
+    } else if (additive_stream_growth(ctx.config) && result.measured > 1.0) {
+      result.advice = additive_growth_advice(ctx.config, result.measured, s.depth, "stream");
     } else {
       result.advice = gain_advice(ctx.config, g);
     }

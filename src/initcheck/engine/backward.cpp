@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "initcheck/engine/detail/network_impl.hpp"
+#include "initcheck/engine/detail/sample_norm.hpp"
 #include "initcheck/nn/layers.hpp"
 
 namespace initcheck::engine::detail {
@@ -39,10 +40,10 @@ void NetworkImpl::layer_backward(int l, const MapF& g_out, const MapF& target, L
   } else {
     gy = g_out;
   }
-  if (cfg.norm == model::Norm::batchnorm) {
+  if (cfg.layer_norm() == model::Norm::batchnorm) {
     nn::batchnorm_backward(map(li.y), norm_inv_std[ul], gy, gz);
-  } else if (cfg.norm == model::Norm::layernorm) {
-    nn::layernorm_backward(map(li.y), norm_inv_std[ul], li.out_hw, gy, gz);
+  } else if (layout.has_norm) {
+    sample_norm_backward(cfg.layer_norm(), map(li.y), norm_inv_std[ul], li.out_hw, gy, gz);
   } else {
     gz = gy;
   }
@@ -77,8 +78,16 @@ void NetworkImpl::backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Tr
     gs = upstream;
     const int m = cfg.block_layers;
     const auto alpha = static_cast<float>(cfg.branch_scale);
+    const model::Norm stream_norm = cfg.stream_norm();
     for (int b = layout.num_blocks - 1; b >= 0; --b) {
-      trace.blocks[static_cast<std::size_t>(b)].grad_stream_sq = mean_square(gs);
+      const auto ub = static_cast<std::size_t>(b);
+      trace.blocks[ub].grad_stream_sq = mean_square(gs);
+      if (layout.post_norm) {  // x_{b+1} = N(sum): gs becomes ∂L/∂sum
+        MapF gn = gmap(layout.grad_stream_norm);
+        sample_norm_backward(stream_norm, map(layout.streams[ub + 1]), stream_norm_inv_std[ub], 1,
+                             gs, gn);
+        gs = gn;
+      }
       const int lastl = (b + 1) * m - 1;
       gmap(layout.grad_out[static_cast<std::size_t>(lastl)]) = alpha * gs;
       for (int l = lastl; l >= b * m; --l) {
@@ -86,7 +95,14 @@ void NetworkImpl::backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Tr
         MapF target = l == b * m ? gmap(layout.grad_tmp) : gmap(layout.grad_out[ul - 1]);
         layer_backward(l, gmap(layout.grad_out[ul]), target, trace.layers[ul]);
       }
-      gs += gmap(layout.grad_tmp);
+      if (layout.pre_norm) {  // the branch read N(x_b): through the norm to ∂L/∂x_b
+        MapF gn = gmap(layout.grad_stream_norm);
+        sample_norm_backward(stream_norm, map(layout.branch_inputs[ub]), stream_norm_inv_std[ub], 1,
+                             gmap(layout.grad_tmp), gn);
+        gs += gn;
+      } else {
+        gs += gmap(layout.grad_tmp);
+      }
     }
   }
   trace.grad_input_sq = mean_square(gmap(layout.grad_x0));

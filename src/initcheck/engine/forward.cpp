@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "initcheck/engine/detail/network_impl.hpp"
+#include "initcheck/engine/detail/sample_norm.hpp"
 #include "initcheck/nn/gemm.hpp"
 #include "initcheck/nn/layers.hpp"
 #include "initcheck/precision/rounding.hpp"
@@ -43,22 +44,30 @@ void NetworkImpl::forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace&
     // One thread, dense: layer by layer, one GEMM call for all slices (packs W_l once).
     for (int s = 0; s < layout.slices; ++s) input_slice(s, trace);
     for (int l = 0; l < layout.num_layers; ++l) {
+      for (int s = 0; s < layout.slices; ++s) branch_input_slice(l, s, trace);
       dense_slices(l, 0, layout.slices);
       for (int s = 0; s < layout.slices; ++s) layer_slice_pipeline(l, s, trace, true);
     }
   } else if (!sync_mode && layout.slices_independent) {
     auto all = [&](int s) {
       input_slice(s, trace);
-      for (int l = 0; l < layout.num_layers; ++l) layer_slice_pipeline(l, s, trace);
+      for (int l = 0; l < layout.num_layers; ++l) {
+        branch_input_slice(l, s, trace);
+        layer_slice_pipeline(l, s, trace);
+      }
     };
     runner.run(layout.slices, all);
   } else {
     auto in = [&](int s) { input_slice(s, trace); };
     runner.run(layout.slices, in);
     for (int l = 0; l < layout.num_layers; ++l) {
+      if (layout.pre_norm) {
+        auto branch_in = [&](int s) { branch_input_slice(l, s, trace); };
+        runner.run(layout.slices, branch_in);
+      }
       if (opts.gram) gram_of_input(l, trace);
       const LayerLayout& li = layout.layers[static_cast<std::size_t>(l)];
-      if (cfg.norm == model::Norm::batchnorm) {
+      if (cfg.layer_norm() == model::Norm::batchnorm) {
         auto lin = [&](int s) { linear_slice(l, s, trace); };
         runner.run(layout.slices, lin);
         auto bn = [&](int part) { batchnorm_rows(l, part); };
@@ -150,14 +159,28 @@ void NetworkImpl::linear_slice(int l, int s, Trace& trace, bool linear_done) {
     return;
   }
   store_slice(s, li.pre_acc, z, li.out_hw, pre_norms);
-  if (cfg.norm == model::Norm::layernorm) {
+  if (cfg.layer_norm() != model::Norm::batchnorm) {  // per sample: this slice alone
     const Index b0 = layout.slice_begin[s];
     const Index nb = layout.slice_begin[s + 1] - layout.slice_begin[s];
-    nn::layernorm_forward(z.middleCols(oc0, onc), cfg.bn_eps, li.out_hw,
-                          map(li.y).middleCols(oc0, onc), norm_mean[ul].segment(b0, nb),
-                          norm_inv_std[ul].segment(b0, nb));
+    sample_norm_forward(cfg.layer_norm(), z.middleCols(oc0, onc), cfg.bn_eps, li.out_hw,
+                        map(li.y).middleCols(oc0, onc), norm_mean[ul].segment(b0, nb),
+                        norm_inv_std[ul].segment(b0, nb));
     post_slice(l, s, trace);
   }
+}
+
+void NetworkImpl::branch_input_slice(int l, int s, Trace& trace) {
+  const auto ul = static_cast<std::size_t>(l);
+  const LayerLayout& li = layout.layers[ul];
+  if (!layout.pre_norm || !li.first_in_block) return;
+  const auto b = static_cast<std::size_t>(li.block);
+  const Index c0 = col_begin(s, 1);
+  const Index nc = col_count(s, 1);
+  MapF u = map(layout.branch_inputs[b]);
+  sample_norm_forward(cfg.stream_norm(), map(layout.streams[b]).middleCols(c0, nc), cfg.bn_eps, 1,
+                      u.middleCols(c0, nc), stream_norm_mean[b].segment(c0, nc),
+                      stream_norm_inv_std[b].segment(c0, nc));
+  store_slice(s, layout.branch_input_acc[b], u, 1, norms_ptr(trace.layers[ul].input_sq_norms));
 }
 
 /// BatchNorm on row part `part` of layer l (rows are independent).
@@ -206,26 +229,39 @@ void NetworkImpl::post_slice(int l, int s, Trace& trace) {
   }
 }
 
-/// Residual add for block b on slice s: x_{b+1} = x_b + α·F.
+/// Residual add for block b on slice s: x_{b+1} = x_b + α·F (post placement: N of that sum).
 void NetworkImpl::stream_slice(int b, int s, Trace& trace) {
+  const auto ub = static_cast<std::size_t>(b);
   const LayerLayout& last = layout.layers[static_cast<std::size_t>((b + 1) * cfg.block_layers - 1)];
   MapF f = map(last.h);
-  MapF xin = map(layout.streams[static_cast<std::size_t>(b)]);
-  MapF xout = map(layout.streams[static_cast<std::size_t>(b) + 1]);
+  MapF xin = map(layout.streams[ub]);
+  MapF xout = map(layout.streams[ub + 1]);
+  MapF sum = layout.post_norm ? map(layout.sums[ub]) : xout;
+  const int sum_id = layout.post_norm ? layout.sum_acc[ub] : layout.stream_acc[ub + 1];
   const auto alpha = static_cast<float>(cfg.branch_scale);
   const int next = (b + 1) * cfg.block_layers;
-  double* norms = next < layout.num_layers
-                      ? norms_ptr(trace.layers[static_cast<std::size_t>(next)].input_sq_norms)
-                      : norms_ptr(trace.output_sq_norms);
+  // Per-sample norms of the next layer's input: the stream, unless pre placement normalizes it
+  // first (branch_input_slice records them then).
+  double* norms =
+      next >= layout.num_layers
+          ? norms_ptr(trace.output_sq_norms)
+          : (layout.pre_norm
+                 ? nullptr
+                 : norms_ptr(trace.layers[static_cast<std::size_t>(next)].input_sq_norms));
   const Index c0 = col_begin(s, 1);
   const Index nc = col_count(s, 1);
   const Index step = chunk_cols(xout.rows());
   for (Index c = c0; c < c0 + nc; c += step) {
     const Index n = std::min(step, c0 + nc - c);
-    xout.middleCols(c, n).array() =
+    sum.middleCols(c, n).array() =
         xin.middleCols(c, n).array() + alpha * f.middleCols(c, n).array();
-    store_chunk(s, layout.stream_acc[static_cast<std::size_t>(b) + 1], xout, c, n, norms, 1);
+    store_chunk(s, sum_id, sum, c, n, layout.post_norm ? nullptr : norms, 1);
   }
+  if (!layout.post_norm) return;
+  sample_norm_forward(cfg.stream_norm(), sum.middleCols(c0, nc), cfg.bn_eps, 1,
+                      xout.middleCols(c0, nc), stream_norm_mean[ub].segment(c0, nc),
+                      stream_norm_inv_std[ub].segment(c0, nc));
+  store_slice(s, layout.stream_acc[ub + 1], xout, 1, norms);
 }
 
 /// Everything of layer l (and the residual add after it) that slice s can do alone.

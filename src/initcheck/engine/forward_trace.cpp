@@ -79,7 +79,10 @@ void NetworkImpl::finalize(Trace& trace) {
     if (acc_stats[ui].nan_count > 0 || acc_stats[ui].inf_count > 0) trace.nonfinite = true;
   }
   trace.input = acc_stats[0];
-  if (!trace.layers.empty()) trace.layers[0].input_sq_norms = trace.input_sq_norms;
+  // (Pre placement: layer 0 reads N(x_0), whose norms branch_input_slice recorded.)
+  if (!trace.layers.empty() && !layout.pre_norm) {
+    trace.layers[0].input_sq_norms = trace.input_sq_norms;
+  }
   for (int l = 0; l < layout.num_layers; ++l) {
     const auto ul = static_cast<std::size_t>(l);
     const LayerLayout& li = layout.layers[ul];
@@ -101,7 +104,7 @@ void NetworkImpl::finalize(Trace& trace) {
     lt.post_events =
         li.activated ? merged_events[static_cast<std::size_t>(li.post_acc)] : PrecisionEvents{};
     lt.weight_events = weight_events[ul];
-    lt.bn_max_variance_error = cfg.norm == model::Norm::batchnorm ? bn_error(li) : 0.0;
+    lt.bn_max_variance_error = cfg.layer_norm() == model::Norm::batchnorm ? bn_error(li) : 0.0;
     participation(l, lt);
     lt.grad_post_sq = lt.grad_pre_sq = lt.grad_weight_sq = lt.grad_input_sq = 0.0;
   }
@@ -114,6 +117,15 @@ void NetworkImpl::finalize(Trace& trace) {
     bt.branch = acc_stats[static_cast<std::size_t>(last.post_acc)];
     bt.stream = acc_stats[static_cast<std::size_t>(layout.stream_acc[ub + 1])];
     bt.stream_events = merged_events[static_cast<std::size_t>(layout.stream_acc[ub + 1])];
+    bt.branch_input = layout.pre_norm
+                          ? acc_stats[static_cast<std::size_t>(layout.branch_input_acc[ub])]
+                          : acc_stats[static_cast<std::size_t>(layout.stream_acc[ub])];
+    bt.sum = layout.post_norm ? acc_stats[static_cast<std::size_t>(layout.sum_acc[ub])] : bt.stream;
+    const PrecisionEvents none;
+    bt.norm_events =
+        layout.pre_norm    ? merged_events[static_cast<std::size_t>(layout.branch_input_acc[ub])]
+        : layout.post_norm ? merged_events[static_cast<std::size_t>(layout.sum_acc[ub])]
+                           : none;
     bt.grad_stream_sq = 0.0;
   }
   const int out_acc = layout.is_resnet ? layout.stream_acc.back() : layout.layers.back().post_acc;

@@ -52,8 +52,10 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
     largest_weight = std::max(largest_weight, w);
     const auto out_units = static_cast<double>(li.out_units);
     biases += c.init->has_bias() ? out_units : 0;
-    if (c.norm == model::Norm::batchnorm) norm_stats += 2 * out_units;
-    if (c.norm == model::Norm::layernorm) norm_stats += 2 * batch;
+    if (c.layer_norm() == model::Norm::batchnorm) norm_stats += 2 * out_units;
+    if (c.layer_norm() == model::Norm::layernorm || c.layer_norm() == model::Norm::rmsnorm) {
+      norm_stats += 2 * batch;
+    }
     // Packing: op(a) rows × k plus k × op(b) columns, forward and (with backward) both products.
     // Conv multiplies one im2col chunk (workspace columns) at a time.
     const auto k = static_cast<double>(li.fan.cols());
@@ -71,6 +73,7 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
     gemm = std::max(gemm, std::min(pack, kMaxGemmPackingFloats));
   }
 
+  if (c.stream_norm() != model::Norm::none) norm_stats += 2 * batch * layout.num_blocks;
   double total = weights + biases + static_cast<double>(layout.arena_floats) + norm_stats;
   for (int s = 0; s < layout.slices; ++s) {
     total += static_cast<double>(layout.slice_workspace[s]);  // conv: one per batch slice

@@ -20,7 +20,7 @@ NetworkImpl::NetworkImpl(const model::NetworkConfig& config, const TraceOptions&
     : cfg(config),
       opts(options),
       layout(cfg, opts),
-      sync_mode(cfg.norm == model::Norm::batchnorm || opts.gram),
+      sync_mode(cfg.layer_norm() == model::Norm::batchnorm || opts.gram),
       runner(options.threads > 1 && layout.slices > 1) {
   const auto L = static_cast<std::size_t>(layout.num_layers);
   const Index batch = layout.batch;
@@ -34,12 +34,20 @@ NetworkImpl::NetworkImpl(const model::NetworkConfig& config, const TraceOptions&
     const LayerLayout& li = layout.layers[l];
     weights[l].setZero(li.fan.rows(), li.fan.cols());
     if (cfg.init->has_bias()) biases[l].setZero(li.out_units);
-    if (cfg.norm == model::Norm::batchnorm) {
+    if (cfg.layer_norm() == model::Norm::batchnorm) {
       norm_mean[l].setZero(li.out_units);
       norm_inv_std[l].setZero(li.out_units);
-    } else if (cfg.norm == model::Norm::layernorm) {
+    } else if (layout.has_norm) {
       norm_mean[l].setZero(batch);
       norm_inv_std[l].setZero(batch);
+    }
+  }
+  if (cfg.stream_norm() != model::Norm::none) {
+    stream_norm_mean.resize(static_cast<std::size_t>(layout.num_blocks));
+    stream_norm_inv_std.resize(static_cast<std::size_t>(layout.num_blocks));
+    for (std::size_t b = 0; b < stream_norm_mean.size(); ++b) {
+      stream_norm_mean[b].setZero(batch);
+      stream_norm_inv_std[b].setZero(batch);
     }
   }
   for (int s = 0; s < layout.slices; ++s) conv_ws[s].setZero(layout.slice_workspace[s]);

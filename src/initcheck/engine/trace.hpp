@@ -94,12 +94,17 @@ struct LayerTrace {
   double grad_input_sq = 0.0;  ///< E[(∂L/∂h_in)²] (the layer input's gradient, through W only)
 };
 
-/// One residual block (resnet): x_b = x_{b−1} + α·F(x_{b−1}).
+/// One residual block (resnet): x_b = x_{b−1} + α·F(x_{b−1}) (norm placement none),
+/// x_{b−1} + α·F(N(x_{b−1})) (pre) or N(x_{b−1} + α·F(x_{b−1})) (post).
 struct BlockTrace {
   int index = 0;
+  TensorStats branch_input;  ///< what F reads: N(x_{b−1}) with pre placement, else x_{b−1}
   TensorStats branch;  ///< F(x_{b−1}) before scaling by α (residual-branch variance: .variance)
+  TensorStats sum;     ///< x_{b−1} + α·F before the post placement's norm (else = stream)
   TensorStats stream;  ///< x_b (stored in the config's precision)
   precision::PrecisionEvents stream_events;
+  /// Rounding the pre placement's N(x_{b−1}) or the post placement's sum (else none).
+  precision::PrecisionEvents norm_events;
   double grad_stream_sq = 0.0;  ///< E[(∂L/∂x_b)²]
 };
 

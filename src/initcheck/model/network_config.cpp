@@ -79,6 +79,16 @@ void NetworkConfig::validate() const {
       if (!std::isfinite(branch_scale)) throw InputError("resnet branch scale must be finite");
       break;
   }
+  if (norm_placement != NormPlacement::none) {
+    if (arch != Architecture::resnet) {
+      throw InputError(
+          "norm placement pre/post needs a resnet (mlp and conv have a norm after "
+          "every layer or none)");
+    }
+    if (norm != Norm::layernorm && norm != Norm::rmsnorm) {
+      throw InputError("norm placement pre/post needs a per-sample norm (layernorm or rmsnorm)");
+    }
+  }
 }
 
 std::vector<std::int64_t> constant_widths(std::int64_t width, int depth) {

@@ -16,7 +16,16 @@ namespace initcheck::model {
 class WeightFiles;
 
 enum class Architecture { mlp, conv, resnet };
-enum class Norm { none, batchnorm, layernorm };
+/// RMSNorm: y = z/√(mean(z²) + ε) over each sample's features (no centring); LayerNorm also
+/// subtracts the sample's mean first; BatchNorm normalizes each feature over the batch.
+enum class Norm { none, batchnorm, layernorm, rmsnorm };
+/// Where a resnet's norm sits (mlp and conv: always `none`).
+/// - none: after every linear layer, inside the branch (as in mlp/conv):
+///   x_{b+1} = x_b + α·F(x_b) with F's layers "linear → norm → φ".
+/// - pre: on the branch input, as in pre-LN transformers: x_{b+1} = x_b + α·F(N(x_b)), F
+///   without norms. The stream itself is never normalized (no final norm on the output).
+/// - post: after the residual sum: x_{b+1} = N(x_b + α·F(x_b)), F without norms.
+enum class NormPlacement { none, pre, post };
 
 /// What the network is fed: N(0,1) features; batches of a finite correlated dataset normalized
 /// per feature with the dataset's mean and std (batches deviate only by sampling), or the same
@@ -35,7 +44,10 @@ struct NetworkConfig {
   /// biases from file r instead of drawing them from `init` (then a GivenWeightsScheme stating
   /// their pooled laws). Null = drawn. arch, widths and kernel must match the files.
   std::shared_ptr<const WeightFiles> given_weights;
-  Norm norm = Norm::none;  ///< placed after the linear layer, before the activation
+  Norm norm = Norm::none;  ///< where it sits: `norm_placement`
+  /// none: after each linear layer, before the activation; pre/post (resnet with layernorm or
+  /// rmsnorm): on the residual stream, see NormPlacement.
+  NormPlacement norm_placement = NormPlacement::none;
   /// Storage format: the input, every linear output z, norm output y, activation output h and
   /// residual stream x is rounded to it before use; GEMMs accumulate in fp32; backward is fp32.
   precision::Format precision = precision::Format::fp32;
@@ -50,7 +62,8 @@ struct NetworkConfig {
   int padding = -1;  ///< −1 = "same" padding (kernel / 2)
   int groups = 1;
   int spatial = 16;  ///< input height = width
-  // resnet (dense): x_b = x_{b−1} + branch_scale · F(x_{b−1}). The branch F has block_layers
+  // resnet (dense): x_b = x_{b−1} + branch_scale · F(x_{b−1}) (norm placement none; pre/post
+  // add the norm on the stream, see NormPlacement). The branch F has block_layers
   // weight layers, each "linear → [norm] → φ" EXCEPT the last, which has no activation:
   //   F(x) = N(W_m φ(N(W_{m−1} ⋯ φ(N(W_1 x))))),  i.e. F(x) = W2 φ(W1 x) for m = 2 without norm
   // (m = 1 gives the linear branch N(W x)). No activation after the addition; the network
@@ -58,6 +71,14 @@ struct NetworkConfig {
   int block_layers = 2;
   double branch_scale = 1.0;
 
+  /// The norm after each linear layer: `norm` with placement none, else none.
+  [[nodiscard]] Norm layer_norm() const {
+    return norm_placement == NormPlacement::none ? norm : Norm::none;
+  }
+  /// The norm on the residual stream (pre/post placement), else none.
+  [[nodiscard]] Norm stream_norm() const {
+    return norm_placement == NormPlacement::none ? Norm::none : norm;
+  }
   /// Number of weight layers (mlp, conv) or residual blocks (resnet).
   [[nodiscard]] int depth() const { return static_cast<int>(widths.size()) - 1; }
   /// Throws InputError naming the first problem (zero width, depth 0, missing init, ...).

@@ -75,4 +75,12 @@ void layernorm_forward(const ConstMatRef& z, double eps, std::int64_t group_colu
 void layernorm_backward(const ConstMatRef& y, const ConstVecRef& inv_std,
                         std::int64_t group_columns, const ConstMatRef& grad_y, MatRef grad_z);
 
+/// RMSNorm over the same groups as layernorm_forward, γ = 1, no centring:
+/// y = z/√(mean(z²) + ε). Saves 1/√(mean(z²) + ε) per sample in `inv_rms`.
+void rmsnorm_forward(const ConstMatRef& z, double eps, std::int64_t group_columns, MatRef y,
+                     VecRef inv_rms);
+/// Backward of rmsnorm_forward: grad_z = s·(g − y·mean(g⊙y)), s = 1/√(mean(z²) + ε).
+void rmsnorm_backward(const ConstMatRef& y, const ConstVecRef& inv_rms, std::int64_t group_columns,
+                      const ConstMatRef& grad_y, MatRef grad_z);
+
 }  // namespace initcheck::nn

@@ -1,8 +1,8 @@
-// BatchNorm / LayerNorm (training mode, γ = 1, β = 0). Statistics are accumulated in double
-// with two passes (mean, then Σ(z − μ)²) and y = (z − μ)/√(σ² + ε) is evaluated in double and
-// rounded once, so Var(y) = σ²/(σ² + ε) holds up to one float rounding per element.
-// Row statistics (BatchNorm) walk blocks of kRowBlock rows column by column so every cache
-// line is used and the per-row accumulators stay in registers.
+// BatchNorm / LayerNorm / RMSNorm (training mode, γ = 1, β = 0). Statistics are accumulated in
+// double with two passes (mean, then Σ(z − μ)²) and y = (z − μ)/√(σ² + ε) is evaluated in double
+// and rounded once, so Var(y) = σ²/(σ² + ε) holds up to one float rounding per element. Row
+// statistics (BatchNorm) walk blocks of kRowBlock rows column by column so every cache line is used
+// and the per-row accumulators stay in registers.
 
 #include <cmath>
 #include <stdexcept>
@@ -118,6 +118,11 @@ double span_sum_sq_dev(const float* p, Index n, double mu) {
   return total;
 }
 
+/// Σ p[i]² over one contiguous span.
+double span_sum_sq(const float* p, Index n) {
+  return span_sum_sq_dev(p, n, 0.0);
+}
+
 /// (Σ g, Σ g·y) over one contiguous span pair.
 void span_sums_gy(const float* g, const float* y, Index n, double& sg, double& sgy) {
   double a[kLanes] = {};
@@ -230,6 +235,59 @@ void layernorm_backward(const ConstMatRef& y, const ConstVecRef& inv_std,
       const float* gc = grad_y.col(j).data();
       float* out = grad_z.col(j).data();
       for (Index i = 0; i < rows; ++i) out[i] = static_cast<float>(s * (gc[i] - mg - yc[i] * mgy));
+    });
+  }
+}
+
+void rmsnorm_forward(const ConstMatRef& z, double eps, std::int64_t group_columns, MatRef y,
+                     VecRef inv_rms) {
+  check(group_columns > 0 && z.cols() % group_columns == 0,
+        "rmsnorm_forward: group_columns must divide the number of columns");
+  check(y.rows() == z.rows() && y.cols() == z.cols(), "rmsnorm_forward: y must be shaped like z");
+  const Index samples = z.cols() / group_columns;
+  check(inv_rms.size() == samples, "rmsnorm_forward: inv_rms needs one entry per sample");
+  check(z.rows() > 0 && eps >= 0.0, "rmsnorm_forward: needs rows and eps >= 0");
+  const Index rows = z.rows();
+  const auto count = static_cast<double>(rows * group_columns);
+  for (Index b = 0; b < samples; ++b) {
+    const Index c0 = b * group_columns;
+    double ss = 0.0;
+    for_each_column(c0, group_columns, [&](Index j) { ss += span_sum_sq(z.col(j).data(), rows); });
+    const double inv = 1.0 / std::sqrt(ss / count + eps);
+    inv_rms[b] = static_cast<float>(inv);
+    for_each_column(c0, group_columns, [&](Index j) {
+      const float* in = z.col(j).data();
+      float* out = y.col(j).data();
+      for (Index i = 0; i < rows; ++i) out[i] = static_cast<float>(in[i] * inv);
+    });
+  }
+}
+
+void rmsnorm_backward(const ConstMatRef& y, const ConstVecRef& inv_rms, std::int64_t group_columns,
+                      const ConstMatRef& grad_y, MatRef grad_z) {
+  check(group_columns > 0 && y.cols() % group_columns == 0,
+        "rmsnorm_backward: group_columns must divide the number of columns");
+  check(grad_y.rows() == y.rows() && grad_y.cols() == y.cols() && grad_z.rows() == y.rows() &&
+            grad_z.cols() == y.cols(),
+        "rmsnorm_backward: grad_y and grad_z must be shaped like y");
+  const Index samples = y.cols() / group_columns;
+  check(inv_rms.size() == samples, "rmsnorm_backward: inv_rms needs one entry per sample");
+  const Index rows = y.rows();
+  const auto count = static_cast<double>(rows * group_columns);
+  for (Index b = 0; b < samples; ++b) {
+    const Index c0 = b * group_columns;
+    double sg = 0.0;
+    double sgy = 0.0;
+    for_each_column(c0, group_columns, [&](Index j) {
+      span_sums_gy(grad_y.col(j).data(), y.col(j).data(), rows, sg, sgy);
+    });
+    const double mgy = sgy / count;
+    const double s = inv_rms[b];
+    for_each_column(c0, group_columns, [&](Index j) {
+      const float* yc = y.col(j).data();
+      const float* gc = grad_y.col(j).data();
+      float* out = grad_z.col(j).data();
+      for (Index i = 0; i < rows; ++i) out[i] = static_cast<float>(s * (gc[i] - yc[i] * mgy));
     });
   }
 }

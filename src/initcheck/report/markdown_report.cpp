@@ -6,6 +6,7 @@
 #include <map>
 
 #include "initcheck/claims/check.hpp"
+#include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/claim_id.hpp"
 #include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/core/number_format.hpp"
@@ -456,7 +457,7 @@ std::string describe_configuration(const claims::CheckRequest& r) {
   if (r.arch == "resnet" || r.branch_scale != defaults.branch_scale) {
     parts.push_back("branch scale " + r.branch_scale);
   }
-  if (r.norm != defaults.norm) parts.push_back(r.norm);
+  if (r.norm != defaults.norm) parts.push_back(claims::describe_norm(r));
   if (r.precision != defaults.precision) parts.push_back(r.precision);
   if (r.input != defaults.input) parts.push_back(r.input + " input");
   if (r.batch != defaults.batch) parts.push_back("batch " + std::to_string(r.batch));

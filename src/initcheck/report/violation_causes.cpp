@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "initcheck/claims/check_request.hpp"
 #include "initcheck/core/number_format.hpp"
 #include "initcheck/report/markdown_report.hpp"
 #include "initcheck/report/markdown_text.hpp"
@@ -44,7 +45,7 @@ std::string network_kind(ClaimId claim, const claims::CheckRequest& r) {
   const claims::CheckRequest defaults;
   std::string out = r.arch;
   if (!r.widths.empty()) out += ", rectangular widths";
-  if (r.norm != defaults.norm) out += ", " + r.norm;
+  if (r.norm != defaults.norm) out += ", " + claims::describe_norm(r);
   if (r.input != defaults.input) out += ", " + r.input + " input";
   const bool about_storage = claim == ClaimId::precision || claim == ClaimId::bn_input;
   if (about_storage && r.precision != defaults.precision) out += ", " + r.precision;

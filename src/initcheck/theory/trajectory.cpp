@@ -166,15 +166,18 @@ LayerResult forward_layer(const model::NetworkConfig& config, const FanInfo& fan
   std::vector<double> y_mean = pre_mean;
   std::vector<double> y_var = pre_var;
   double norm_factor = 1.0;
-  if (config.norm == model::Norm::batchnorm) {
+  const model::Norm norm = config.layer_norm();
+  if (norm == model::Norm::batchnorm) {
     const double sigma2 = average(within);
     norm_factor = 1.0 / (sigma2 + config.bn_eps);
     for (std::size_t o = 0; o < out_size; ++o) {
       y_mean[o] = 0.0;
       y_var[o] = within[o] * norm_factor;
     }
-  } else if (config.norm == model::Norm::layernorm) {
-    const double m_bar = average(pre_mean);
+  } else if (norm == model::Norm::layernorm || norm == model::Norm::rmsnorm) {
+    // Per sample over features and pixels: LayerNorm centres on the mean m̄ and divides by
+    // √(s² + ε); RMSNorm divides by √(E[z²] + ε) without centring.
+    const double m_bar = norm == model::Norm::layernorm ? average(pre_mean) : 0.0;
     double second = 0.0;
     for (std::size_t o = 0; o < out_size; ++o) second += pre_var[o] + pre_mean[o] * pre_mean[o];
     const double s2 = second / static_cast<double>(out_size) - m_bar * m_bar;
@@ -241,6 +244,26 @@ std::vector<double> backward_layer(const BackwardRecord& rec, const std::vector<
   return grad_in;
 }
 
+/// A resnet stream (mean m, second moment q per unit) through the pre/post placement's
+/// per-sample norm: LayerNorm gives mean 0 and (q − m²)/(q − m² + ε); RMSNorm m/√(q + ε) and
+/// q/(q + ε). `factor` is what the backward pass multiplies gradient second moments by
+/// (1/(σ² + ε); the Jacobian's projections remove O(1/width) of it).
+struct StreamNorm {
+  double mean = 0.0;
+  double second = 0.0;
+  double factor = 1.0;
+};
+
+StreamNorm normalize_stream(const model::NetworkConfig& config, double mean, double second) {
+  const bool centre = config.stream_norm() == model::Norm::layernorm;
+  const double spread = centre ? second - mean * mean : second;
+  StreamNorm n;
+  n.factor = 1.0 / (spread + config.bn_eps);
+  n.mean = centre ? 0.0 : mean * std::sqrt(n.factor);
+  n.second = spread * n.factor;
+  return n;
+}
+
 Geometry dense_geometry(std::int64_t in_units, std::int64_t out_units) {
   Geometry g;
   g.in_per_group = static_cast<double>(in_units);
@@ -282,9 +305,18 @@ PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
     if (config.block_layers < 1) throw InputError("theory: resnet block_layers must be >= 1");
     const std::int64_t n = config.widths.at(0);
     const double alpha2 = config.branch_scale * config.branch_scale;
+    const bool pre = config.norm_placement == model::NormPlacement::pre;
+    const bool post = config.norm_placement == model::NormPlacement::post;
     Map stream(1, 1, 0.0, t.input_second_moment);
+    std::vector<double> stream_norm_factor(static_cast<std::size_t>(depth), 1.0);
     for (int blk = 0; blk < depth; ++blk) {
       Map h = stream;
+      if (pre) {
+        const StreamNorm normed = normalize_stream(config, stream.mean[0], stream.second[0]);
+        h = Map(1, 1, normed.mean, normed.second);
+        stream_norm_factor[static_cast<std::size_t>(blk)] = normed.factor;
+      }
+      const double branch_input = h.second[0];
       for (int j = 0; j < config.block_layers; ++j) {
         const int index = blk * config.block_layers + j;
         LayerResult r = forward_layer(config, model::layer_fan(config, index), dense_geometry(n, n),
@@ -296,11 +328,18 @@ PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
       }
       BlockPrediction bp;
       bp.index = blk;
+      bp.branch_input_second_moment = branch_input;
       bp.branch_second_moment = h.second[0];
       const double previous = stream.second[0];
       stream.second[0] =
           previous + alpha2 * h.second[0] + 2.0 * config.branch_scale * stream.mean[0] * h.mean[0];
       stream.mean[0] += config.branch_scale * h.mean[0];
+      bp.sum_second_moment = stream.second[0];
+      if (post) {
+        const StreamNorm normed = normalize_stream(config, stream.mean[0], stream.second[0]);
+        stream = Map(1, 1, normed.mean, normed.second);
+        stream_norm_factor[static_cast<std::size_t>(blk)] = normed.factor;
+      }
       bp.stream_second_moment = stream.second[0];
       bp.stream_mean = stream.mean[0];
       bp.gain = stream.second[0] / previous;
@@ -308,10 +347,14 @@ PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
     }
     t.output_second_moment = stream.second[0];
 
-    // Backward: ∂L/∂x_{b−1} = ∂L/∂x_b + α·J_Fᵀ ∂L/∂x_b; cross terms vanish on average.
+    // Backward: ∂L/∂x_{b−1} = ∂L/∂x_b + α·J_Fᵀ ∂L/∂x_b; cross terms vanish on average. The
+    // stream norm scales what passes through it: post, both paths; pre, the branch path.
     std::vector<double> grad_stream{1.0};
     for (int blk = depth - 1; blk >= 0; --blk) {
+      const double norm_factor = stream_norm_factor[static_cast<std::size_t>(blk)];
       t.blocks[static_cast<std::size_t>(blk)].grad_stream_sq = grad_stream[0];
+      const double before = grad_stream[0];
+      if (post) grad_stream[0] *= norm_factor;
       std::vector<double> g{alpha2 * grad_stream[0]};
       for (int j = config.block_layers - 1; j >= 0; --j) {
         const std::size_t index =
@@ -319,8 +362,7 @@ PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
             static_cast<std::size_t>(j);
         g = backward_layer(records[index], g, t.layers[index]);
       }
-      const double before = grad_stream[0];
-      grad_stream[0] += g[0];
+      grad_stream[0] += pre ? norm_factor * g[0] : g[0];
       t.blocks[static_cast<std::size_t>(blk)].backward_gain = grad_stream[0] / before;
     }
     t.grad_input_sq = grad_stream[0];

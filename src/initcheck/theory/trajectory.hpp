@@ -17,9 +17,15 @@
 ///   Between-pixel differences of channel means (borders) are neglected.
 /// - LayerNorm (per sample over all features/pixels): y = (z − mean)/√(s² + ε), s² the
 ///   feature variance of z.
+/// - RMSNorm (per sample): y = z/√(E[z²] + ε), no centring.
 /// - resnet: x_b = x_{b−1} + α·F(x_{b−1}), F = block_layers dense layers, the last without φ;
 ///   E[x_b²] = E[x_{b−1}²] + α²E[F²] (the cross term vanishes for symmetric weight laws);
-///   backward likewise (1 + α²·branch gain).
+///   backward likewise (1 + α²·branch gain). Norm placement pre (F reads N(x_{b−1})): the
+///   branch sees a unit-normalized input whatever the stream's size, so q_b = q_{b−1} + α²·v
+///   with v = E[F²] for that input — the stream grows additively, q_L ≈ q_0 + α²·v·L. Post
+///   (x_b = N(x_{b−1} + α·F)): the stream's second moment is back at 1 (RMSNorm) or its
+///   variance at 1 (LayerNorm) after every block; the backward pass multiplies by the norm's
+///   1/(σ² + ε) where the gradient passes it.
 /// - input second moment: 1 for standard_normal and dataset_normalized inputs, and
 ///   (r² − r⁻²)/(4 ln r) for unnormalized features with log-uniform scales on [1/r, r].
 
@@ -57,7 +63,9 @@ struct LayerPrediction {
 /// Prediction for one residual block.
 struct BlockPrediction {
   int index = 0;
-  double branch_second_moment = 0.0;  ///< E[F(x)²]
+  double branch_input_second_moment = 0.0;  ///< what F reads: E[N(x_{b−1})²] (pre), E[x_{b−1}²]
+  double branch_second_moment = 0.0;        ///< E[F(x)²]
+  double sum_second_moment = 0.0;  ///< E[(x_{b−1} + α·F)²] (before the post placement's norm)
   double stream_second_moment = 0.0;  ///< E[x_b²]
   double stream_mean = 0.0;
   double gain = 0.0;            ///< E[x_b²]/E[x_{b−1}²] = 1 + α²·E[F²]/E[x_{b−1}²]

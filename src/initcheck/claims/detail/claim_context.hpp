@@ -143,6 +143,25 @@ double per_input_log_std_ratio(const engine::Trace& trace, const model::NetworkC
 /// for the configuration's activation (or the residual scaling for resnets).
 std::string gain_advice(const model::NetworkConfig& config, double per_layer_gain);
 
+/// Whether a resnet's stream grows additively, q_l = q_0 + α²·v·l with v fixed by the branch,
+/// not geometrically: the branch reads a normalized input (norm placement pre) or ends in a
+/// norm (placement none with a norm), so its output does not scale with the stream.
+bool additive_stream_growth(const model::NetworkConfig& config);
+/// Advice for such a stream whose second moment (`what`: "stream" or "gradient") grew
+/// ×`total_gain` (> 1) over `blocks` blocks: v = (total_gain − 1)/(α²·blocks) per block, and
+/// --branch-scale '1/sqrt(v*depth)' brings the predicted growth over the whole network to ×2.
+/// (Pre placement, backward: block b scales the branch's gradient by 1/q_b, so the product
+/// Π(1 + α²v/q_b) telescopes to q_L/q_0: the gradient grows additively as well.)
+std::string additive_growth_advice(const model::NetworkConfig& config, double total_gain,
+                                   int blocks, const std::string& what);
+/// Advice for a gradient that grew ×`total_gain` (> 1) over `blocks` blocks of a post-norm
+/// resnet: each block multiplies it by r = (1 + α²c)/(1 + α²v), c the branch's backward gain
+/// (estimated from r) and v its forward gain (`branch_gain`, from the oracle). For a = α² small,
+/// r^L ≈ exp(a·(c − v)·L), so --branch-scale '1/sqrt(X*depth)' with X = (c − v)/ln 2 brings the
+/// total to ≈ ×2. Empty when c ≤ v (no α makes the gradient grow less than it does at α → 0).
+std::string post_norm_gradient_advice(const model::NetworkConfig& config, double total_gain,
+                                      int blocks, double branch_gain);
+
 }  // namespace initcheck::claims::detail
 
 namespace initcheck::claims::detail {

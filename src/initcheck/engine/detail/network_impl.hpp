@@ -38,6 +38,8 @@ struct NetworkImpl {
   // Forward buffers.
   Eigen::VectorXf arena;                                 ///< layout.arena_floats
   std::vector<Eigen::VectorXf> norm_mean, norm_inv_std;  ///< saved normalization statistics
+  /// Pre/post placement: the stream norm's saved per-sample statistics, per block.
+  std::vector<Eigen::VectorXf> stream_norm_mean, stream_norm_inv_std;
   Eigen::VectorXf conv_ws[kSlices];
   Eigen::MatrixXf gram;  ///< TraceOptions::gram: B × B
 
@@ -78,6 +80,8 @@ struct NetworkImpl {
   void linear_slice(int l, int s, Trace& trace, bool linear_done = false);
   void batchnorm_rows(int l, int part);
   void post_slice(int l, int s, Trace& trace);
+  /// Pre placement, l the first layer of a block: its input N(x_b) on slice s (else nothing).
+  void branch_input_slice(int l, int s, Trace& trace);
   void stream_slice(int b, int s, Trace& trace);
   void layer_slice_pipeline(int l, int s, Trace& trace, bool linear_done = false);
 

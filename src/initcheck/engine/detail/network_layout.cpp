@@ -39,7 +39,9 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
   cfg.validate();
   is_conv = cfg.arch == model::Architecture::conv;
   is_resnet = cfg.arch == model::Architecture::resnet;
-  has_norm = cfg.norm != model::Norm::none;
+  has_norm = cfg.layer_norm() != model::Norm::none;
+  pre_norm = cfg.norm_placement == model::NormPlacement::pre;
+  post_norm = cfg.norm_placement == model::NormPlacement::post;
   batch = cfg.batch;
   slices = static_cast<int>(std::min<Index>(batch, kSlices));
   for (int s = 0; s <= slices; ++s) slice_begin[s] = batch * s / slices;
@@ -109,6 +111,9 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
     if (has_norm) shared_y = arena.shared(max_out);
     for (Slot& s : shared_h) s = arena.shared(max_out);
   }
+  // The stream's norm (pre: branch input, post: the sum before the norm); n0 × batch.
+  Slot shared_stream_norm;
+  if (!keep && (pre_norm || post_norm)) shared_stream_norm = arena.shared(n0 * batch);
   auto slot_for = [&](const Slot& shared, Index rows, Index cols) {
     if (keep) return arena.alloc(rows, cols);
     return Slot{shared.offset, rows, cols};
@@ -125,6 +130,12 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
     if (li.first_in_block) {
       prev = streams.back();
       prev_acc = stream_acc.back();
+      if (pre_norm) {
+        branch_inputs.push_back(slot_for(shared_stream_norm, n0, batch));
+        branch_input_acc.push_back(new_acc(n0));
+        prev = branch_inputs.back();
+        prev_acc = branch_input_acc.back();
+      }
     }
     li.in = prev;
     li.in_acc = prev_acc;
@@ -144,6 +155,10 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
     prev = li.h;
     prev_acc = li.post_acc;
     if (li.last_in_block) {
+      if (post_norm) {
+        sums.push_back(slot_for(shared_stream_norm, n0, cols));
+        sum_acc.push_back(new_acc(n0));
+      }
       streams.push_back(keep ? arena.alloc(n0, cols) : x0);
       stream_acc.push_back(new_acc(n0));
     }
@@ -170,6 +185,7 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
   if (is_resnet) {
     grad_tmp = grads.alloc(x0.rows, x0.cols);
     grad_stream = grad_x0;
+    if (pre_norm || post_norm) grad_stream_norm = grads.alloc(x0.rows, x0.cols);
   }
   grad_arena_floats = grads.used();
 }

@@ -58,7 +58,10 @@ struct NetworkLayout {
 
   bool is_conv = false;
   bool is_resnet = false;
-  bool has_norm = false;
+  bool has_norm = false;  ///< a norm after every linear layer (config.layer_norm())
+  /// resnet pre/post norm placement: the norm on the stream (config.stream_norm()).
+  bool pre_norm = false;
+  bool post_norm = false;
   Eigen::Index batch = 0;
   int slices = 1;
   Eigen::Index slice_begin[kSlices + 1] = {};  ///< slice s is samples [begin[s], begin[s+1])
@@ -74,6 +77,12 @@ struct NetworkLayout {
   Slot x0;                      ///< the input (and, without backward, the residual stream)
   std::vector<Slot> streams;    ///< resnet: x_0 … x_nb (x_0 = x0)
   std::vector<int> stream_acc;  ///< their accumulator ids
+  /// Pre placement: block b's branch input N(x_b) (the first layer's `in`), per block.
+  std::vector<Slot> branch_inputs;
+  std::vector<int> branch_input_acc;
+  /// Post placement: block b's sum x_b + α·F(x_b) before the norm (x_{b+1} = N(sum)).
+  std::vector<Slot> sums;
+  std::vector<int> sum_acc;
   Eigen::Index arena_floats = 0;
   /// Rows of each statistics accumulator, indexed by id (id 0 is the input).
   std::vector<Eigen::Index> acc_rows;
@@ -86,6 +95,7 @@ struct NetworkLayout {
   Slot grad_y, grad_z;         ///< scratch, max layer size × 1 (viewed per layer)
   Slot grad_tmp;               ///< resnet: a branch's ∂L/∂x_b
   Slot grad_stream;            ///< resnet: = grad_x0
+  Slot grad_stream_norm;       ///< pre/post placement: the gradient through the stream's norm
   Eigen::Index grad_arena_floats = 0;
   Eigen::Index workspace = 0;  ///< conv workspace floats of the full batch (backward)
 
