@@ -3,6 +3,8 @@
 //
 //   BM_Forward/<width>/<threads>          Network::forward, fp32, stats + per-sample norms
 //   BM_ForwardFp16/<width>/<threads>      the same with fp16 storage (rounding + counters)
+//   BM_ForwardTanh/<width>/<threads>      the same with tanh instead of ReLU (the activation
+//                                         kernel runs as its own pass, at the build's width)
 //   BM_BareGemmChain/<width>/<threads>    z = W·h only (Eigen noalias product), h ping-pong,
 //                                         batch split into <threads> column halves
 //   BM_BareNnGemmChain/<width>/<threads>  the same with nn::gemm (Eigen's kernel, own buffers)
@@ -24,6 +26,7 @@
 #include <cmath>
 #include <memory>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -67,10 +70,11 @@ class HeUniform final : public init::InitScheme {
   }
 };
 
-model::NetworkConfig config(std::int64_t width, precision::Format format) {
+model::NetworkConfig config(std::int64_t width, precision::Format format,
+                            const std::string& activation = "relu") {
   model::NetworkConfig c;
   c.widths = model::constant_widths(width, kDepth);
-  c.activation = nn::Activation::parse("relu");
+  c.activation = nn::Activation::parse(activation);
   c.init = std::make_shared<HeUniform>();
   c.batch = kBatch;
   c.precision = format;
@@ -103,12 +107,13 @@ void set_cpu_counter(benchmark::State& state, double flops_per_thread, const dou
   state.counters["GFLOP/s_cpu"] = benchmark::Counter(rate * 1e-9);
 }
 
-void run_forward(benchmark::State& state, precision::Format format) {
+void run_forward(benchmark::State& state, precision::Format format,
+                 const std::string& activation = "relu") {
   const std::int64_t width = state.range(0);
   engine::TraceOptions options;
   options.backward = false;
   options.threads = static_cast<int>(state.range(1));
-  const model::NetworkConfig c = config(width, format);
+  const model::NetworkConfig c = config(width, format, activation);
   engine::Network net(c, options, rng::Engine(1));
   rng::Engine e(2);
   const Eigen::MatrixXf x = engine::make_input(c, e);
@@ -126,6 +131,9 @@ void BM_Forward(benchmark::State& state) {
 }
 void BM_ForwardFp16(benchmark::State& state) {
   run_forward(state, precision::Format::fp16);
+}
+void BM_ForwardTanh(benchmark::State& state) {
+  run_forward(state, precision::Format::fp32, "tanh");
 }
 
 enum class Product { eigen, nn_gemm, engine_gemm };
@@ -237,6 +245,11 @@ BENCHMARK(BM_BareGemmChain)->Apply(one_thread)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BareEngineGemmChain)->Apply(one_thread)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BareNnGemmChain)->Args({64, 1})->Args({256, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ForwardFp16)->Args({1024, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ForwardTanh)
+    ->Args({64, 1})
+    ->Args({256, 1})
+    ->Args({1024, 1})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Forward)->Apply(two_threads)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_BareGemmChain)->Apply(two_threads)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardReplicates)

@@ -75,7 +75,8 @@ TEST(NormPlacementTrajectory, PostKeepsTheStreamAtOne) {
 TEST(NormPlacementTrajectory, NormInTheBranchAddsAlphaSquaredPerBlock) {
   const PredictedTrajectory t = predict_trajectory(resnet(Norm::rmsnorm, NormPlacement::none, 10));
   for (std::size_t b = 0; b < t.blocks.size(); ++b) {
-    EXPECT_NEAR(t.blocks[b].stream_second_moment, 1.0 + kAlpha * kAlpha * (b + 1), kRel * 10);
+    EXPECT_NEAR(t.blocks[b].stream_second_moment,
+                1.0 + kAlpha * kAlpha * static_cast<double>(b + 1), kRel * 10);
   }
 }
 

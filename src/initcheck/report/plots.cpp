@@ -11,150 +11,34 @@
 
 #include "initcheck/claims/check.hpp"
 #include "initcheck/core/number_format.hpp"
+#include "initcheck/report/detail/cell_families.hpp"
 #include "initcheck/report/plot_axes.hpp"
 #include "initcheck/report/report_files.hpp"
 
 namespace initcheck::report {
 namespace {
 
-using sweep::CellResult;
+using detail::CellResult;
+using detail::describe_family;
+using detail::describe_shape;
+using detail::family_of;
+using detail::FamilyKey;
+using detail::largest_family;
+using detail::largest_shape_family;
+using detail::plain_fp32;
+using detail::plain_mlp;
+using detail::select;
+using detail::series_label;
+using detail::shape_of;
+using detail::ShapeKey;
 using Curve = std::vector<double> claims::LayerCurves::*;
 
 constexpr std::size_t kMaxDriftPanels = 12;
-
-/// Plain MLPs fed N(0,1) inputs: the cells whose per-layer curves are directly comparable.
-bool plain_mlp(const CellResult& c) {
-  const claims::CheckRequest& r = c.request;
-  return c.ok() && r.arch == "mlp" && r.widths.empty() && r.norm == "none" &&
-         r.input == "standard_normal";
-}
-
-/// Cells of one shape: same depth, width, batch, precision and tolerance.
-struct ShapeKey {
-  int depth;
-  std::int64_t width;
-  std::int64_t batch;
-  std::string precision;
-  double tolerance;
-  auto operator<=>(const ShapeKey&) const = default;
-};
-
-ShapeKey shape_of(const CellResult& c) {
-  const claims::CheckRequest& r = c.request;
-  return {r.depth, r.width, r.batch, r.precision, r.tolerance};
-}
-
-std::string describe_shape(const ShapeKey& k) {
-  return "mlp, depth " + std::to_string(k.depth) + ", width " + std::to_string(k.width) +
-         ", batch " + std::to_string(k.batch) + ", " + k.precision +
-         ", no normalization, N(0,1) input";
-}
-
-/// The family of `cells` with the most distinct (activation, init) pairs; ties go to the deeper,
-/// then wider, then earlier family. Empty when `cells` is.
-std::vector<const CellResult*> largest_shape_family(const std::vector<const CellResult*>& cells) {
-  std::vector<ShapeKey> order;
-  std::map<ShapeKey, std::vector<const CellResult*>> groups;
-  std::map<ShapeKey, std::set<std::pair<std::string, std::string>>> pairs;
-  for (const CellResult* c : cells) {
-    const ShapeKey k = shape_of(*c);
-    if (!groups.contains(k)) order.push_back(k);
-    groups[k].push_back(c);
-    pairs[k].emplace(c->request.activation, c->request.init);
-  }
-  const ShapeKey* best = nullptr;
-  for (const ShapeKey& k : order) {
-    if (best == nullptr) {
-      best = &k;
-      continue;
-    }
-    const auto score = [&](const ShapeKey& key) {
-      return std::make_tuple(pairs[key].size(), key.depth, key.width);
-    };
-    if (score(k) > score(*best)) best = &k;
-  }
-  return best == nullptr ? std::vector<const CellResult*>{} : groups[*best];
-}
 
 std::vector<double> layer_axis(std::size_t n) {
   std::vector<double> x(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>(i);
   return x;
-}
-
-std::vector<const CellResult*> select(const sweep::SweepResults& results,
-                                      const std::function<bool(const CellResult&)>& keep) {
-  std::vector<const CellResult*> out;
-  for (const CellResult& c : results.cells) {
-    if (keep(c)) out.push_back(&c);
-  }
-  return out;
-}
-
-/// fp32 cells of one architecture without normalization, fed N(0,1) inputs, with their
-/// per-layer curves: comparable across init schemes, activations and depths.
-bool plain_fp32(const CellResult& c, const std::string& arch) {
-  const claims::CheckRequest& r = c.request;
-  return c.ok() && r.arch == arch && r.widths.empty() && r.norm == "none" &&
-         r.input == "standard_normal" && r.precision == "fp32";
-}
-
-/// Cells of one architecture family drawn together: every depth of one width and input shape.
-struct FamilyKey {
-  std::int64_t width;
-  std::int64_t batch;
-  double tolerance;
-  int kernel;
-  int spatial;
-  auto operator<=>(const FamilyKey&) const = default;
-};
-
-FamilyKey family_of(const CellResult& c) {
-  const claims::CheckRequest& r = c.request;
-  return {r.width, r.batch, r.tolerance, r.kernel, r.spatial};
-}
-
-/// A line's label: the init scheme (with the branch scale for residual networks).
-std::string series_label(const claims::CheckRequest& r) {
-  return r.arch == "resnet" ? r.init + ", branch scale " + r.branch_scale : r.init;
-}
-
-/// The family of `cells` with the most distinct (activation, label) pairs; ties go to the one
-/// with more cells, then the wider, then the earlier. Empty when `cells` is.
-std::vector<const CellResult*> largest_family(const std::vector<const CellResult*>& cells) {
-  std::vector<FamilyKey> order;
-  std::map<FamilyKey, std::vector<const CellResult*>> groups;
-  std::map<FamilyKey, std::set<std::pair<std::string, std::string>>> pairs;
-  for (const CellResult* c : cells) {
-    const FamilyKey k = family_of(*c);
-    if (!groups.contains(k)) order.push_back(k);
-    groups[k].push_back(c);
-    pairs[k].emplace(c->request.activation, series_label(c->request));
-  }
-  const FamilyKey* best = nullptr;
-  const auto score = [&](const FamilyKey& key) {
-    return std::make_tuple(pairs[key].size(), groups[key].size(), key.width);
-  };
-  for (const FamilyKey& k : order) {
-    if (best == nullptr || score(k) > score(*best)) best = &k;
-  }
-  return best == nullptr ? std::vector<const CellResult*>{} : groups[*best];
-}
-
-std::string describe_family(const std::string& arch, const FamilyKey& k,
-                            const std::set<int>& depths) {
-  std::string out = arch + ", width " + std::to_string(k.width);
-  if (arch == "conv") {
-    out += " (kernel " + std::to_string(k.kernel) + ", " + std::to_string(k.spatial) + "×" +
-           std::to_string(k.spatial) + " input)";
-  }
-  out += depths.size() == 1 ? ", depth " : ", depths ";
-  bool first = true;
-  for (int d : depths) {
-    out += (first ? "" : ", ") + std::to_string(d);
-    first = false;
-  }
-  return out + ", batch " + std::to_string(k.batch) + ", fp32, no normalization, N(0,1) input";
 }
 
 /// The caption's note on the series the robust y-range leaves off the scale, with the value

@@ -28,7 +28,8 @@ struct TensorAccumulator {
   void reset();
   /// Adds the `cols` columns (each `rows` contiguous floats, rows = row_sum.size()) starting
   /// at `data`. When `sample_sq_norms` is non-null, adds each column's Σ_c x² to
-  /// sample_sq_norms[(first_column + j) / columns_per_sample].
+  /// sample_sq_norms[(first_column + j) / columns_per_sample]. Runs the statistics pass chosen
+  /// for the CPU (stats_pass.hpp: its kernels and the summation order they share).
   void add(const float* data, Eigen::Index cols, double* sample_sq_norms, Eigen::Index first_column,
            Eigen::Index columns_per_sample);
   /// Adds another slice's sums (row by row, in a fixed order).
