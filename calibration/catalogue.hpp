@@ -163,6 +163,14 @@ inline const std::vector<CatalogueEntry>& catalogue() {
                    "n/(1 + ε/σ²) per sample, so each branch's z is exactly Gaussian; the cross "
                    "term has mean 0): growth holds even in the tight band ×[1/1.21, 1.21]"});
     }
+    e.push_back({"kaiming_normal+relu 8x64 pairs",
+                 mlp("kaiming_normal", "relu", 8, 64),
+                 {ClaimId::correlation},
+                 "c-map (arc-cosine kernel): pairs at cosine 0.5 reach 0.87 ≪ 1 − η = 0.99"});
+    e.push_back({"xavier_normal+tanh 8x64 pairs",
+                 mlp("xavier_normal", "tanh", 8, 64),
+                 {ClaimId::correlation},
+                 "c-map of tanh near the edge of chaos: cosine 0.5 → 0.45 ≪ 1 − η = 0.99"});
     return e;
   }();
   return kEntries;

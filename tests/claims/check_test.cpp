@@ -109,6 +109,8 @@ TEST(Check, DeterministicForSeedAndThreads) {
     EXPECT_EQ(x.claims[i].ci.upper, y.claims[i].ci.upper);
   }
   EXPECT_EQ(x.curves.forward_std, y.curves.forward_std);
+  EXPECT_FALSE(x.curves.pair_cosine.empty());  // `correlation`'s pair runs, too
+  EXPECT_EQ(x.curves.pair_cosine, y.curves.pair_cosine);
 }
 
 TEST(Check, OverallVerdictRule) {

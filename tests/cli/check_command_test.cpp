@@ -248,7 +248,7 @@ TEST(CheckCommand, AlphaBelowDoublePrecisionIsBadInput) {
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_EQ(lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("--alpha"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("[1e-12, 1)"), std::string::npos) << r.err;  // the valid range
+  EXPECT_NE(r.err.find("[1.1e-12, 1)"), std::string::npos) << r.err;  // 11 claims × 10 layers
   // The same split leaves 1e-12 resolvable (a verdict, whichever).
   const int code = run("--init kaiming_normal --activation relu --depth 3 --width 32 --batch 16 "
                        "--claims variance --alpha 1e-12")
@@ -357,6 +357,24 @@ TEST(CheckCommand, PrintsThePerLayerGainWhenHolding) {
           "--batch 16 --claims mean --alpha 1e-9");
   EXPECT_NE(mean.out.find("per-layer gain  not measured (variance not checked)"), std::string::npos)
       << mean.out;
+}
+
+// Issue #15: `correlation` on an ordered-phase MLP (torch_default tanh, depth 20: the c-map
+// predicts an output cosine within 1e-6 of 1, far above 1 − η = 0.99 at α = 1e-6, seed 0) exits 1,
+// and the JSON carries the measured and predicted pair-cosine trajectories (input + 20 layers).
+TEST(CheckCommand, CorrelationCollapseIsViolatedWithCurves) {
+  const CliRun r = run(
+      "--init torch_default --activation tanh --depth 20 --width 64 --claims correlation --json");
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("curves").at("pair_cosine").size(), 21U);
+  EXPECT_EQ(j.at("curves").at("predicted_pair_cosine").size(), 21U);
+  EXPECT_GE(j.at("pair_replicates").get<int>(), 16);
+  for (const nlohmann::json& c : j.at("claims")) {
+    if (c.at("id") == "correlation") {
+      EXPECT_EQ(c.at("verdict"), "violated") << c;
+    }
+  }
 }
 
 // `--claims` help lists the claim ids from the registry, so a new claim appears there unasked.

@@ -40,6 +40,7 @@ std::vector<double> flatten(const Trace& t) {
     push(v, b.stream);
     v.push_back(b.grad_stream_sq);
   }
+  v.insert(v.end(), t.pair_cosine.begin(), t.pair_cosine.end());
   return v;
 }
 
@@ -150,6 +151,27 @@ TEST(EngineDeterminismLarge, UnevenLayersInSharedBuffersMatchKeptTensors) {
           << "arch " << static_cast<int>(c.arch) << ", pass " << pass;
       ASSERT_TRUE(two.output() == kept.output()) << "arch " << static_cast<int>(c.arch);
     }
+  }
+}
+
+// Pair runs cut the batch between pairs (here 3 pairs: slices of 2 and 4 samples, and an odd
+// batch of 5 whose last sample is unpaired): the pair cosines, like everything else, are the
+// same on one thread and on two.
+TEST_P(EngineDeterminism, PairCosinesIdenticalForOneAndTwoThreads) {
+  for (std::int64_t batch : {6, 5}) {
+    model::NetworkConfig c = config(GetParam().first, GetParam().second);
+    c.batch = batch;
+    TraceOptions o;
+    o.backward = false;
+    o.pair_cosines = true;
+    const std::vector<Trace> one = run_replicates(c, o, 42, 2, 1);
+    const std::vector<Trace> two = run_replicates(c, o, 42, 2, 2);
+    TraceOptions inner = o;
+    inner.threads = 2;
+    const Trace within = run_network(c, inner, rng::Engine(42).split(1));
+    ASSERT_EQ(one[0].pair_cosine.size(), static_cast<std::size_t>(c.depth()) + 1);
+    for (std::size_t r = 0; r < 2; ++r) EXPECT_EQ(flatten(one[r]), flatten(two[r])) << batch;
+    EXPECT_EQ(flatten(within), flatten(one[1])) << batch;
   }
 }
 

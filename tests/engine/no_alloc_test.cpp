@@ -80,7 +80,7 @@ long allocations_during(const auto& f) {
   return g_allocations.load();
 }
 
-void check(const model::NetworkConfig& c, int threads, bool backward) {
+void check(const model::NetworkConfig& c, int threads, bool backward, bool pairs = false) {
 #if !INITCHECK_COUNTING_MALLOC
   GTEST_SKIP() << "counting malloc disabled under sanitizers";
 #endif
@@ -88,6 +88,7 @@ void check(const model::NetworkConfig& c, int threads, bool backward) {
   o.threads = threads;
   o.backward = backward;
   o.gram = true;
+  o.pair_cosines = pairs;
   Network net(c, o, rng::Engine(1));
   rng::Engine e(2);
   const Eigen::MatrixXf x = make_input(c, e);
@@ -141,6 +142,13 @@ TEST(EngineNoAlloc, MlpBatchNormTwoThreads) {
 }
 TEST(EngineNoAlloc, ConvLayerNorm) {
   check(make(model::Architecture::conv, model::Norm::layernorm, precision::Format::fp32), 2, true);
+}
+TEST(EngineNoAlloc, PairCosinesMlpConvResnet) {
+  check(make(model::Architecture::mlp, model::Norm::none, precision::Format::fp16), 2, false, true);
+  check(make(model::Architecture::conv, model::Norm::none, precision::Format::fp32), 2, false,
+        true);
+  check(make(model::Architecture::resnet, model::Norm::none, precision::Format::fp32), 1, false,
+        true);
 }
 TEST(EngineNoAlloc, ResnetBatchNorm) {
   check(make(model::Architecture::resnet, model::Norm::batchnorm, precision::Format::fp32), 1,

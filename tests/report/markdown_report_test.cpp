@@ -274,7 +274,7 @@ TEST(MarkdownReport, SummaryCountsOnlyClaimsThatWereChecked) {
       << counts;
   EXPECT_EQ(counts.find("[mean]"), std::string::npos);  // no cell selected it
   EXPECT_NE(counts.find("Not checked in this sweep: growth, mean, dominance, bn-input, "
-                        "batch-stats, gradient."),
+                        "batch-stats, gradient, correlation."),
             std::string::npos)
       << counts;
   EXPECT_EQ(text.find("## Claim: mean"), std::string::npos);

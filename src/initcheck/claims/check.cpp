@@ -24,6 +24,7 @@
 #include "initcheck/claims/claim_registry.hpp"
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/claims/detail/pair_runs.hpp"
 #include "initcheck/claims/detail/sample_plan.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/memory_estimate.hpp"
@@ -38,11 +39,11 @@ namespace {
 constexpr std::uint64_t kDriftSeedSalt = 0x6472696674ULL;
 
 /// Throws InputError when the run cannot fit in `limit` bytes: one network per worker thread
-/// plus `replicates` traces (kept twice when `drift` reads them too), and the drift-only
-/// networks' traces.
+/// (two with `correlation`'s pair runs, `pair_network` bytes for the second) plus `replicates`
+/// traces (kept twice when `drift` reads them too), and the drift-only networks' traces.
 void check_memory(const model::NetworkConfig& config, const engine::TraceOptions& trace_options,
                   int replicates, bool drift, const model::NetworkConfig& drift_config,
-                  int drift_extra, int threads, double limit) {
+                  int drift_extra, int threads, double pair_network, double limit) {
   if (limit <= 0.0) return;
   const engine::MemoryEstimate main = engine::estimate_memory(config, trace_options);
   engine::TraceOptions drift_options = trace_options;
@@ -50,16 +51,19 @@ void check_memory(const model::NetworkConfig& config, const engine::TraceOptions
   drift_options.dominance_units = 0;
   const engine::MemoryEstimate extra = engine::estimate_memory(drift_config, drift_options);
   const int workers = std::clamp(threads, 1, std::max(replicates, 1));
-  const double need = workers * main.network + (drift ? 2 : 1) * replicates * main.trace +
-                      drift_extra * extra.trace;
+  const double need = workers * (main.network + pair_network) +
+                      (drift ? 2 : 1) * replicates * main.trace + drift_extra * extra.trace;
   if (need <= limit) return;
-  throw InputError("configuration too large: it needs an estimated " + engine::format_bytes(need) +
-                   " of memory (" + std::to_string(workers) +
-                   (workers == 1 ? " network of " : " networks of ") +
-                   engine::format_bytes(main.network) + (workers == 1 ? "" : " each") +
-                   ": weights, activations, gradients, buffers; " + std::to_string(replicates) +
-                   " traces), more than the limit of " + engine::format_bytes(limit) +
-                   " (--max-memory; default: the machine's available memory)");
+  throw InputError(
+      "configuration too large: it needs an estimated " + engine::format_bytes(need) +
+      " of memory (" + std::to_string(workers) + (workers == 1 ? " network of " : " networks of ") +
+      engine::format_bytes(main.network) + (workers == 1 ? "" : " each") +
+      ": weights, activations, gradients, buffers; " +
+      (pair_network > 0.0
+           ? "as many pair-run networks of " + engine::format_bytes(pair_network) + "; "
+           : std::string()) +
+      std::to_string(replicates) + " traces), more than the limit of " +
+      engine::format_bytes(limit) + " (--max-memory; default: the machine's available memory)");
 }
 
 /// "42 s", "17 min", "3.2 h" (three significant digits are plenty for an estimate).
@@ -77,11 +81,12 @@ std::string format_seconds(double seconds) {
 /// budget, which only bounds the later looks, but not by this much.
 constexpr double kBudgetOverrun = 20.0;
 
-/// Throws InputError when the smallest run would cost more than kBudgetOverrun × --budget.
-void check_compute(const detail::SamplePlan& plan, int first_look, int drift_networks,
-                   double budget_seconds) {
-  const double flops = first_look * plan.cost_per_replicate +
-                       drift_networks * plan.cost_per_replicate_forward_batch1;
+/// Throws InputError when the smallest run would cost more than kBudgetOverrun × --budget
+/// (`look_cost`: one look network, with its pair network when `correlation` is checked).
+void check_compute(const detail::SamplePlan& plan, double look_cost, int first_look,
+                   int drift_networks, double budget_seconds) {
+  const double flops =
+      first_look * look_cost + drift_networks * plan.cost_per_replicate_forward_batch1;
   const double seconds = flops / detail::kNominalFlopsPerSecond;
   const double allowed = kBudgetOverrun * std::max(budget_seconds, 1.0);
   if (seconds <= allowed) return;
@@ -273,6 +278,16 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
                        [needs](ClaimId id) { return claim_descriptor(id).*needs; });
   };
   const bool need_backward = any_claim(&ClaimDescriptor::needs_backward);
+  const bool check_pairs = any_claim(&ClaimDescriptor::needs_pair_networks);
+  std::optional<theory::PairCosinePrediction> pair_prediction;
+  if (check_pairs && trajectory) {
+    try {
+      pair_prediction =
+          theory::predict_pair_cosines(config, *trajectory, detail::kPairInputCorrelation);
+    } catch (const std::exception&) {
+      pair_prediction.reset();
+    }
+  }
   detail::SamplePlan plan =
       detail::plan_samples(config, options, trajectory, finite_width,
                            detail::claims_spending_alpha(to_check), need_backward);
@@ -302,11 +317,14 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // Pre-declared looks (fixed before any data): R, 2R, 4R … while the total stays within the
   // network cap and the compute budget; each look's tests spend α/looks.
   std::vector<int> looks{plan.replicates};
+  // Every look network also runs its pair batch when `correlation` is checked.
+  const double look_cost =
+      plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
   if (options.replicates == 0 && !config.given_weights) {
     const int cap = options.max_networks > 0 ? options.max_networks : 4 * detail::kMaxReplicates;
     const double budget = options.budget_seconds * detail::kNominalFlopsPerSecond;
     while (static_cast<double>(looks.size()) < detail::kLooks && 2 * looks.back() <= cap &&
-           2.0 * looks.back() * plan.cost_per_replicate <= budget) {
+           2.0 * looks.back() * look_cost <= budget) {
       looks.push_back(2 * looks.back());
     }
   }
@@ -314,9 +332,12 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   model::NetworkConfig small = config;
   if (config.norm != model::Norm::batchnorm) small.batch = 1;
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
+  const model::NetworkConfig pairs = detail::pair_config(config);
+  const double pair_network =
+      check_pairs ? engine::estimate_memory(pairs, detail::pair_trace_options()).network : 0.0;
   check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
-               options.max_memory_bytes);
-  check_compute(plan, looks.front(), drift_networks, options.budget_seconds);
+               pair_network, options.max_memory_bytes);
+  check_compute(plan, look_cost, looks.front(), drift_networks, options.budget_seconds);
   const double alpha_claim =
       options.alpha /
       static_cast<double>(std::max<std::size_t>(detail::claims_spending_alpha(to_check), 1)) /
@@ -334,20 +355,35 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   }
   // drift reads the extra networks plus every look's networks (appended, never copied again).
   std::vector<engine::Trace> drift_traces = std::move(drift_extra);
+  std::vector<engine::Trace> pair_traces;
   std::vector<ClaimId> undecided = to_check;
   for (int target : looks) {
     if (undecided.empty()) break;
     const int have = static_cast<int>(traces.size());
-    std::vector<engine::Trace> more =
-        engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
+    std::vector<engine::Trace> more;
+    if (std::any_of(undecided.begin(), undecided.end(),
+                    [](ClaimId id) { return claim_descriptor(id).needs_pair_networks; })) {
+      // Each network also runs its pair batch (detail/pair_runs.hpp) on the same weights.
+      engine::ReplicatesWithPairs runs = engine::run_replicates_with_pairs(
+          config, trace_options, pairs, detail::pair_trace_options(), options.seed, have,
+          target - have, threads);
+      more = std::move(runs.traces);
+      std::move(runs.pairs.begin(), runs.pairs.end(), std::back_inserter(pair_traces));
+      out.pair_replicates = static_cast<int>(pair_traces.size());
+    } else {
+      more =
+          engine::run_replicates(config, trace_options, options.seed, have, target - have, threads);
+    }
     drift_traces.insert(drift_traces.end(), more.begin(), more.end());
     std::move(more.begin(), more.end(), std::back_inserter(traces));
     out.replicates = static_cast<int>(traces.size());
     out.drift_replicates = static_cast<int>(drift_traces.size());
     std::vector<ClaimId> still;
     for (ClaimId id : undecided) {
-      const detail::ClaimContext ctx{config,     options,      traces,     drift_traces,
-                                     trajectory, finite_width, alpha_claim};
+      const detail::ClaimContext ctx{
+          config,       options,     traces,
+          drift_traces, trajectory,  finite_width,
+          alpha_claim,  pair_traces, pair_prediction ? &*pair_prediction : nullptr};
       ClaimResult r = claim_descriptor(id).check(ctx);
       r.id = id;
       r.applicable = true;
@@ -362,6 +398,15 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   out.overall = overall_verdict(out.claims);
   if (!traces.empty()) {
     out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);
+  }
+  if (!pair_traces.empty()) {
+    out.curves.pair_cosine.assign(pair_traces.front().pair_cosine.size(), 0.0);
+    for (const engine::Trace& t : pair_traces) {
+      for (std::size_t d = 0; d < out.curves.pair_cosine.size() && d < t.pair_cosine.size(); ++d) {
+        out.curves.pair_cosine[d] += t.pair_cosine[d] / static_cast<double>(pair_traces.size());
+      }
+    }
+    if (pair_prediction) out.curves.predicted_pair_cosine = pair_prediction->cosine;
   }
   return out;
 }

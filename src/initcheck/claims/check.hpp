@@ -17,7 +17,11 @@ struct CheckOptions {
   double tolerance = 2.0;           ///< K: std within [1/K, K], second moment within [1/K², K²]
   double drift_delta = 0.01;        ///< δ: allowed probability that one network drifts out
   double precision_epsilon = 1e-3;  ///< ε: allowed fraction of precision events per layer
-  double alpha = 1e-6;              ///< family-wise false-violation probability per configuration
+  /// η: `correlation` is violated when the output cosine of an input pair exceeds 1 − η
+  /// (‖v − v′‖² = 2(1 − cos)·‖v‖² for equal norms: the pair's difference keeps < 2 % of the
+  /// energy, against 100 % at the input cosine 0.5)
+  double correlation_eta = 0.01;
+  double alpha = 1e-6;  ///< family-wise false-violation probability per configuration
   std::uint64_t seed = 0;
   int threads = 0;           ///< 0 = all cores; results never depend on it
   int replicates = 0;        ///< networks to run; 0 = sized by the sample plan (need + budget)
@@ -46,6 +50,10 @@ struct LayerCurves {
   std::vector<double> drift_upper;
   std::vector<double> predicted_drift_lower;  ///< Hanin–Rolnick log-normal 5% / 95% band
   std::vector<double> predicted_drift_upper;
+  /// `correlation`: mean cosine of an input pair (index 0 = the input, cosine 0.5), over the
+  /// networks' pair runs, and the mean-field c-map prediction (empty when there is none).
+  std::vector<double> pair_cosine;
+  std::vector<double> predicted_pair_cosine;
 };
 
 struct CheckResult {
@@ -54,6 +62,7 @@ struct CheckResult {
   LayerCurves curves;
   int replicates = 0;        ///< independent networks the engine ran (sized by the sample plan)
   int drift_replicates = 0;  ///< networks behind `drift` (replicates + forward-only extras)
+  int pair_replicates = 0;   ///< networks whose pair runs `correlation` read (0: not checked)
 };
 
 /// Throws InputError naming the first claim in `options.claims` (an explicit selection) that

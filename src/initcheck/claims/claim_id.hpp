@@ -17,13 +17,14 @@ enum class ClaimId {
   batchnorm,
   bn_input,
   batch_stats,
-  gradient
+  gradient,
+  correlation
 };
 
-inline constexpr std::array<ClaimId, 10> kAllClaims = {
-    ClaimId::variance,    ClaimId::growth,    ClaimId::drift,     ClaimId::precision,
-    ClaimId::mean,        ClaimId::dominance, ClaimId::batchnorm, ClaimId::bn_input,
-    ClaimId::batch_stats, ClaimId::gradient};
+inline constexpr std::array<ClaimId, 11> kAllClaims = {
+    ClaimId::variance,    ClaimId::growth,    ClaimId::drift,      ClaimId::precision,
+    ClaimId::mean,        ClaimId::dominance, ClaimId::batchnorm,  ClaimId::bn_input,
+    ClaimId::batch_stats, ClaimId::gradient,  ClaimId::correlation};
 
 /// The id as used on the command line, in reports and JSON (`bn-input`, `batch-stats`, ...;
 /// ClaimDescriptor::name).

@@ -15,14 +15,15 @@ extern const ClaimDescriptor kBatchnormClaim;
 extern const ClaimDescriptor kBnInputClaim;
 extern const ClaimDescriptor kBatchStatsClaim;
 extern const ClaimDescriptor kGradientClaim;
+extern const ClaimDescriptor kCorrelationClaim;
 }  // namespace detail
 
 const std::array<const ClaimDescriptor*, kAllClaims.size()>& claim_registry() {
   static const std::array<const ClaimDescriptor*, kAllClaims.size()> kRegistry = {
-      &detail::kVarianceClaim,  &detail::kGrowthClaim,  &detail::kDriftClaim,
-      &detail::kPrecisionClaim, &detail::kMeanClaim,    &detail::kDominanceClaim,
-      &detail::kBatchnormClaim, &detail::kBnInputClaim, &detail::kBatchStatsClaim,
-      &detail::kGradientClaim};
+      &detail::kVarianceClaim,  &detail::kGrowthClaim,     &detail::kDriftClaim,
+      &detail::kPrecisionClaim, &detail::kMeanClaim,       &detail::kDominanceClaim,
+      &detail::kBatchnormClaim, &detail::kBnInputClaim,    &detail::kBatchStatsClaim,
+      &detail::kGradientClaim,  &detail::kCorrelationClaim};
   return kRegistry;
 }
 

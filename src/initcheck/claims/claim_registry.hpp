@@ -35,6 +35,7 @@ struct ClaimDescriptor {
   bool spends_alpha = true;       ///< false for a deterministic identity (no error budget)
   bool needs_backward = false;    ///< reads the backward pass
   bool needs_drift_networks = false;  ///< reads the extra forward-only networks (SamplePlan)
+  bool needs_pair_networks = false;   ///< reads the pair runs (detail/pair_runs.hpp)
   /// Why the claim does not apply to a configuration (empty = it applies); nullptr = always.
   std::string (*not_applicable)(const model::NetworkConfig&) = nullptr;
   ClaimResult (*check)(const detail::ClaimContext&) = nullptr;

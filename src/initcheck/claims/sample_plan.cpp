@@ -7,6 +7,7 @@
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
 #include "initcheck/claims/detail/norm_chain.hpp"
+#include "initcheck/claims/detail/pair_runs.hpp"
 #include "initcheck/engine/input_data.hpp"
 #include "initcheck/model/layer_fan.hpp"
 #include "initcheck/stats/proportion_interval.hpp"
@@ -27,6 +28,9 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
                          ? config.depth() * config.block_layers
                          : config.depth();
   double cost = 0.0;
+  // A pair run is a forward pass of pair_config's batch.
+  const double pair_share = static_cast<double>(pair_config(config).batch) /
+                            static_cast<double>(std::max<std::int64_t>(config.batch, 1));
   for (int l = 0; l < layers; ++l) {
     const FanInfo fan = model::layer_fan(config, l);
     const double weights = static_cast<double>(fan.fan_in()) * static_cast<double>(fan.out_units);
@@ -48,6 +52,7 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
                                      ? columns
                                      : columns / static_cast<double>(config.batch);
     plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + draw;
+    plan.cost_per_pair_network += 2.0 * weights * columns * pair_share;  // weights copied
   }
   if (config.input == model::InputKind::dataset_normalized ||
       config.input == model::InputKind::dataset_unnormalized) {
@@ -67,6 +72,7 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
     cost += dataset_cost(columns);
     plan.cost_per_replicate_forward_batch1 +=
         dataset_cost(config.norm == model::Norm::batchnorm ? columns : pixels);
+    plan.cost_per_pair_network += dataset_cost(columns * pair_share);
   }
   plan.cost_per_replicate = cost;
   const int affordable = std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)),

@@ -1,6 +1,7 @@
 // The forward pass: the batch runs as fixed slices (on one or two threads); every stored tensor
 // is rounded and its statistics accumulated chunk by chunk.
 #include <algorithm>
+#include <cmath>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -37,6 +38,7 @@ void NetworkImpl::forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace&
   prepare_trace(trace);
   map(layout.x0) = input;
   for (int s = 0; s < layout.slices; ++s) {
+    std::fill(pair_sum[s].begin(), pair_sum[s].end(), 0.0);
     for (auto& a : acc[s]) a.reset();
     std::fill(events[s].begin(), events[s].end(), PrecisionEvents{});
   }
@@ -116,8 +118,36 @@ void NetworkImpl::store_slice(int s, int id, MapF t, Index hw, double* sample_no
 }
 
 void NetworkImpl::input_slice(int s, Trace& trace) {
-  store_slice(s, 0, map(layout.x0), layout.is_conv ? layout.x0.cols / layout.batch : 1,
-              norms_ptr(trace.input_sq_norms));
+  const Index hw = layout.is_conv ? layout.x0.cols / layout.batch : 1;
+  store_slice(s, 0, map(layout.x0), hw, norms_ptr(trace.input_sq_norms));
+  if (opts.pair_cosines) pair_slice(s, 0, map(layout.x0), hw);
+}
+
+void NetworkImpl::pair_slice(int s, int unit, const MapF& t, Index hw) {
+  const Index floats = t.rows() * hw;  // one sample: its hw columns are contiguous
+  double sum = 0.0;
+  for (Index b = layout.slice_begin[s]; b + 1 < layout.slice_begin[s + 1]; b += 2) {
+    const float* u = t.data() + b * floats;
+    const float* v = u + floats;
+    double uv = 0.0;
+    double uu = 0.0;
+    double vv = 0.0;
+    for (Index i = 0; i < floats; ++i) {
+      const double x = u[i];
+      const double y = v[i];
+      uv += x * y;
+      uu += x * x;
+      vv += y * y;
+    }
+    if (uu > 0.0 && vv > 0.0) {
+      sum += uv / std::sqrt(uu * vv);
+    } else if (uu == 0.0 && vv == 0.0) {
+      sum += 1.0;  // both 0: identical representations
+    } else if (!(uu >= 0.0 && vv >= 0.0)) {
+      sum += uv + uu + vv;  // NaN or inf propagates
+    }
+  }
+  pair_sum[s][static_cast<std::size_t>(unit)] += sum;
 }
 
 /// z = W·h_in (+b) of dense layer l for slices first … last−1 in one GEMM call (the weight
@@ -227,6 +257,7 @@ void NetworkImpl::post_slice(int l, int s, Trace& trace) {
       store_chunk(s, li.post_acc, h, c, n, post_norms, li.out_hw);
     }
   }
+  if (opts.pair_cosines && !layout.is_resnet) pair_slice(s, l + 1, h, li.out_hw);
 }
 
 /// Residual add for block b on slice s: x_{b+1} = x_b + α·F (post placement: N of that sum).
@@ -257,11 +288,13 @@ void NetworkImpl::stream_slice(int b, int s, Trace& trace) {
         xin.middleCols(c, n).array() + alpha * f.middleCols(c, n).array();
     store_chunk(s, sum_id, sum, c, n, layout.post_norm ? nullptr : norms, 1);
   }
-  if (!layout.post_norm) return;
-  sample_norm_forward(cfg.stream_norm(), sum.middleCols(c0, nc), cfg.bn_eps, 1,
-                      xout.middleCols(c0, nc), stream_norm_mean[ub].segment(c0, nc),
-                      stream_norm_inv_std[ub].segment(c0, nc));
-  store_slice(s, layout.stream_acc[ub + 1], xout, 1, norms);
+  if (layout.post_norm) {
+    sample_norm_forward(cfg.stream_norm(), sum.middleCols(c0, nc), cfg.bn_eps, 1,
+                        xout.middleCols(c0, nc), stream_norm_mean[ub].segment(c0, nc),
+                        stream_norm_inv_std[ub].segment(c0, nc));
+    store_slice(s, layout.stream_acc[ub + 1], xout, 1, norms);
+  }
+  if (opts.pair_cosines) pair_slice(s, b + 1, xout, 1);
 }
 
 /// Everything of layer l (and the residual add after it) that slice s can do alone.

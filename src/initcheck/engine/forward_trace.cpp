@@ -42,6 +42,7 @@ void NetworkImpl::prepare_trace(Trace& trace) const {
   std::fill(trace.input_sq_norms.begin(), trace.input_sq_norms.end(), 0.0);
   trace.output_sq_norms.resize(per_sample);
   std::fill(trace.output_sq_norms.begin(), trace.output_sq_norms.end(), 0.0);
+  trace.pair_cosine.resize(pair_sum[0].size());
   for (std::size_t l = 0; l < L; ++l) {
     LayerTrace& lt = trace.layers[l];
     lt.input_sq_norms.resize(per_sample);
@@ -130,6 +131,12 @@ void NetworkImpl::finalize(Trace& trace) {
   }
   const int out_acc = layout.is_resnet ? layout.stream_acc.back() : layout.layers.back().post_acc;
   trace.output = acc_stats[static_cast<std::size_t>(out_acc)];
+  const auto pairs = static_cast<double>(layout.batch / 2);
+  for (std::size_t u = 0; u < trace.pair_cosine.size(); ++u) {
+    double sum = 0.0;
+    for (int s = 0; s < layout.slices; ++s) sum += pair_sum[s][u];  // fixed order
+    trace.pair_cosine[u] = sum / pairs;
+  }
 }
 
 double NetworkImpl::bn_error(const LayerLayout& li) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <stdexcept>
 
 #include "initcheck/engine/detail/network_impl.hpp"
 #include "initcheck/engine/input_data.hpp"
@@ -63,6 +64,10 @@ NetworkImpl::NetworkImpl(const model::NetworkConfig& config, const TraceOptions&
   for (std::size_t i = 0; i < num_acc; ++i) merged[i].resize(layout.acc_rows[i]);
   acc_stats.resize(num_acc);
   merged_events.resize(num_acc);
+  if (opts.pair_cosines) {
+    const int units = layout.is_resnet ? layout.num_blocks : layout.num_layers;
+    for (auto& p : pair_sum) p.assign(static_cast<std::size_t>(units) + 1, 0.0);
+  }
 
   if (!opts.backward) return;
   grad_arena.setZero(layout.grad_arena_floats);
@@ -191,6 +196,20 @@ Eigen::MatrixXf make_input(const model::NetworkConfig& config, rng::Engine& engi
     }
   }
   return x;
+}
+
+void mix_input_pairs(Eigen::MatrixXf& input, Eigen::Index samples_hw, double c) {
+  if (!(c >= -1.0 && c <= 1.0)) {
+    throw std::invalid_argument("mix_input_pairs: the pair correlation must lie in [-1, 1]");
+  }
+  const auto a = static_cast<float>(c);
+  const auto b = static_cast<float>(std::sqrt(1.0 - c * c));
+  const Eigen::Index samples = input.cols() / samples_hw;
+  for (Eigen::Index i = 0; i + 1 < samples; i += 2) {
+    auto x = input.middleCols(i * samples_hw, samples_hw);
+    auto y = input.middleCols((i + 1) * samples_hw, samples_hw);
+    y = a * x + b * y;
+  }
 }
 
 }  // namespace initcheck::engine

@@ -17,6 +17,7 @@ inline constexpr std::uint64_t kBiasStream = 1ULL << 40U;
 inline constexpr std::uint64_t kInputStream = 1ULL << 48U;            ///< the input batch
 inline constexpr std::uint64_t kUpstreamStream = kInputStream + 1;    ///< backward's r
 inline constexpr std::uint64_t kInputScaleStream = kInputStream + 2;  ///< unnormalized scales
+inline constexpr std::uint64_t kPairInputStream = kInputStream + 3;   ///< a pair run's input
 
 /// The network of one NetworkConfig. Construction allocates everything; forward() and
 /// backward() do not allocate (proved with EIGEN_RUNTIME_NO_MALLOC in the tests) once the Trace
@@ -83,5 +84,12 @@ class Network {
 /// - unnormalized: row j is s_j·z_j with s_j log-uniform on [1/r, r] (r = input_scale_range),
 ///   the scales drawn from engine.split(kInputScaleStream).
 Eigen::MatrixXf make_input(const model::NetworkConfig& config, rng::Engine& engine);
+
+/// The input of a pair run (TraceOptions::pair_cosines): replaces sample 2i+1 (its
+/// `samples_hw` columns) by c·x_{2i} + √(1−c²)·x_{2i+1}, so two independent draws x, ξ of the
+/// configured input become a pair with E[x·x′] = c·E[x·x] and, for zero-mean inputs, the same
+/// second moments (exact for standard_normal and unnormalized inputs: the feature scales are
+/// shared). Throws std::invalid_argument unless c ∈ [−1, 1].
+void mix_input_pairs(Eigen::MatrixXf& input, Eigen::Index samples_hw, double c);
 
 }  // namespace initcheck::engine

@@ -27,4 +27,18 @@ std::vector<Trace> run_replicates(const model::NetworkConfig& config, const Trac
 std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int first, int replicates, int threads);
 
+/// The replicates above plus, on each replicate's weights (copied, not redrawn), a forward pass
+/// of `pair_config` — the same layers with its own batch — under `pair_options` (pair_cosines),
+/// its input drawn from the replicate's split(kPairInputStream): `pairs[r]` is replicate r's pair
+/// run. Throws std::invalid_argument when pair_config's weight or bias shapes differ.
+struct ReplicatesWithPairs {
+  std::vector<Trace> traces;
+  std::vector<Trace> pairs;
+};
+ReplicatesWithPairs run_replicates_with_pairs(const model::NetworkConfig& config,
+                                              const TraceOptions& options,
+                                              const model::NetworkConfig& pair_config,
+                                              const TraceOptions& pair_options, std::uint64_t seed,
+                                              int first, int replicates, int threads);
+
 }  // namespace initcheck::engine

@@ -118,6 +118,11 @@ struct Trace {
   std::vector<BlockTrace> blocks;       ///< resnet only
   TensorStats output;                   ///< the network output (last layer's post, or last stream)
   std::vector<double> output_sq_norms;  ///< ‖output_b‖² per sample (with per_sample_norms)
+  /// TraceOptions::pair_cosines (else empty): index 0 = the input, d = the output of depth unit d
+  /// (layer d's h for mlp/conv, the residual stream x_d for resnet); each the mean over the pairs
+  /// (2i, 2i+1) of cos(v_2i, v_2i+1), v a sample's C·H·W values (an odd last sample is unpaired).
+  /// A pair with both vectors 0 counts as cosine 1 (identical), with one 0 as cosine 0.
+  std::vector<double> pair_cosine;
   bool has_backward = false;
   double grad_output_sq = 0.0;  ///< E[r²] of the upstream gradient
   double grad_input_sq = 0.0;   ///< E[(∂L/∂h_0)²]

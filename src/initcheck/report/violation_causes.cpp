@@ -32,7 +32,8 @@ bool scale_error(ClaimId claim, const claims::CheckRequest& request) {
   switch (claim) {
     case ClaimId::dominance:
     case ClaimId::batch_stats:
-    case ClaimId::batchnorm: return false;
+    case ClaimId::batchnorm:
+    case ClaimId::correlation: return false;  // cosines do not see the scale (without a bias)
     case ClaimId::gradient: return request.norm == "none";
     default: return true;
   }

@@ -81,7 +81,9 @@ ojson encode_curves(const claims::LayerCurves& c) {
                {"drift_lower", encode_doubles(c.drift_lower)},
                {"drift_upper", encode_doubles(c.drift_upper)},
                {"predicted_drift_lower", encode_doubles(c.predicted_drift_lower)},
-               {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)}};
+               {"predicted_drift_upper", encode_doubles(c.predicted_drift_upper)},
+               {"pair_cosine", encode_doubles(c.pair_cosine)},
+               {"predicted_pair_cosine", encode_doubles(c.predicted_pair_cosine)}};
 }
 
 ojson encode_info(const SweepInfo& info) {
@@ -140,6 +142,7 @@ std::string check_to_json(const claims::CheckRequest& request, const claims::Che
   encode_request_keys(j, request);
   j["replicates"] = result.replicates;
   j["drift_replicates"] = result.drift_replicates;
+  j["pair_replicates"] = result.pair_replicates;
   encode_result_keys(j, result);
   return dump(j, 2);
 }

@@ -29,8 +29,9 @@ std::string cell_to_json(const SweepInfo& info, const CellResult& cell);
 
 /// The JSON of `initcheck check --json` (indented by 2): `configuration` (the one-line
 /// description), then the keys of a results line with the same encoding — `request` (every
-/// CheckRequest field), `command` (the reproduce command) — then `replicates` and
-/// `drift_replicates` (networks run), then `overall`, `claims` and `curves` as in a results line.
+/// CheckRequest field), `command` (the reproduce command) — then `replicates`,
+/// `drift_replicates` and `pair_replicates` (networks run), then `overall`, `claims` and `curves`
+/// as in a results line.
 std::string check_to_json(const claims::CheckRequest& request, const claims::CheckResult& result,
                           const std::string& configuration);
 

@@ -209,6 +209,11 @@ claims::LayerCurves decode_curves(const Reader& r, const json& line) {
   c.drift_upper = r.numbers(j, "drift_upper", p);
   c.predicted_drift_lower = r.numbers(j, "predicted_drift_lower", p);
   c.predicted_drift_upper = r.numbers(j, "predicted_drift_upper", p);
+  // Added with the `correlation` claim: results written before it have neither.
+  if (j.contains("pair_cosine")) c.pair_cosine = r.numbers(j, "pair_cosine", p);
+  if (j.contains("predicted_pair_cosine")) {
+    c.predicted_pair_cosine = r.numbers(j, "predicted_pair_cosine", p);
+  }
   return c;
 }
 

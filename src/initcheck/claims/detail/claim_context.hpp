@@ -14,6 +14,7 @@
 #include "initcheck/engine/trace.hpp"
 #include "initcheck/model/network_config.hpp"
 #include "initcheck/theory/finite_width.hpp"
+#include "initcheck/theory/pair_correlation.hpp"
 #include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::claims::detail {
@@ -28,6 +29,10 @@ struct ClaimContext {
   const std::optional<theory::PredictedTrajectory>& trajectory;      ///< mean-field oracle
   const std::optional<theory::FiniteWidthPrediction>& finite_width;  ///< Hanin–Rolnick
   double alpha = 1e-7;  ///< this claim's share of the configuration's error budget
+  /// Pair runs of the networks (detail/pair_runs.hpp; empty unless a claim needs_pair_networks) and
+  /// the c-map prediction of their cosines (nullptr: none).
+  std::span<const engine::Trace> pair_traces = {};
+  const theory::PairCosinePrediction* pair_prediction = nullptr;
 };
 
 /// Claims among `ids` that spend α (ClaimDescriptor::spends_alpha).

@@ -21,6 +21,7 @@ struct SamplePlan {
   int drift_replicates = 16;
   double cost_per_replicate = 0.0;  ///< estimated flops (forward, backward, weight draws)
   double cost_per_replicate_forward_batch1 = 0.0;  ///< the same for one extra drift network
+  double cost_per_pair_network = 0.0;  ///< a network's `correlation` pair run (forward only)
 };
 
 /// Replicates: the t interval of the `variance`/`gradient`/`drift` tests must resolve the margin

@@ -49,6 +49,9 @@ struct NetworkImpl {
   std::vector<TensorAccumulator> merged;
   std::vector<TensorStats> acc_stats;
   std::vector<precision::PrecisionEvents> merged_events;
+  /// TraceOptions::pair_cosines: per slice, Σ over its pairs of the pair cosine, by depth unit
+  /// (0 = input; Trace::pair_cosine).
+  std::vector<double> pair_sum[kSlices];
 
   // Backward buffers.
   Eigen::VectorXf grad_arena;  ///< layout.grad_arena_floats
@@ -84,6 +87,9 @@ struct NetworkImpl {
   void branch_input_slice(int l, int s, Trace& trace);
   void stream_slice(int b, int s, Trace& trace);
   void layer_slice_pipeline(int l, int s, Trace& trace, bool linear_done = false);
+  /// pair_cosines: adds the cosines of slice s's pairs in `t` (hw columns per sample) to
+  /// pair_sum[s][unit].
+  void pair_slice(int s, int unit, const MapF& t, Eigen::Index hw);
 
   // forward_trace.cpp
   /// Sizes and clears `trace` (allocates only on its first use with this network).

@@ -43,8 +43,11 @@ NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions
   pre_norm = cfg.norm_placement == model::NormPlacement::pre;
   post_norm = cfg.norm_placement == model::NormPlacement::post;
   batch = cfg.batch;
-  slices = static_cast<int>(std::min<Index>(batch, kSlices));
-  for (int s = 0; s <= slices; ++s) slice_begin[s] = batch * s / slices;
+  // Pair runs cut the batch between pairs (2i, 2i+1), so each slice sees whole pairs.
+  const Index pair_unit = opts.pair_cosines ? 2 : 1;
+  slices = static_cast<int>(std::clamp<Index>(batch / pair_unit, 1, kSlices));
+  for (int s = 0; s < slices; ++s) slice_begin[s] = pair_unit * (batch / pair_unit * s / slices);
+  slice_begin[slices] = batch;
   const int m = is_resnet ? cfg.block_layers : 1;
   num_blocks = is_resnet ? cfg.depth() : 0;
   num_layers = model::weight_layer_count(cfg);
