@@ -36,7 +36,13 @@ const std::vector<std::string>& valid_specs() {
       "normal(std=sqrt(2/fan_in), mean=0)",
       "uniform(bound=1/sqrt(fan_avg*depth))",
       "truncated_normal(sigma=exact_gain/sqrt(fan_in), cut=2)",
-      "zeros"};
+      "zeros",
+      "delta_orthogonal(gain=sqrt(2))",
+      "identity",
+      "variance_scaling(mode=fan_geo_avg)",
+      "normal(std=is_readout ? 0.01 : sqrt(1/fan_in) % 3)",
+      "default=normal(std=0.02), attn.out=normal(std=0.02/sqrt(2*depth)), mlp.out=zeros",
+      "embed=identity(gain=2), readout=orthogonal(gain=1)"};
   return kSpecs;
 }
 
@@ -66,7 +72,7 @@ RC_GTEST_PROP(SpecParser, AnyStringParsesOrThrowsInputError, (const std::string&
 }
 
 /// Characters that matter to the grammar and to muParser.
-const std::string kAlphabet = "()=,. _+-*/^?:<>!&|\"'e0123456789afinoutsqrl\t\x7f\xff";
+const std::string kAlphabet = "()=,. _+-*/^?:<>!&|%\"'e0123456789afinoutsqrl\t\x7f\xff";
 
 RC_GTEST_PROP(SpecParser, MutatedValidSpecsParseOrThrowInputError, ()) {
   std::string spec = *rc::gen::elementOf(valid_specs());
@@ -145,6 +151,39 @@ RC_GTEST_PROP(SpecParser, StructuredSpecsParseOrThrowInputError, ()) {
       scheme->fill_weights(fan, w, engine);
       RC_ASSERT(w.allFinite());
     } catch (const InputError&) {
+    }
+  }
+  RC_TAG(parsed ? "parsed" : "input_error");
+}
+
+/// Role-map keys: every role, default, and bogus ones.
+std::vector<std::string> role_keys() {
+  std::vector<std::string> keys = {"default", "default", "mlp.outt", "normal", "", "is_readout"};
+  for (const std::string_view r : kLayerRoleNames) keys.emplace_back(r);
+  return keys;
+}
+
+// Role maps `KEY=SPEC, ...` of random keys (valid, duplicated or bogus) and schemes (valid or
+// mutated valid specs, role maps included): they parse to a scheme whose name() round-trips, or
+// throw InputError; a parsed map gives each role's law or an InputError (a role with no scheme).
+RC_GTEST_PROP(SpecParser, RoleMapsParseOrThrowInputError, ()) {
+  const std::vector<std::string> keys = role_keys();
+  const int count = *rc::gen::resize(100, rc::gen::inRange(1, 5));
+  std::string spec;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) spec += *rc::gen::element<std::string>(", ", ",", " , ");
+    spec += *rc::gen::elementOf(keys) + "=" + *rc::gen::elementOf(valid_specs());
+  }
+  const bool parsed = check_parses_or_input_error(spec);
+  if (parsed) {
+    const auto scheme = parse_init_spec(spec, builtins(), SpecContext{1.5, 1.6});
+    for (std::size_t r = 0; r < kLayerRoleNames.size(); ++r) {
+      FanInfo fan = dense_fan(6, 4, 1, 3);
+      fan.role = static_cast<LayerRole>(r);
+      try {
+        RC_ASSERT(scheme->weight_law(fan).variance >= 0.0);
+      } catch (const InputError&) {
+      }
     }
   }
   RC_TAG(parsed ? "parsed" : "input_error");

@@ -122,7 +122,13 @@ std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& 
     os << " widths ";
     for (std::size_t i = 0; i < r.widths.size(); ++i) os << (i != 0 ? "," : "") << r.widths[i];
   }
-  os << ", batch " << r.batch << ", " << r.precision;
+  if (config.arch == model::Architecture::transformer) {
+    os << ", " << r.tokens << " tokens, " << r.heads << " heads, mlp ratio " << r.mlp_ratio
+       << (config.causal ? ", causal" : "") << ", branch scale " << r.branch_scale;
+    os << ", batch " << r.batch << " sequences, " << r.precision;
+  } else {
+    os << ", batch " << r.batch << ", " << r.precision;
+  }
   if (r.norm != "none") os << ", " << claims::describe_norm(r);
   if (r.input != "standard_normal") os << ", input " << r.input;
   return os.str();
@@ -149,7 +155,8 @@ struct CheckFlags {
 /// Requires --init unless --weights is given.
 void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& request) {
   const std::string& arch = request.arch;
-  const bool known_arch = arch == "mlp" || arch == "conv" || arch == "resnet";
+  const bool known_arch =
+      arch == "mlp" || arch == "conv" || arch == "resnet" || arch == "transformer";
   for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
     const claims::RequestField& field = claims::kRequestFields[i];
     const std::string flag(field.flag);
@@ -172,11 +179,12 @@ void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& reque
                          " conflicts with --widths: the widths list n0,n1,...,nL sets the "
                          "depth (L) and every width; give one of them");
       case claims::Applies::conv:
-      case claims::Applies::resnet:
+      case claims::Applies::residual:
+      case claims::Applies::transformer:
         if (!known_arch) break;  // reported as unknown later
         throw InputError(flag + " applies only to --arch " +
-                         (field.applies == claims::Applies::conv ? "conv" : "resnet") +
-                         " (got --arch " + arch + ")");
+                         std::string(claims::applies_arch(field.applies)) + " (got --arch " + arch +
+                         ")");
       case claims::Applies::always: break;
     }
   }

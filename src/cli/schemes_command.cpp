@@ -70,11 +70,19 @@ void print_schemes(const init::Registry& registry, std::ostream& out) {
   for (const WordParam& w : words) {
     out << "  " << w.name << " (" << join(w.schemes, ", ") << "): " << w.choices << '\n';
   }
-  out << "\nNumber parameters accept expressions (muParser syntax) over: "
-      << join(init::expression_variables(), ", ") << ".\n"
+  std::vector<std::string> roles;
+  for (const std::string_view r : kLayerRoleNames) roles.emplace_back(r);
+  out << "\nNumber parameters accept expressions (muParser syntax, plus x % y = fmod(x, y)) over: "
+      << join(init::expression_variables(), ", ")
+      << " (is_ROLE is 1 on layers of that role, else 0).\n"
       << "Spec syntax: NAME or NAME(key=value, ...), e.g. "
          "'kaiming_normal(mode=fan_out, nonlinearity=leaky_relu, a=0.2)', "
-         "'normal(std=sqrt(2/fan_in))'.\n";
+         "'normal(std=sqrt(2/fan_in))'.\n"
+      << "Per layer role: default=SPEC, ROLE=SPEC, ... with ROLE one of " << join(roles, ", ")
+      << ", e.g. 'default=normal(std=0.02), mlp.out=normal(std=0.02/sqrt(2*depth))'. mlp and "
+         "conv layers are embed (first), hidden, readout (last; a 1-layer network's only layer); "
+         "resnet branch layers mlp.in (first), mlp.hidden, mlp.out (last). A role the network "
+         "lacks is ignored; a layer whose role has no scheme and no default is an error.\n";
 }
 
 }  // namespace

@@ -144,7 +144,9 @@ Subcommand add_theory_command(CLI::App& app) {
       "theory",
       "Mean-field prediction: per-layer second moments, gains, backward gains, and the "
       "order/chaos phase (chi_1, q*, depth scales)");
-  sub->add_option("--init", flags->init, "init spec, e.g. kaiming_normal or normal(std=0.01)")
+  sub->add_option("--init", flags->init,
+                  "init spec, e.g. kaiming_normal, normal(std=0.01) or per layer role "
+                  "'default=SPEC, readout=SPEC' (initcheck schemes lists the grammar)")
       ->required();
   sub->add_option("--activation", flags->activation,
                   "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, "

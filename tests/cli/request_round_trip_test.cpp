@@ -96,7 +96,24 @@ std::vector<CheckRequest> covering_requests() {
   weights.widths = {3, 4, 2};
   weights.batch = 2;
   weights.claims = {"variance"};
-  return {conv, widths, resnet, weights};
+
+  CheckRequest transformer;
+  transformer.init = "lecun_normal";
+  transformer.activation = "gelu";
+  transformer.arch = "transformer";
+  transformer.depth = 2;
+  transformer.width = 4;
+  transformer.batch = 2;
+  transformer.branch_scale = "0.5";
+  transformer.tokens = 3;
+  transformer.heads = 2;
+  transformer.mlp_ratio = 1.5;
+  transformer.mask = "causal";
+  transformer.norm = "layernorm";
+  transformer.norm_placement = "post";
+  transformer.replicates = 2;
+  transformer.claims = {"variance"};
+  return {conv, widths, resnet, weights, transformer};
 }
 
 /// The `request` object of the results line of a cell holding `request` (no claims run).

@@ -184,5 +184,21 @@ TEST(EngineGradient, ResnetPostRmsNorm) {
   check_gradients(placed(model::Norm::rmsnorm, model::NormPlacement::post));
 }
 
+// Transformer blocks (W_qkv, W_o, W_1, W_2 per block): 2 blocks of width 6, 2 heads, 3
+// sequences of 4 tokens, gelu MLP; α = 0.7 so a wrong residual scale in the backward pass shows.
+model::NetworkConfig transformer(bool post, bool causal) {
+  model::NetworkConfig c =
+      testing::transformer_config(6, 2, 3, 4, std::make_shared<GaussianScheme>(1.0), post);
+  c.branch_scale = 0.7;
+  c.causal = causal;
+  return c;
+}
+TEST(EngineGradient, TransformerPreNorm) {
+  check_gradients(transformer(false, false));
+}
+TEST(EngineGradient, TransformerPostNormCausal) {
+  check_gradients(transformer(true, true));
+}
+
 }  // namespace
 }  // namespace initcheck::engine

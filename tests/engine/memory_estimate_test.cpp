@@ -169,6 +169,10 @@ TEST(MemoryEstimate, EveryFamilyWithinAQuarterOfItsMeasuredPeak) {
   post_rms.norm = model::Norm::rmsnorm;
   post_rms.norm_placement = model::NormPlacement::post;
   cases.push_back({"resnet post-RMSNorm forward only", post_rms, false});
+  const auto plain = std::make_shared<testing::GaussianScheme>(1.0);
+  cases.push_back({"transformer pre-LN", testing::transformer_config(64, 6, 16, 32, plain), true});
+  cases.push_back({"transformer post-LN forward only",
+                   testing::transformer_config(64, 6, 16, 32, plain, true), false});
   for (const Case& c : cases) {
     TraceOptions options;
     options.backward = c.backward;

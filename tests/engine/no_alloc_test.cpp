@@ -166,5 +166,15 @@ TEST(EngineNoAlloc, ResnetStreamNorms) {
   }
 }
 
+TEST(EngineNoAlloc, Transformer) {
+  for (const bool post : {false, true}) {
+    model::NetworkConfig c = testing::transformer_config(
+        16, 3, 5, 6, std::make_shared<testing::TorchUniformScheme>(false), post);
+    c.precision = precision::Format::bf16;
+    check(c, 1, true);
+    check(c, 2, false);
+  }
+}
+
 }  // namespace
 }  // namespace initcheck::engine

@@ -81,4 +81,20 @@ inline model::NetworkConfig mlp_config(std::int64_t width, int depth, std::int64
   return c;
 }
 
+/// A stack of `depth` LayerNorm transformer blocks of width d: `sequences` sequences of `tokens`
+/// tokens, `heads` heads, MLP ratio 2, pre-norm unless `post`.
+inline model::NetworkConfig transformer_config(std::int64_t width, int depth,
+                                               std::int64_t sequences, std::int64_t tokens,
+                                               std::shared_ptr<const init::InitScheme> scheme,
+                                               bool post = false) {
+  model::NetworkConfig c = mlp_config(width, depth, sequences, std::move(scheme), "gelu");
+  c.arch = model::Architecture::transformer;
+  c.norm = model::Norm::layernorm;
+  c.norm_placement = post ? model::NormPlacement::post : model::NormPlacement::pre;
+  c.tokens = tokens;
+  c.heads = 2;
+  c.mlp_ratio = 2.0;
+  return c;
+}
+
 }  // namespace initcheck::engine::testing

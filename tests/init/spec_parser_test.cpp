@@ -197,12 +197,16 @@ TEST(SpecParser, EveryBuiltinRoundTrips) {
       "lecun_normal",
       "lecun_uniform",
       "variance_scaling(scale=2, mode=fan_avg, distribution=uniform)",
+      "variance_scaling(mode=fan_geo_avg)",
       "orthogonal(gain=0.5)",
+      "delta_orthogonal(gain=sqrt(2))",
+      "identity(gain=2)",
       "torch_default",
       "normal(std=0.01, mean=-1e-3)",
       "uniform(bound=1/sqrt(fan_in))",
       "truncated_normal(sigma=0.3, cut=3)",
-      "zeros"};
+      "zeros",
+      "default=normal(std=0.02/(1 + is_mlp_out)), readout=zeros"};
   std::vector<std::string> seen;
   for (const std::string& spec : specs) {
     const auto a = parse_init_spec(spec, builtins());

@@ -301,13 +301,19 @@ TEST(MarkdownReport, EveryArchitectureFamilyAndWidthSweepGetsAPlot) {
   resnet.request.arch = "resnet";
   resnet.request.branch_scale = "1/sqrt(depth)";
   add(resnet);
+  sweep::CellResult transformer = cell(0, "kaiming_normal", "gelu", 3, 8);
+  transformer.request.arch = "transformer";
+  transformer.request.norm = "layernorm";
+  transformer.request.norm_placement = "pre";
+  add(transformer);
   r.info.cells = r.cells.size();
 
   const std::vector<NamedFigure> plots = build_plots(r);
   std::vector<std::string> files;
   for (const NamedFigure& p : plots) files.push_back(p.file);
   EXPECT_EQ(files, (std::vector<std::string>{"forward-std.svg", "forward-std-conv.svg",
-                                             "forward-std-resnet.svg", "width-sweep.svg"}));
+                                             "forward-std-resnet.svg",
+                                             "forward-std-transformer.svg", "width-sweep.svg"}));
   // mlp: the width-64 family holds depths 2 and 4; depth 2 is the thin line of the same label.
   const Panel& relu = plots[0].figure.panels.at(0);
   ASSERT_EQ(relu.series.size(), 2U);
@@ -317,8 +323,12 @@ TEST(MarkdownReport, EveryArchitectureFamilyAndWidthSweepGetsAPlot) {
   EXPECT_NE(plots[0].caption.find("depths 2, 4"), std::string::npos) << plots[0].caption;
   EXPECT_EQ(plots[2].figure.panels.at(0).series.at(0).label,
             "kaiming_normal, branch scale 1/sqrt(depth)");
+  // Transformer: the LayerNorm placement is part of the label; x counts blocks.
+  EXPECT_EQ(plots[3].figure.panels.at(0).series.at(0).label,
+            "kaiming_normal, pre-LN, branch scale 1");
+  EXPECT_EQ(plots[3].figure.panels.at(0).x_label, "block (0 = network input)");
   // Width sweep: one panel (kaiming_normal · relu, depth 4) over widths 16, 64, 256.
-  const Figure& widths = plots[3].figure;
+  const Figure& widths = plots[4].figure;
   ASSERT_EQ(widths.panels.size(), 1U);
   EXPECT_TRUE(widths.panels[0].log_x);
   EXPECT_EQ(widths.panels[0].series.at(0).x, (std::vector<double>{16, 64, 256}));

@@ -49,7 +49,8 @@ TEST(CellValidation, MarksEveryInvalidCellWithItsReason) {
   EXPECT_EQ(spec.cells[10].invalid, "the same configuration as cell 2 (line 3)");
   // Settings the architecture would ignore (item 8), as `check` refuses the flags.
   EXPECT_EQ(spec.cells[11].invalid, "'kernel' applies only to arch conv (got arch mlp)");
-  EXPECT_EQ(spec.cells[12].invalid, "'branch_scale' applies only to arch resnet (got arch mlp)");
+  EXPECT_EQ(spec.cells[12].invalid,
+            "'branch_scale' applies only to arch resnet or transformer (got arch mlp)");
   EXPECT_EQ(spec.cells[13].invalid, "");
 }
 

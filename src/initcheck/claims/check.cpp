@@ -160,7 +160,7 @@ LayerCurves make_curves(const model::NetworkConfig& config, std::span<const engi
       const std::vector<double> g = backward_moments(t, config);
       for (std::size_t l = 0; l < n; ++l) c.gradient_std[l] += g[l] / r;
     }
-    if (config.arch != model::Architecture::resnet) {
+    if (!config.residual()) {
       for (std::size_t l = 1; l < n; ++l) {
         const engine::LayerTrace& lt = t.layers[l - 1];
         const precision::PrecisionEvents e = lt.pre_events + lt.norm_events + lt.post_events;

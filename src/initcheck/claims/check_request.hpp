@@ -19,16 +19,20 @@ struct CheckRequest {
   /// Empty = weights drawn from `init`.
   std::string weights;
   std::string activation = "relu";
-  std::string arch = "mlp";          ///< mlp | conv | resnet
-  int depth = 10;                    ///< weight layers (mlp, conv) or residual blocks (resnet)
+  std::string arch = "mlp";          ///< mlp | conv | resnet | transformer
+  int depth = 10;                    ///< weight layers (mlp, conv) or blocks (resnet, transformer)
   std::int64_t width = 512;          ///< every layer's width (channels for conv)
   std::vector<std::int64_t> widths;  ///< n0..nL; overrides width/depth when non-empty
   std::int64_t batch = 128;
   int kernel = 3;
   int spatial = 16;
-  std::string branch_scale = "1";         ///< expression over `depth` (resnet)
+  std::string branch_scale = "1";         ///< expression over `depth` (resnet, transformer)
+  std::int64_t tokens = 16;               ///< tokens per sequence (transformer)
+  std::int64_t heads = 4;                 ///< attention heads (transformer)
+  double mlp_ratio = 4.0;                 ///< MLP hidden width / width (transformer)
+  std::string mask = "none";              ///< none | causal (transformer attention)
   std::string norm = "none";              ///< none | batchnorm | layernorm | rmsnorm
-  std::string norm_placement = "none";    ///< none | pre | post (resnet; model::NormPlacement)
+  std::string norm_placement = "none";    ///< none | pre | post (resnet, transformer)
   std::string precision = "fp32";         ///< fp32 | bf16 | fp16
   std::string input = "standard_normal";  ///< standard_normal | dataset_normalized | unnormalized
   double tolerance = 2.0;                 ///< K: std must stay within [1/K, K]

@@ -31,7 +31,7 @@ std::vector<double> forward_moments(const engine::Trace& trace,
     m.push_back(std::isnan(moment) && overflowed ? kInf : moment);
   };
   add(trace.input.second_moment, trace.input.inf_count);
-  if (config.arch == model::Architecture::resnet) {
+  if (config.residual()) {
     for (const engine::BlockTrace& b : trace.blocks) {
       add(b.stream.second_moment, b.stream.inf_count);
     }
@@ -47,7 +47,7 @@ std::vector<double> predicted_forward_moments(const theory::PredictedTrajectory&
                                               const model::NetworkConfig& config) {
   std::vector<double> m;
   m.push_back(t.input_second_moment);
-  if (config.arch == model::Architecture::resnet) {
+  if (config.residual()) {
     for (const theory::BlockPrediction& b : t.blocks) m.push_back(b.stream_second_moment);
   } else {
     for (const theory::LayerPrediction& l : t.layers) m.push_back(l.post_second_moment);
@@ -60,7 +60,7 @@ std::vector<double> backward_moments(const engine::Trace& trace,
   const int depth = config.depth();
   std::vector<double> g(static_cast<std::size_t>(depth) + 1, 0.0);
   g[static_cast<std::size_t>(depth)] = trace.grad_output_sq;
-  if (config.arch == model::Architecture::resnet) {
+  if (config.residual()) {
     for (int b = 0; b + 1 < depth; ++b) {
       g[static_cast<std::size_t>(b) + 1] = trace.blocks[static_cast<std::size_t>(b)].grad_stream_sq;
     }
@@ -77,7 +77,7 @@ std::vector<double> predicted_backward_moments(const theory::PredictedTrajectory
                                                const model::NetworkConfig& config) {
   const int depth = config.depth();
   std::vector<double> g(static_cast<std::size_t>(depth) + 1, 1.0);
-  if (config.arch == model::Architecture::resnet) {
+  if (config.residual()) {
     for (int b = 0; b + 1 < depth; ++b) {
       g[static_cast<std::size_t>(b) + 1] = t.blocks[static_cast<std::size_t>(b)].grad_stream_sq;
     }
@@ -136,14 +136,14 @@ double a_priori_dead_bound(const ClaimContext& ctx) {
   for (double m : predicted_forward_moments(*ctx.trajectory, c)) {
     if (!(m > 1e-60)) return kUnknown;
   }
-  const int layers = c.arch == model::Architecture::resnet ? c.depth() * c.block_layers : c.depth();
+  const int layers = model::weight_layer_count(c);
   bool symmetric = !c.init->has_bias();
   for (int l = 0; l < layers; ++l) {
     const init::WeightLaw law = c.init->weight_law(model::layer_fan(c, l));
     if (!(law.variance > 0.0)) return kUnknown;
     symmetric = symmetric && law.independent_entries && law.mean == 0.0;
   }
-  if (c.arch == model::Architecture::resnet) return 0.0;  // x + α·F(x) = 0 has probability 0
+  if (c.residual()) return 0.0;  // x + α·F(x) = 0 (or a LayerNorm output 0) has probability 0
   if (c.activation.kind != nn::ActivationKind::relu) return 0.0;  // no exact zeros
   if (c.arch != model::Architecture::mlp || !symmetric) return kUnknown;
   // Given its input, each unit of a layer is off with probability ½ independently (zero-mean
@@ -183,7 +183,7 @@ FormatExit predicted_format_exit(const model::NetworkConfig& config) {
 
 int measurable_layer_prefix(const ClaimContext& ctx) {
   const int depth = ctx.config.depth();
-  if (!ctx.trajectory || ctx.config.arch == model::Architecture::resnet) return depth;
+  if (!ctx.trajectory || ctx.config.residual()) return depth;
   const std::vector<bool> in = measurable_moments(
       predicted_forward_moments(*ctx.trajectory, ctx.config), ctx.config.precision);
   std::vector<double> pre;
@@ -310,8 +310,8 @@ std::string gain_advice(const model::NetworkConfig& config, double per_layer_gai
       break;
   }
   std::string text = "second moment ×" + short_number(per_layer_gain) + " per " +
-                     (config.arch == model::Architecture::resnet ? "block" : "layer") + "; ";
-  if (config.arch == model::Architecture::resnet) {
+                     (config.residual() ? "block" : "layer") + "; ";
+  if (config.residual()) {
     // Per block the stream's second moment grows by 1 + α²·c, c the branch's own gain (the
     // branch is uncorrelated with the stream at init); α = 1/√(c·depth) bounds the total by e.
     const double a2 = config.branch_scale * config.branch_scale;
@@ -332,7 +332,7 @@ std::string gain_advice(const model::NetworkConfig& config, double per_layer_gai
 }
 
 bool additive_stream_growth(const model::NetworkConfig& config) {
-  return config.arch == model::Architecture::resnet && config.norm != model::Norm::none &&
+  return config.residual() && config.norm != model::Norm::none &&
          config.norm_placement != model::NormPlacement::post;
 }
 

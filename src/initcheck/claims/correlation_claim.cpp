@@ -48,6 +48,9 @@ std::string correlation_not_applicable(const model::NetworkConfig& config) {
   if (config.norm == model::Norm::batchnorm && config.batch < 2) {
     return "a BatchNorm network with batch 1 cannot hold a pair of inputs (use --batch >= 2)";
   }
+  if (config.arch == model::Architecture::transformer) {
+    return "pairs of inputs are not recorded through transformer blocks";
+  }
   return {};
 }
 

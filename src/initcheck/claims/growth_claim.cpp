@@ -95,6 +95,22 @@ bool pivot_check(const ClaimContext& ctx, SeriesCheck& out) {
   return true;
 }
 
+/// Growth compares against the mean-field oracle, which has no prediction for a fixed matrix
+/// and only an approximate one for transformers.
+std::string growth_not_applicable(const model::NetworkConfig& config) {
+  if (config.arch == model::Architecture::transformer) {
+    return "the transformer oracle is approximate (attention as averaging over tokens, "
+           "theory/transformer_trajectory.hpp): no calibrated comparison; see variance";
+  }
+  for (int l = 0; l < model::weight_layer_count(config); ++l) {
+    if (!config.init->weight_law(model::layer_fan(config, l)).mean_field) {
+      return "the mean-field oracle has no prediction for a fixed-matrix init (" +
+             config.init->name() + ")";
+    }
+  }
+  return {};
+}
+
 ClaimResult check_growth(const ClaimContext& ctx) {
   const double k2 = ctx.options.tolerance * ctx.options.tolerance;
   const int depth = ctx.config.depth();
@@ -207,6 +223,7 @@ extern constinit const ClaimDescriptor kGrowthClaim{
         "at every depth (band: prediction × [1/K², K²]), with the same exact pivots or log-mean "
         "intervals as variance; depths the storage format cannot represent are skipped by the "
         "oracle, before any data.",
+    .not_applicable = growth_not_applicable,
     .check = check_growth};
 
 }  // namespace initcheck::claims::detail

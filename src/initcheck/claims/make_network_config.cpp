@@ -13,6 +13,7 @@
 #include "initcheck/init/registry.hpp"
 #include "initcheck/init/spec_parser.hpp"
 #include "initcheck/model/given_weights_scheme.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/model/weight_files.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 
@@ -31,7 +32,8 @@ model::Architecture parse_arch(const std::string& s) {
   if (s == "mlp") return model::Architecture::mlp;
   if (s == "conv") return model::Architecture::conv;
   if (s == "resnet") return model::Architecture::resnet;
-  throw InputError("unknown --arch '" + s + "'; expected one of: mlp, conv, resnet");
+  if (s == "transformer") return model::Architecture::transformer;
+  throw InputError("unknown --arch '" + s + "'; expected one of: mlp, conv, resnet, transformer");
 }
 
 model::Norm parse_norm(const std::string& s) {
@@ -50,8 +52,12 @@ model::NormPlacement parse_norm_placement(const CheckRequest& r, model::Architec
   if (s != "pre" && s != "post") {
     throw InputError("unknown --norm-placement '" + s + "'; expected one of: none, pre, post");
   }
-  if (arch != model::Architecture::resnet) {
-    throw InputError("--norm-placement " + s + " applies only to --arch resnet");
+  if (arch != model::Architecture::resnet && arch != model::Architecture::transformer) {
+    throw InputError("--norm-placement " + s + " applies only to --arch resnet or transformer");
+  }
+  if (arch == model::Architecture::transformer && norm != model::Norm::layernorm) {
+    throw InputError("--arch transformer needs --norm layernorm (got '" + r.norm +
+                     "'; the block has LayerNorm only)");
   }
   if (norm != model::Norm::layernorm && norm != model::Norm::rmsnorm) {
     throw InputError("--norm-placement " + s + " needs --norm layernorm or rmsnorm (got '" +
@@ -117,9 +123,7 @@ constexpr double kMinShare = 1e-14;
 void check_alpha_resolvable(const CheckRequest& r, const NetworkConfig& config) {
   const std::size_t claims =
       r.claims.empty() ? kAllClaims.size() : make_check_options(r).claims.size();
-  const int layers = config.arch == model::Architecture::resnet
-                         ? config.depth() * config.block_layers
-                         : config.depth();
+  const int layers = model::weight_layer_count(config);
   const double min_alpha = kMinShare * static_cast<double>(claims) * static_cast<double>(layers);
   if (r.alpha < min_alpha) {
     throw InputError("--alpha " + format_double(r.alpha) + " is too small for " +
@@ -128,6 +132,27 @@ void check_alpha_resolvable(const CheckRequest& r, const NetworkConfig& config) 
                      ", 1) (each claim-layer share >= 1e-14, the smallest level double precision "
                      "resolves)");
   }
+}
+
+/// tokens, heads, mlp_ratio and mask (their defaults unless --arch transformer).
+void set_transformer_fields(const CheckRequest& r, NetworkConfig& config) {
+  if (r.tokens < 1 || r.tokens > 4096) {
+    throw InputError("--tokens must be in [1, 4096], got " + std::to_string(r.tokens));
+  }
+  if (r.heads < 1 || r.heads > kMaxWidth) {
+    throw InputError("--heads must be in [1, " + std::to_string(kMaxWidth) + "], got " +
+                     std::to_string(r.heads));
+  }
+  if (!(std::isfinite(r.mlp_ratio) && r.mlp_ratio > 0.0 && r.mlp_ratio <= 64.0)) {
+    throw InputError("--mlp-ratio must be a number in (0, 64]");
+  }
+  if (r.mask != "none" && r.mask != "causal") {
+    throw InputError("unknown --mask '" + r.mask + "'; expected one of: none, causal");
+  }
+  config.tokens = r.tokens;
+  config.heads = r.heads;
+  config.mlp_ratio = r.mlp_ratio;
+  config.causal = r.mask == "causal";
 }
 
 std::vector<std::int64_t> widths_of(const CheckRequest& r) {
@@ -188,17 +213,25 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   }
   config.kernel = config.given_weights ? config.given_weights->kernel() : r.kernel;
   config.spatial = r.spatial;
+  set_transformer_fields(r, config);
   check_levels(r);
 
   // Activation memory guard: a check should fail fast, not exhaust the machine.
   double largest = 0;
   for (std::int64_t w : config.widths) largest = std::max(largest, static_cast<double>(w));
-  const double pixels = config.arch == model::Architecture::conv
-                            ? static_cast<double>(config.spatial) * config.spatial
-                            : 1.0;
+  const bool transformer = config.arch == model::Architecture::transformer;
+  double pixels = config.arch == model::Architecture::conv
+                      ? static_cast<double>(config.spatial) * config.spatial
+                      : 1.0;
+  if (transformer) {
+    largest = std::max(largest, largest * config.mlp_ratio);
+    pixels = static_cast<double>(config.tokens);
+  }
   if (largest * pixels * static_cast<double>(config.batch) > kMaxActivationFloats) {
     throw InputError("configuration too large: width × batch" +
-                     std::string(config.arch == model::Architecture::conv ? " × spatial²" : "") +
+                     std::string(config.arch == model::Architecture::conv ? " × spatial²"
+                                 : transformer ? " × tokens (× mlp ratio)"
+                                               : "") +
                      " exceeds 2^30 values per layer");
   }
 
@@ -227,7 +260,11 @@ NetworkConfig make_network_config(const CheckRequest& r) {
 
 std::string describe_norm(const CheckRequest& r) {
   if (r.norm == "none") return "";
-  if (r.arch != "resnet") return r.norm;
+  if (r.arch != "resnet" && r.arch != "transformer") return r.norm;
+  if (r.arch == "transformer") {
+    return r.norm + (r.norm_placement == "post" ? " post (after each residual sum)"
+                                                : " pre (on each branch input)");
+  }
   if (r.norm_placement == "pre") return r.norm + " pre (on the branch input)";
   if (r.norm_placement == "post") return r.norm + " post (after the residual sum)";
   return r.norm + " in the branch (after every linear layer)";

@@ -36,7 +36,8 @@ bool rows_suffice(double n, double epsilon, double log_bound) {
 }  // namespace
 
 bool precision_exact_law(const model::NetworkConfig& config, bool pre_only) {
-  if (config.arch == model::Architecture::conv || config.round_weights || !config.init) {
+  if (config.arch == model::Architecture::conv || config.arch == model::Architecture::transformer ||
+      config.round_weights || !config.init) {
     return false;
   }
   if (!pre_only) {
@@ -46,9 +47,7 @@ bool precision_exact_law(const model::NetworkConfig& config, bool pre_only) {
       return false;
     }
   }
-  const int layers = config.arch == model::Architecture::resnet
-                         ? config.depth() * config.block_layers
-                         : config.depth();
+  const int layers = model::weight_layer_count(config);
   for (int l = 0; l < layers; ++l) {
     const FanInfo fan = model::layer_fan(config, l);
     if (!gaussian_zero_mean(config.init->weight_law(fan))) return false;
@@ -66,9 +65,7 @@ std::int64_t precision_entries_needed(const model::NetworkConfig& config, double
     throw InputError("precision_entries_needed: need alpha and epsilon in (0, 1)");
   }
   if (precision_exact_law(config, false)) return 0;
-  const int layers = config.arch == model::Architecture::resnet
-                         ? config.depth() * config.block_layers
-                         : config.depth();
+  const int layers = model::weight_layer_count(config);
   const double log_bound = std::log(2.0 * std::max(layers, 1) / alpha);
   double hi = 1.0;
   while (!rows_suffice(hi, epsilon, log_bound)) hi *= 2.0;

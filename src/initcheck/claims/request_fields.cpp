@@ -88,13 +88,25 @@ const RequestField* find_request_field(std::string_view key) {
   return nullptr;
 }
 
+std::string_view applies_arch(Applies applies) {
+  switch (applies) {
+    case Applies::conv: return "conv";
+    case Applies::residual: return "resnet or transformer";
+    case Applies::transformer: return "transformer";
+    case Applies::always:
+    case Applies::without_widths: break;
+  }
+  return "";
+}
+
 bool field_applies(const RequestField& field, const CheckRequest& request) {
   if (field.set_by_weights && !request.weights.empty()) return false;
   switch (field.applies) {
     case Applies::always: return true;
     case Applies::without_widths: return request.widths.empty();
     case Applies::conv: return request.arch == "conv";
-    case Applies::resnet: return request.arch == "resnet";
+    case Applies::residual: return request.arch == "resnet" || request.arch == "transformer";
+    case Applies::transformer: return request.arch == "transformer";
   }
   return true;
 }

@@ -36,7 +36,8 @@ enum class Applies {
   always,
   without_widths,  ///< depth, width: the `widths` list sets both
   conv,            ///< kernel, spatial: --arch conv
-  resnet,          ///< branch_scale, norm_placement: --arch resnet
+  residual,        ///< branch_scale, norm_placement: --arch resnet or transformer
+  transformer,     ///< tokens, heads, mlp_ratio, mask: --arch transformer
 };
 
 struct RequestField {
@@ -61,7 +62,9 @@ struct RequestField {
 /// reproduce command's flags).
 inline constexpr std::array kRequestFields{
     RequestField{"init", "--init",
-                 "init spec, e.g. kaiming_normal or normal(std=0.01) (required unless --weights)",
+                 "init spec, e.g. kaiming_normal, normal(std=0.01) or per layer role "
+                 "'default=SPEC, readout=SPEC' (initcheck schemes lists the grammar; required "
+                 "unless --weights)",
                  &CheckRequest::init, SweepRole::axis, Applies::always, true, true},
     RequestField{"weights", "--weights",
                  "directory of initialized weights, one safetensors file per seed (e.g. from "
@@ -73,25 +76,38 @@ inline constexpr std::array kRequestFields{
                  "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, "
                  "linear",
                  &CheckRequest::activation, SweepRole::axis, Applies::always, true},
-    RequestField{"arch", "--arch", "mlp | conv | resnet", &CheckRequest::arch, SweepRole::axis,
-                 Applies::always, false, true},
-    RequestField{"depth", "--depth", "weight layers (mlp, conv) or residual blocks (resnet)",
+    RequestField{"arch", "--arch", "mlp | conv | resnet | transformer", &CheckRequest::arch,
+                 SweepRole::axis, Applies::always, false, true},
+    RequestField{"depth", "--depth",
+                 "weight layers (mlp, conv), residual blocks (resnet) or transformer blocks",
                  &CheckRequest::depth, SweepRole::axis, Applies::without_widths, false, true},
-    RequestField{"width", "--width", "every layer's width (channels for conv)",
+    RequestField{"width", "--width",
+                 "every layer's width (channels for conv, d_model for transformer)",
                  &CheckRequest::width, SweepRole::axis, Applies::without_widths, false, true},
     RequestField{"widths", "--widths",
                  "n0,n1,...,nL: input width then each layer's width (sets the depth L; not with "
                  "--width or --depth)",
                  &CheckRequest::widths, SweepRole::axis, Applies::always, false, true},
-    RequestField{"batch", "--batch", "input batch size", &CheckRequest::batch},
+    RequestField{"batch", "--batch", "input batch size (transformer: sequences of --tokens tokens)",
+                 &CheckRequest::batch},
     RequestField{"kernel", "--kernel", "conv kernel size (--arch conv only)", &CheckRequest::kernel,
                  SweepRole::axis, Applies::conv, false, true},
     RequestField{"spatial", "--spatial",
                  "conv input height = width (--arch conv, or Conv2d --weights, only)",
                  &CheckRequest::spatial, SweepRole::axis, Applies::conv},
     RequestField{"branch_scale", "--branch-scale",
-                 "resnet branch scale, an expression over depth (--arch resnet only)",
-                 &CheckRequest::branch_scale, SweepRole::axis, Applies::resnet},
+                 "residual branch scale, an expression over depth (--arch resnet or "
+                 "transformer only)",
+                 &CheckRequest::branch_scale, SweepRole::axis, Applies::residual},
+    RequestField{"tokens", "--tokens", "tokens per sequence (--arch transformer only)",
+                 &CheckRequest::tokens, SweepRole::axis, Applies::transformer},
+    RequestField{"heads", "--heads",
+                 "attention heads, must divide the width (--arch transformer only)",
+                 &CheckRequest::heads, SweepRole::axis, Applies::transformer},
+    RequestField{"mlp_ratio", "--mlp-ratio", "MLP hidden width / width (--arch transformer only)",
+                 &CheckRequest::mlp_ratio, SweepRole::axis, Applies::transformer},
+    RequestField{"mask", "--mask", "attention mask: none | causal (--arch transformer only)",
+                 &CheckRequest::mask, SweepRole::axis, Applies::transformer},
     RequestField{"norm", "--norm",
                  "none | batchnorm | layernorm | rmsnorm (where it sits: --norm-placement)",
                  &CheckRequest::norm},
@@ -99,8 +115,9 @@ inline constexpr std::array kRequestFields{
                  "resnet: where --norm sits. none = after every linear layer inside the branch "
                  "(as in mlp/conv); pre = on the branch input, x + a*F(N(x)) (pre-LN "
                  "transformers); post = after the sum, N(x + a*F(x)). pre/post need layernorm "
-                 "or rmsnorm and leave the branch without norms (--arch resnet only)",
-                 &CheckRequest::norm_placement, SweepRole::axis, Applies::resnet},
+                 "or rmsnorm and leave the branch without norms. transformer: pre or post, "
+                 "with layernorm (--arch resnet or transformer only)",
+                 &CheckRequest::norm_placement, SweepRole::axis, Applies::residual},
     RequestField{"precision", "--precision", "fp32 | bf16 | fp16", &CheckRequest::precision},
     RequestField{"input", "--input",
                  "standard_normal | dataset_normalized | unnormalized | dataset_unnormalized",
@@ -127,6 +144,10 @@ inline constexpr std::array kRequestFields{
 
 /// The field whose key is `key`, or nullptr.
 const RequestField* find_request_field(std::string_view key);
+
+/// The architectures an architecture-specific Applies names, for messages: "conv", "resnet or
+/// transformer", "transformer" (empty for always / without_widths).
+std::string_view applies_arch(Applies applies);
 
 /// Whether `field` means something for `request` (RequestField::applies; with weights, not
 /// the fields they set).

@@ -24,9 +24,7 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
   // Cost: 2·fan_in·n_out flops per output column forward (×3 with backward) plus
   // kFlopsPerWeightDrawn per weight drawn (vectorized Philox + Box–Muller: ≈ 200 M normals/s
   // per core, i.e. ≈ 5 ns, the time of ≈ 300–500 GEMM flops; rng_bench).
-  const int layers = config.arch == model::Architecture::resnet
-                         ? config.depth() * config.block_layers
-                         : config.depth();
+  const int layers = model::weight_layer_count(config);
   double cost = 0.0;
   // A pair run is a forward pass of pair_config's batch.
   const double pair_share = static_cast<double>(pair_config(config).batch) /
@@ -34,9 +32,14 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
   for (int l = 0; l < layers; ++l) {
     const FanInfo fan = model::layer_fan(config, l);
     const double weights = static_cast<double>(fan.fan_in()) * static_cast<double>(fan.out_units);
-    double columns = static_cast<double>(config.batch);
-    if (config.arch == model::Architecture::conv) {
-      columns *= static_cast<double>(config.spatial) * config.spatial;
+    const double columns =
+        static_cast<double>(config.batch) * static_cast<double>(config.columns_per_sample());
+    if (config.arch == model::Architecture::transformer &&
+        l % model::kTransformerBlockLayers == 0) {
+      // Attention (once per block): scores and weighted sum, 2·T²·d flops each per sequence.
+      cost += 4.0 * static_cast<double>(config.tokens) * static_cast<double>(config.tokens) *
+              static_cast<double>(config.widths[0]) * static_cast<double>(config.batch) *
+              (backward ? 3.0 : 1.0);
     }
     double draw = kFlopsPerWeightDrawn * weights;
     if (!config.init->weight_law(fan).independent_entries) {
@@ -64,10 +67,7 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
           engine::dataset_size(static_cast<std::int64_t>(n0), static_cast<std::int64_t>(columns)));
       return kFlopsPerWeightDrawn * n0 * n + n0 * n0 * n + n0 * n0 * n0 / 3.0 + n0 * n0 * columns;
     };
-    const double pixels =
-        config.arch == model::Architecture::conv
-            ? static_cast<double>(config.spatial) * static_cast<double>(config.spatial)
-            : 1.0;
+    const auto pixels = static_cast<double>(config.columns_per_sample());
     const double columns = pixels * static_cast<double>(config.batch);
     cost += dataset_cost(columns);
     plan.cost_per_replicate_forward_batch1 +=

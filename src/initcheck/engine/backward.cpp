@@ -66,7 +66,9 @@ void NetworkImpl::backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Tr
     throw std::invalid_argument("Network::backward: upstream shape does not match the output");
   }
   trace.grad_output_sq = mean_square(upstream);
-  if (!layout.is_resnet) {
+  if (layout.is_transformer) {
+    transformer_backward(upstream, trace);
+  } else if (!layout.is_resnet) {
     gmap(layout.grad_out.back()) = upstream;
     for (int l = layout.num_layers - 1; l >= 0; --l) {
       const auto ul = static_cast<std::size_t>(l);

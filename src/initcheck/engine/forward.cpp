@@ -42,7 +42,10 @@ void NetworkImpl::forward(const Eigen::Ref<const Eigen::MatrixXf>& input, Trace&
     for (auto& a : acc[s]) a.reset();
     std::fill(events[s].begin(), events[s].end(), PrecisionEvents{});
   }
-  if (!sync_mode && !layout.is_conv && !runner.parallel()) {
+  if (layout.is_transformer) {
+    for (int s = 0; s < layout.slices; ++s) input_slice(s, trace);
+    transformer_forward(trace);
+  } else if (!sync_mode && !layout.is_conv && !runner.parallel()) {
     // One thread, dense: layer by layer, one GEMM call for all slices (packs W_l once).
     for (int s = 0; s < layout.slices; ++s) input_slice(s, trace);
     for (int l = 0; l < layout.num_layers; ++l) {
@@ -118,7 +121,7 @@ void NetworkImpl::store_slice(int s, int id, MapF t, Index hw, double* sample_no
 }
 
 void NetworkImpl::input_slice(int s, Trace& trace) {
-  const Index hw = layout.is_conv ? layout.x0.cols / layout.batch : 1;
+  const Index hw = layout.x0.cols / layout.batch;  // pixels (conv), tokens (transformer) or 1
   store_slice(s, 0, map(layout.x0), hw, norms_ptr(trace.input_sq_norms));
   if (opts.pair_cosines) pair_slice(s, 0, map(layout.x0), hw);
 }

@@ -109,6 +109,10 @@ void NetworkImpl::finalize(Trace& trace) {
     participation(l, lt);
     lt.grad_post_sq = lt.grad_pre_sq = lt.grad_weight_sq = lt.grad_input_sq = 0.0;
   }
+  if (layout.is_transformer) {
+    finalize_transformer_blocks(trace);
+    return;
+  }
   for (int b = 0; b < layout.num_blocks; ++b) {
     const auto ub = static_cast<std::size_t>(b);
     BlockTrace& bt = trace.blocks[ub];

@@ -172,10 +172,7 @@ DatasetBatch draw_dataset_input(const model::NetworkConfig& config, rng::Engine&
       config.input != model::InputKind::dataset_unnormalized) {
     throw InputError("draw_dataset_input: the input kind is not dataset_*");
   }
-  const std::int64_t pixels = config.arch == model::Architecture::conv
-                                  ? static_cast<std::int64_t>(config.spatial) * config.spatial
-                                  : 1;
-  return draw_dataset(config.widths[0], config.batch * pixels,
+  return draw_dataset(config.widths[0], config.batch * config.columns_per_sample(),
                       config.input == model::InputKind::dataset_normalized
                           ? Standardization::dataset
                           : Standardization::none,

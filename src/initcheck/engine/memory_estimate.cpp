@@ -86,6 +86,11 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
     total += floats(layout.output());  // the replicate's upstream gradient
   }
   total += gemm;
+  if (layout.is_transformer) {  // block tensor sets and workspaces (transformer_pass.cpp)
+    total += static_cast<double>(layout.block_tensor_floats) * layout.block_tensor_sets +
+             static_cast<double>(layout.block_forward_workspace) * layout.slices +
+             static_cast<double>(layout.block_backward_workspace);
+  }
   double bytes = total * kFloat;
   // Accumulators: row sums and sums of squares per slice and merged.
   double accumulator_rows = 0;
@@ -110,7 +115,11 @@ MemoryEstimate estimate_memory(const model::NetworkConfig& c, const TraceOptions
   e.trace = sizeof(Trace) + 2 * per_sample * kDouble +
             static_cast<double>(layout.layers.size()) *
                 (sizeof(LayerTrace) + (2 * per_sample + units) * kDouble) +
-            (layout.is_resnet ? c.depth() * static_cast<double>(sizeof(BlockTrace)) : 0.0);
+            (layout.is_resnet ? c.depth() * static_cast<double>(sizeof(BlockTrace)) : 0.0) +
+            (layout.is_transformer
+                 ? c.depth() * static_cast<double>(sizeof(BlockTrace) +
+                                                   nn::kBlockTensorCount * sizeof(TensorStats))
+                 : 0.0);
   return e;
 }
 

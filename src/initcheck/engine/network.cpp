@@ -52,6 +52,7 @@ NetworkImpl::NetworkImpl(const model::NetworkConfig& config, const TraceOptions&
     }
   }
   for (int s = 0; s < layout.slices; ++s) conv_ws[s].setZero(layout.slice_workspace[s]);
+  if (layout.is_transformer) allocate_transformer();
   if (opts.gram) gram.setZero(batch, batch);
 
   const auto num_acc = static_cast<std::size_t>(layout.num_acc());
@@ -177,9 +178,7 @@ Eigen::Map<const Eigen::MatrixXf> Network::input_grad() const {
 Eigen::MatrixXf make_input(const model::NetworkConfig& config, rng::Engine& engine) {
   config.validate();
   const Eigen::Index n0 = config.widths[0];
-  const Eigen::Index pixels = config.arch == model::Architecture::conv
-                                  ? static_cast<Eigen::Index>(config.spatial) * config.spatial
-                                  : 1;
+  const Eigen::Index pixels = config.columns_per_sample();
   if (config.input == model::InputKind::dataset_normalized ||
       config.input == model::InputKind::dataset_unnormalized) {
     return draw_dataset_batch(n0, config.batch * pixels,

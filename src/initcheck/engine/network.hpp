@@ -25,7 +25,9 @@ inline constexpr std::uint64_t kPairInputStream = kInputStream + 3;   ///< a pai
 ///
 /// Layout: tensors are C × (B·H·W), see nn/layers.hpp. The input is n0 × (B·S²) (S = 1 for
 /// mlp/resnet); the output is the last layer's post-activation (mlp, conv) or the last
-/// residual stream x_L (resnet). Weight layer l has W_l of shape n_out × fan_in.
+/// residual stream x_L (resnet); a transformer's input and output are d × B·T (B sequences of T
+/// tokens; nn/transformer_block.hpp), its output the last block's. Weight layer l has W_l of
+/// shape n_out × fan_in (model::layer_fan).
 class Network {
  public:
   /// Validates `config`, allocates, and draws the weights from `weights` (see init_weights).
@@ -52,7 +54,7 @@ class Network {
 
   [[nodiscard]] const model::NetworkConfig& config() const;
   [[nodiscard]] const TraceOptions& options() const;
-  /// Weight layers: depth (mlp, conv) or depth · block_layers (resnet).
+  /// Weight layers: model::weight_layer_count.
   [[nodiscard]] int num_layers() const;
   [[nodiscard]] Eigen::Index input_rows() const;
   [[nodiscard]] Eigen::Index input_cols() const;
@@ -76,7 +78,8 @@ class Network {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Draws the input batch for `config` (n0 × B·S²) from `engine`:
+/// Draws the input batch for `config` (n0 × B·S², or d × B·T for a transformer: B sequences of
+/// T tokens, every token drawn like a sample) from `engine`:
 /// - standard_normal: iid N(0, 1).
 /// - dataset_normalized: a batch drawn without replacement from a finite correlated dataset
 ///   normalized per feature with the dataset's mean and std (draw_dataset_batch, input_data.hpp);

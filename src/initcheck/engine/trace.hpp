@@ -51,9 +51,13 @@ struct InputBatchStats {
 
 /// One weight layer: z = W·h_in (+b); y = norm(z) (if any); h = φ(y) (or y, see network_config).
 /// Every stage is stored (rounded) in the config's precision before its statistics are taken.
+/// Transformer blocks have four weight layers (model::layer_fan) whose records read the block's
+/// tensors (BlockTrace::tensors): W_qkv pre = post = v (q and k only in the block record), W_o
+/// attn_proj, W_1 pre mlp_up and post mlp_act (activated), W_2 mlp_down; input_second_moment
+/// is the tensor each reads; no norm, per-sample norms or gradients other than grad_weight_sq.
 struct LayerTrace {
   int index = 0;               ///< 0-based weight-layer index in forward order
-  int block = -1;              ///< resnet: residual block of this layer; −1 otherwise
+  int block = -1;              ///< resnet/transformer: block of this layer; −1 otherwise
   bool activated = true;       ///< false for the last layer of a resnet branch (no φ applied)
   std::int64_t in_units = 0;   ///< n_in (input features / channels)
   std::int64_t out_units = 0;  ///< n_out
@@ -94,7 +98,8 @@ struct LayerTrace {
   double grad_input_sq = 0.0;  ///< E[(∂L/∂h_in)²] (the layer input's gradient, through W only)
 };
 
-/// One residual block (resnet): x_b = x_{b−1} + α·F(x_{b−1}) (norm placement none),
+/// One residual block (resnet, or a transformer block: see `tensors`): x_b = x_{b−1} +
+/// α·F(x_{b−1}) (norm placement none),
 /// x_{b−1} + α·F(N(x_{b−1})) (pre) or N(x_{b−1} + α·F(x_{b−1})) (post).
 struct BlockTrace {
   int index = 0;
@@ -106,6 +111,11 @@ struct BlockTrace {
   /// Rounding the pre placement's N(x_{b−1}) or the post placement's sum (else none).
   precision::PrecisionEvents norm_events;
   double grad_stream_sq = 0.0;  ///< E[(∂L/∂x_b)²]
+  /// Transformer only (else empty): every stored tensor of the block in nn::BlockTensor order
+  /// (attn_norm, q, k, v, attention, attn_proj, attn_sum, mlp_norm, mlp_up, mlp_act, mlp_down,
+  /// mlp_sum). `branch` is mlp_down, `branch_input` the attention sub-block's input (LN(x)
+  /// pre-norm, x post-norm), `sum` mlp_sum, `stream` the block output.
+  std::vector<TensorStats> tensors;
 };
 
 /// The record of one network replicate.
@@ -115,7 +125,7 @@ struct Trace {
   std::vector<double> input_sq_norms;   ///< ‖h_{0,b}‖² per sample (with per_sample_norms)
   InputBatchStats input_batch;          ///< dataset_* inputs only (else dataset_size = 0)
   std::vector<LayerTrace> layers;       ///< one per weight layer, forward order
-  std::vector<BlockTrace> blocks;       ///< resnet only
+  std::vector<BlockTrace> blocks;       ///< resnet and transformer only
   TensorStats output;                   ///< the network output (last layer's post, or last stream)
   std::vector<double> output_sq_norms;  ///< ‖output_b‖² per sample (with per_sample_norms)
   /// TraceOptions::pair_cosines (else empty): index 0 = the input, d = the output of depth unit d

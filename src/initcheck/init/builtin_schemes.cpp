@@ -7,6 +7,8 @@ namespace initcheck::init {
 void register_builtin_schemes(Registry& registry) {
   detail::register_fan_schemes(registry);
   detail::register_orthogonal(registry);
+  detail::register_delta_orthogonal(registry);
+  detail::register_identity(registry);
   detail::register_explicit_schemes(registry);
 }
 

@@ -6,8 +6,8 @@
 namespace initcheck::init {
 
 /// Registers kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform, lecun_normal,
-/// lecun_uniform, variance_scaling, orthogonal, torch_default, normal, uniform,
-/// truncated_normal and zeros.
+/// lecun_uniform, variance_scaling, torch_default, orthogonal, delta_orthogonal, identity,
+/// normal, uniform, truncated_normal and zeros.
 void register_builtin_schemes(Registry& registry);
 
 }  // namespace initcheck::init

@@ -2,6 +2,7 @@
 
 #include <muParser.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -23,26 +24,38 @@ std::string format_number(double value) {
 
 namespace {
 
-constexpr std::size_t kVariableCount = 10;
+/// Variables that do not depend on the role: fan_in … exact_gain.
+constexpr std::size_t kShapeVariableCount = 11;
+constexpr std::size_t kVariableCount = kShapeVariableCount + kLayerRoleNames.size();
 
 /// Values of every expression variable for one layer, in expression_variables() order.
 std::array<double, kVariableCount> variable_values(const FanInfo& fan, const SpecContext& ctx) {
-  return {static_cast<double>(fan.fan_in()),
-          static_cast<double>(fan.fan_out()),
-          fan.fan_avg(),
-          static_cast<double>(fan.in_units),
-          static_cast<double>(fan.out_units),
-          static_cast<double>(fan.receptive_field),
-          static_cast<double>(fan.depth),
-          static_cast<double>(fan.layer),
-          ctx.gain,
-          ctx.exact_gain};
+  std::array<double, kVariableCount> values = {static_cast<double>(fan.fan_in()),
+                                               static_cast<double>(fan.fan_out()),
+                                               fan.fan_avg(),
+                                               fan.fan_geo_avg(),
+                                               static_cast<double>(fan.in_units),
+                                               static_cast<double>(fan.out_units),
+                                               static_cast<double>(fan.receptive_field),
+                                               static_cast<double>(fan.depth),
+                                               static_cast<double>(fan.layer),
+                                               ctx.gain,
+                                               ctx.exact_gain};
+  values.at(kShapeVariableCount + static_cast<std::size_t>(fan.role)) = 1.0;  // is_<role>
+  return values;
 }
 
-/// A muParser bound to `values`; each evaluation builds its own (muParser is not thread-safe).
+/// Floating modulo: fmod (the sign of x; x % 0 is NaN, reported as a non-finite value).
+double modulo(double x, double y) {
+  return std::fmod(x, y);
+}
+
+/// A muParser bound to `values` with the `%` operator; each evaluation builds its own (muParser
+/// is not thread-safe).
 void define_variables(mu::Parser& parser, std::array<double, kVariableCount>& values) {
   const std::vector<std::string>& names = expression_variables();
   for (std::size_t i = 0; i < kVariableCount; ++i) parser.DefineVar(names[i], &values[i]);
+  parser.DefineOprt("%", modulo, mu::prMUL_DIV, mu::oaLEFT, true);
 }
 
 std::string join_variables() {
@@ -79,10 +92,20 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+std::string role_variable(std::string_view role) {
+  std::string name = "is_" + std::string(role);
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
 const std::vector<std::string>& expression_variables() {
-  static const std::vector<std::string> kNames = {
-      "fan_in",          "fan_out", "fan_avg", "in_units", "out_units",
-      "receptive_field", "depth",   "layer",   "gain",     "exact_gain"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names = {"fan_in",   "fan_out",   "fan_avg",         "fan_geo_avg",
+                                      "in_units", "out_units", "receptive_field", "depth",
+                                      "layer",    "gain",      "exact_gain"};
+    for (const std::string_view role : kLayerRoleNames) names.push_back(role_variable(role));
+    return names;
+  }();
   return kNames;
 }
 

@@ -20,9 +20,14 @@ struct SpecContext {
   double exact_gain = std::numeric_limits<double>::quiet_NaN();
 };
 
-/// Names usable in expressions: fan_in, fan_out, fan_avg, in_units, out_units, receptive_field,
-/// depth, layer, gain, exact_gain.
+/// Names usable in expressions: fan_in, fan_out, fan_avg, fan_geo_avg (√(fan_in·fan_out)),
+/// in_units, out_units, receptive_field, depth, layer, gain, exact_gain, then one 0/1 indicator
+/// per layer role (role_variable: is_embed, is_hidden, is_readout, is_mlp_in, ...).
 const std::vector<std::string>& expression_variables();
+
+/// The indicator variable of a role: `is_` + the name with '.' → '_' (`mlp.out` → `is_mlp_out`);
+/// 1 on layers of that role, 0 elsewhere.
+std::string role_variable(std::string_view role);
 
 /// A syntax error in an expression; `position()` is the 0-based offset inside the expression.
 class ExprError : public InputError {
@@ -35,7 +40,8 @@ class ExprError : public InputError {
   std::size_t position_;
 };
 
-/// A compiled numeric expression (muParser syntax). Immutable and thread-safe.
+/// A compiled numeric expression (muParser syntax plus `x % y`, the floating remainder fmod(x, y)
+/// with the sign of x, at the precedence of * and /). Immutable and thread-safe.
 class Expr {
  public:
   /// The constant `value` (canonical text: shortest round-trip decimal).

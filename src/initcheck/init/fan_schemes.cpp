@@ -12,10 +12,11 @@ namespace {
 
 const double kSqrt3 = std::sqrt(3.0);
 
-/// fan_in, fan_out or fan_avg of a layer.
+/// fan_in, fan_out, fan_avg or fan_geo_avg of a layer.
 double fan_by_mode(const FanInfo& fan, std::string_view mode) {
   if (mode == "fan_in") return static_cast<double>(fan.fan_in());
   if (mode == "fan_out") return static_cast<double>(fan.fan_out());
+  if (mode == "fan_geo_avg") return fan.fan_geo_avg();
   return fan.fan_avg();
 }
 
@@ -92,14 +93,15 @@ LawScheme::DrawFn variance_scaling_draw(const Expr& scale, const std::string& mo
 }
 
 void register_variance_scaling(Registry& registry) {
-  SchemeInfo info{"variance_scaling",
-                  {{"scale", ParamKind::number, "1", {}},
-                   {"mode", ParamKind::word, "fan_in", {"fan_in", "fan_out", "fan_avg"}},
-                   {"distribution",
-                    ParamKind::word,
-                    "truncated_normal",
-                    {"truncated_normal", "normal", "uniform"}}},
-                  "scale/n (n = mode); truncated_normal: σ = √(scale/n)/0.87962566 cut at ±2σ"};
+  SchemeInfo info{
+      "variance_scaling",
+      {{"scale", ParamKind::number, "1", {}},
+       {"mode", ParamKind::word, "fan_in", {"fan_in", "fan_out", "fan_avg", "fan_geo_avg"}},
+       {"distribution",
+        ParamKind::word,
+        "truncated_normal",
+        {"truncated_normal", "normal", "uniform"}}},
+      "scale/n (n = mode); truncated_normal: σ = √(scale/n)/0.87962566 cut at ±2σ"};
   registry.add(std::move(info), [](const SchemeArgs& args) {
     const std::string canonical = args.canonical();
     const Expr& scale = args.number("scale");

@@ -18,8 +18,15 @@ struct WeightLaw {
   double kurtosis = 3.0;
   /// |w − mean| ≤ support_bound almost surely (infinity when unbounded).
   double support_bound = std::numeric_limits<double>::infinity();
-  /// False when entries are dependent (orthogonal) so per-entry iid tests do not apply.
+  /// False when entries are dependent (orthogonal) so per-entry iid tests do not apply; then
+  /// mean, variance and kurtosis are averages over the entries of the matrix.
   bool independent_entries = true;
+  /// False for a fixed matrix that does not mix its inputs into Gaussian pre-activations
+  /// (identity): the mean-field oracle (theory::predict_trajectory) has no prediction for it.
+  bool mean_field = true;
+  /// True when the kernel is zero off its centre tap (⌊k/2⌋, ⌊k/2⌋) (delta_orthogonal): the
+  /// centre tap's entries carry k²·variance, the others none (variance stays the average).
+  bool centre_tap_only = false;
 };
 
 /// An initialization scheme: fills a weight matrix (fan_out × fan_in; conv weights OIHW

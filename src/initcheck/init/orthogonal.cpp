@@ -6,15 +6,36 @@
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/init/detail/law_scheme.hpp"
+#include "initcheck/init/detail/orthogonal_matrix.hpp"
 #include "initcheck/rng/distributions.hpp"
 
 namespace initcheck::init::detail {
+
+void fill_orthogonal(Eigen::Ref<Eigen::MatrixXf> out, double gain, rng::Engine& engine) {
+  const Eigen::Index rows = out.rows();
+  const Eigen::Index cols = out.cols();
+  const bool transpose = rows < cols;
+  const Eigen::Index m = transpose ? cols : rows;
+  const Eigen::Index n = transpose ? rows : cols;
+
+  Eigen::MatrixXd a(m, n);
+  rng::fill_normal(engine, std::span<double>(a.data(), static_cast<std::size_t>(a.size())));
+  const Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+  Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(m, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    if (qr.matrixQR()(j, j) < 0.0) q.col(j) *= -1.0;
+  }
+  q *= gain;
+  if (transpose) {
+    out = q.transpose().cast<float>();
+  } else {
+    out = q.cast<float>();
+  }
+}
+
 namespace {
 
-/// W = gain·Q, Q from the QR decomposition of a Gaussian matrix (drawn in double) with the
-/// columns of Q multiplied by sign(diag R), which makes Q Haar-distributed (Mezzadri 2007).
-/// For rows < cols the Gaussian matrix is cols × rows and Q is transposed, so the rows of W are
-/// orthonormal·gain; otherwise the columns are.
+/// W = gain·Q (fill_orthogonal).
 class OrthogonalScheme final : public InitScheme {
  public:
   OrthogonalScheme(std::string name, Expr gain) : name_(std::move(name)), gain_(std::move(gain)) {}
@@ -29,35 +50,14 @@ class OrthogonalScheme final : public InitScheme {
     check_fan(fan);
     const double gain = eval_positive(gain_, fan, "gain", name_);
     const auto m = static_cast<double>(std::max(fan.rows(), fan.cols()));
-    // Each entry is a coordinate of a uniform unit vector in R^m (scaled by gain):
-    // E[x²] = 1/m, E[x⁴] = 3/(m(m+2)), so the kurtosis is 3m/(m+2).
-    return WeightLaw{0.0, gain * gain / m, 3.0 * m / (m + 2.0), gain, false};
+    return WeightLaw{0.0, gain * gain / m, orthogonal_entry_kurtosis(m), gain, false};
   }
 
   void fill_weights(const FanInfo& fan, Eigen::Ref<Eigen::MatrixXf> weights,
                     rng::Engine& engine) const override {
     check_fan(fan);
     check_shape(fan, weights.rows(), weights.cols());
-    const double gain = eval_positive(gain_, fan, "gain", name_);
-    const Eigen::Index rows = weights.rows();
-    const Eigen::Index cols = weights.cols();
-    const bool transpose = rows < cols;
-    const Eigen::Index m = transpose ? cols : rows;
-    const Eigen::Index n = transpose ? rows : cols;
-
-    Eigen::MatrixXd a(m, n);
-    rng::fill_normal(engine, std::span<double>(a.data(), static_cast<std::size_t>(a.size())));
-    const Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
-    Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(m, n);
-    for (Eigen::Index j = 0; j < n; ++j) {
-      if (qr.matrixQR()(j, j) < 0.0) q.col(j) *= -1.0;
-    }
-    q *= gain;
-    if (transpose) {
-      weights = q.transpose().cast<float>();
-    } else {
-      weights = q.cast<float>();
-    }
+    fill_orthogonal(weights, eval_positive(gain_, fan, "gain", name_), engine);
   }
 
  private:

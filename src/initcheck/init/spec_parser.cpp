@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/init/role_init.hpp"
 
 namespace initcheck::init {
 namespace {
@@ -43,11 +45,89 @@ std::string show_char(char c) {
 class SpecReader {
  public:
   SpecReader(std::string_view spec, const Registry& registry, const SpecContext& context)
-      : spec_(spec), registry_(registry), context_(context) {}
+      : spec_(spec), end_(spec.size()), registry_(registry), context_(context) {}
 
   std::shared_ptr<const InitScheme> read() {
     skip_space();
     if (at_end()) throw InputError("empty init spec; expected NAME or NAME(key=value, ...)");
+    if (starts_role_map()) return read_role_map();
+    return read_scheme();
+  }
+
+ private:
+  /// True when the spec starts `KEY =` (a role map) rather than `NAME` or `NAME(`.
+  [[nodiscard]] bool starts_role_map() const {
+    std::size_t p = pos_;
+    while (p < end_ && (is_ident_char(spec_[p]) || spec_[p] == '.')) ++p;
+    if (p == pos_) return false;
+    while (p < end_ && is_space(spec_[p])) ++p;
+    return p < end_ && spec_[p] == '=';
+  }
+
+  /// Reads `KEY=SPEC, ...` (KEY: default or a role name) to the end of the spec.
+  std::shared_ptr<const InitScheme> read_role_map() {
+    std::shared_ptr<const InitScheme> fallback;
+    std::vector<RoleInit::RoleScheme> by_role;
+    const std::size_t spec_end = end_;
+    for (;;) {
+      skip_space();
+      if (at_end()) fail_at(pos_, "expected ROLE=SPEC after ','");
+      const std::size_t key_pos = pos_;
+      std::string key;
+      while (!at_end() && (is_ident_char(peek()) || peek() == '.')) key += spec_[pos_++];
+      if (key.empty()) {
+        fail_at(pos_, "unexpected '" + show_char(peek()) + "'", "expected default or a role");
+      }
+      const std::optional<LayerRole> role = parse_role(key);
+      if (key != "default" && !role) {
+        fail_at(key_pos, "unknown layer role '" + key + "'",
+                "expected default or one of: " + join_roles());
+      }
+      const bool repeated = key == "default"
+                                ? fallback != nullptr
+                                : std::any_of(by_role.begin(), by_role.end(),
+                                              [&](const auto& r) { return r.first == *role; });
+      if (repeated) fail_at(key_pos, "duplicate role '" + key + "'");
+      skip_space();
+      if (at_end() || peek() != '=') fail_at(pos_, "expected '=' after role '" + key + "'");
+      ++pos_;
+      // The scheme runs to the next ',' outside parentheses.
+      const std::size_t value_pos = pos_;
+      std::size_t value_end = value_pos;
+      for (int depth = 0; value_end < spec_end; ++value_end) {
+        const char c = spec_[value_end];
+        if (depth == 0 && c == ',') break;
+        if (c == '(') ++depth;
+        if (c == ')') --depth;
+      }
+      end_ = value_end;
+      skip_space();
+      if (at_end()) fail_at(value_pos, "empty scheme for role '" + key + "'");
+      std::shared_ptr<const InitScheme> scheme = read_scheme();
+      if (role) {
+        by_role.emplace_back(*role, std::move(scheme));
+      } else {
+        fallback = std::move(scheme);
+      }
+      end_ = spec_end;
+      if (at_end()) break;
+      ++pos_;  // ','
+    }
+    if (by_role.empty()) return fallback;  // `default=SPEC` alone is SPEC
+    return std::make_shared<RoleInit>(std::move(fallback), std::move(by_role));
+  }
+
+  static std::string join_roles() {
+    std::string out;
+    for (const std::string_view r : kLayerRoleNames) {
+      if (!out.empty()) out += ", ";
+      out += r;
+    }
+    return out;
+  }
+
+  /// Reads `NAME` or `NAME(key=value, ...)` up to end_.
+  std::shared_ptr<const InitScheme> read_scheme() {
     if (!is_ident_start(peek())) {
       fail_at(pos_, "unexpected '" + show_char(peek()) + "'", "expected a scheme name");
     }
@@ -106,8 +186,7 @@ class SpecReader {
     return registry_.create(args);
   }
 
- private:
-  [[nodiscard]] bool at_end() const { return pos_ >= spec_.size(); }
+  [[nodiscard]] bool at_end() const { return pos_ >= end_; }
   [[nodiscard]] char peek() const { return spec_[pos_]; }
   void skip_space() {
     while (!at_end() && is_space(peek())) ++pos_;
@@ -209,6 +288,7 @@ class SpecReader {
   }
 
   std::string_view spec_;
+  std::size_t end_;  ///< end of the part being read (one role's scheme inside a role map)
   const Registry& registry_;
   const SpecContext& context_;
   std::size_t pos_ = 0;

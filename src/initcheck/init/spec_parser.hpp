@@ -1,5 +1,6 @@
 #pragma once
-/// Parses init spec strings: `NAME` or `NAME(key=value, ...)` (README, "The command line").
+/// Parses init spec strings: `NAME`, `NAME(key=value, ...)`, or a role map
+/// `default=SPEC, ROLE=SPEC, ...` (README, "The command line").
 
 #include <memory>
 #include <string_view>
@@ -14,8 +15,10 @@ namespace initcheck::init {
 /// fans and `context` (evaluated per layer, when weights are filled or the law is asked for).
 /// Throws InputError naming the offending token and its 1-based column (unknown scheme or
 /// parameter with the expected list, bad word value, missing ')', duplicate key, empty spec,
-/// expression syntax error, missing required parameter). The result's name() re-parses to an
-/// equal scheme.
+/// expression syntax error, missing required parameter, unknown or duplicate role, roles that
+/// disagree on biases). A role map (`KEY=SPEC, ...`, KEY = default or a role of
+/// kLayerRoleNames, each SPEC a plain scheme whose commas sit inside its parentheses) gives a
+/// RoleInit; `default=SPEC` alone gives SPEC. The result's name() re-parses to an equal scheme.
 std::shared_ptr<const InitScheme> parse_init_spec(std::string_view spec, const Registry& registry,
                                                   const SpecContext& context = {});
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "initcheck/core/error.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/model/weight_files.hpp"
 
 namespace initcheck::model {
@@ -11,6 +12,36 @@ namespace {
 
 std::string str(std::int64_t v) {
   return std::to_string(v);
+}
+
+void validate_transformer(const NetworkConfig& c) {
+  for (std::size_t i = 1; i < c.widths.size(); ++i) {
+    if (c.widths[i] != c.widths[0]) {
+      throw InputError(
+          "transformer widths must all be equal (d_model; got n0 = " + str(c.widths[0]) + ", n" +
+          std::to_string(i) + " = " + str(c.widths[i]) + ")");
+    }
+  }
+  if (c.tokens < 1) throw InputError("transformer tokens must be >= 1, got " + str(c.tokens));
+  if (c.heads < 1) throw InputError("transformer heads must be >= 1, got " + str(c.heads));
+  if (c.widths[0] % c.heads != 0) {
+    throw InputError("transformer heads (" + str(c.heads) + ") must divide the width (" +
+                     str(c.widths[0]) + ")");
+  }
+  if (!(std::isfinite(c.mlp_ratio) && c.mlp_ratio > 0.0 &&
+        c.mlp_ratio * static_cast<double>(c.widths[0]) >= 0.5)) {
+    throw InputError("transformer mlp ratio must be a finite number with mlp_ratio*width >= 1");
+  }
+  if (c.mlp_ratio > 1024.0) throw InputError("transformer mlp ratio must be <= 1024");
+  if (!std::isfinite(c.branch_scale)) throw InputError("transformer branch scale must be finite");
+  if (c.norm != Norm::layernorm || c.norm_placement == NormPlacement::none) {
+    throw InputError(
+        "transformer needs --norm layernorm with --norm-placement pre or post (the block "
+        "has LayerNorm only)");
+  }
+  if (c.init->has_bias()) {
+    throw InputError("transformer blocks have no biases; choose an init scheme without bias");
+  }
 }
 
 }  // namespace
@@ -78,8 +109,9 @@ void NetworkConfig::validate() const {
       }
       if (!std::isfinite(branch_scale)) throw InputError("resnet branch scale must be finite");
       break;
+    case Architecture::transformer: validate_transformer(*this); break;
   }
-  if (norm_placement != NormPlacement::none) {
+  if (norm_placement != NormPlacement::none && arch != Architecture::transformer) {
     if (arch != Architecture::resnet) {
       throw InputError(
           "norm placement pre/post needs a resnet (mlp and conv have a norm after "
@@ -89,6 +121,8 @@ void NetworkConfig::validate() const {
       throw InputError("norm placement pre/post needs a per-sample norm (layernorm or rmsnorm)");
     }
   }
+  // Every layer's declared law must exist, e.g. a role-specific init covers every layer's role.
+  for (int l = 0; l < weight_layer_count(*this); ++l) (void)init->weight_law(layer_fan(*this, l));
 }
 
 std::vector<std::int64_t> constant_widths(std::int64_t width, int depth) {

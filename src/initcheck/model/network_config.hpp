@@ -15,11 +15,12 @@ namespace initcheck::model {
 
 class WeightFiles;
 
-enum class Architecture { mlp, conv, resnet };
+enum class Architecture { mlp, conv, resnet, transformer };
 /// RMSNorm: y = z/√(mean(z²) + ε) over each sample's features (no centring); LayerNorm also
 /// subtracts the sample's mean first; BatchNorm normalizes each feature over the batch.
 enum class Norm { none, batchnorm, layernorm, rmsnorm };
-/// Where a resnet's norm sits (mlp and conv: always `none`).
+/// Where a resnet's (or transformer's) norm sits (mlp and conv: always `none`; transformer:
+/// pre or post, see `tokens` below).
 /// - none: after every linear layer, inside the branch (as in mlp/conv):
 ///   x_{b+1} = x_b + α·F(x_b) with F's layers "linear → norm → φ".
 /// - pre: on the branch input, as in pre-LN transformers: x_{b+1} = x_b + α·F(N(x_b)), F
@@ -36,7 +37,8 @@ enum class InputKind { standard_normal, dataset_normalized, unnormalized, datase
 struct NetworkConfig {
   Architecture arch = Architecture::mlp;
   /// n0, n1, ..., nL: input width then each weight layer's output width (channels for conv).
-  /// For resnet all entries are equal and L is the number of residual blocks.
+  /// For resnet all entries are equal and L is the number of residual blocks; for transformer
+  /// all entries are d_model and L is the number of transformer blocks.
   std::vector<std::int64_t> widths;
   nn::Activation activation;
   std::shared_ptr<const init::InitScheme> init;
@@ -69,7 +71,15 @@ struct NetworkConfig {
   // (m = 1 gives the linear branch N(W x)). No activation after the addition; the network
   // output is the last stream x_L. mlp/conv apply φ after every layer, the last one included.
   int block_layers = 2;
-  double branch_scale = 1.0;
+  double branch_scale = 1.0;  ///< α of resnet and transformer branches
+  // transformer (nn/transformer_block.hpp): each block is an attention sub-block then an MLP
+  // sub-block, x + α·F(LN(x)) (pre) or LN(x + α·F(x)) (post); norm must be layernorm with
+  // placement pre or post. `batch` counts sequences of `tokens` tokens each (B·T columns); the
+  // MLP branch is W_2 φ(W_1 u) with hidden width transformer_hidden (mlp_ratio · d).
+  std::int64_t tokens = 16;  ///< T, tokens per sequence
+  std::int64_t heads = 4;    ///< H; must divide d
+  double mlp_ratio = 4.0;    ///< MLP hidden width / d
+  bool causal = false;       ///< causal attention mask
 
   /// The norm after each linear layer: `norm` with placement none, else none.
   [[nodiscard]] Norm layer_norm() const {
@@ -79,9 +89,21 @@ struct NetworkConfig {
   [[nodiscard]] Norm stream_norm() const {
     return norm_placement == NormPlacement::none ? Norm::none : norm;
   }
-  /// Number of weight layers (mlp, conv) or residual blocks (resnet).
+  /// True for architectures with a residual stream (resnet, transformer): the claims read the
+  /// stream after each block (Trace::blocks) as the layer output.
+  [[nodiscard]] bool residual() const {
+    return arch == Architecture::resnet || arch == Architecture::transformer;
+  }
+  /// Columns of a tensor per sample: spatial² (conv), tokens (transformer: a sample is a
+  /// sequence), else 1.
+  [[nodiscard]] std::int64_t columns_per_sample() const {
+    if (arch == Architecture::conv) return static_cast<std::int64_t>(spatial) * spatial;
+    return arch == Architecture::transformer ? tokens : 1;
+  }
+  /// Number of weight layers (mlp, conv), residual blocks (resnet) or transformer blocks.
   [[nodiscard]] int depth() const { return static_cast<int>(widths.size()) - 1; }
-  /// Throws InputError naming the first problem (zero width, depth 0, missing init, ...).
+  /// Throws InputError naming the first problem (zero width, depth 0, missing init, a layer
+  /// whose weight law the init cannot give, e.g. a role without a scheme, ...).
   void validate() const;
 };
 

@@ -446,6 +446,11 @@ std::string describe_configuration(const claims::CheckRequest& r) {
     }
   } else if (r.arch == "resnet") {
     shape += std::to_string(r.depth) + " blocks × " + std::to_string(r.width);
+  } else if (r.arch == "transformer") {
+    shape += std::to_string(r.depth) + " blocks × " + std::to_string(r.width) + " (" +
+             std::to_string(r.tokens) + " tokens, " + std::to_string(r.heads) +
+             " heads, mlp ratio " + format_number(r.mlp_ratio) +
+             (r.mask == "causal" ? ", causal" : "") + ")";
   } else {
     shape += std::to_string(r.depth) + "×" + std::to_string(r.width);
   }
@@ -454,7 +459,7 @@ std::string describe_configuration(const claims::CheckRequest& r) {
              std::to_string(r.spatial) + " input)";
   }
   parts.push_back(shape);
-  if (r.arch == "resnet" || r.branch_scale != defaults.branch_scale) {
+  if (r.arch == "resnet" || r.arch == "transformer" || r.branch_scale != defaults.branch_scale) {
     parts.push_back("branch scale " + r.branch_scale);
   }
   if (r.norm != defaults.norm) parts.push_back(claims::describe_norm(r));

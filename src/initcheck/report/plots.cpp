@@ -110,7 +110,8 @@ std::optional<NamedFigure> std_figure(const sweep::SweepResults& results, const 
   for (const std::string& activation : activations) {
     Panel panel;
     panel.title = activation;
-    panel.x_label = arch == "resnet" ? "block (0 = network input)" : "layer (0 = network input)";
+    panel.x_label = arch == "resnet" || arch == "transformer" ? "block (0 = network input)"
+                                                              : "layer (0 = network input)";
     panel.y_label = y_label;
     panel.clip_decades = clip_decades;
     // The deepest cell of each label is the full line; shallower ones (first seen) are faint.
@@ -361,8 +362,10 @@ std::optional<NamedFigure> drift_figure(const sweep::SweepResults& results) {
 }  // namespace
 
 std::vector<std::string> plot_file_names() {
-  return {"forward-std.svg",  "forward-std-conv.svg", "forward-std-resnet.svg", "width-sweep.svg",
-          "gradient-std.svg", "precision-events.svg", "drift-band.svg"};
+  return {"forward-std.svg",        "forward-std-conv.svg",
+          "forward-std-resnet.svg", "forward-std-transformer.svg",
+          "width-sweep.svg",        "gradient-std.svg",
+          "precision-events.svg",   "drift-band.svg"};
 }
 
 std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
@@ -379,6 +382,9 @@ std::vector<NamedFigure> build_plots(const sweep::SweepResults& results) {
                  "Activation std per layer", "std of activations", 1.5));
   add(std_figure(results, "resnet", &claims::LayerCurves::forward_std, "forward-std-resnet.svg",
                  "Activation std per layer", "std of activations", 1.5));
+  add(std_figure(results, "transformer", &claims::LayerCurves::forward_std,
+                 "forward-std-transformer.svg", "Residual-stream std per block",
+                 "std of the residual stream", 1.5));
   add(width_figure(results));
   add(std_figure(results, "mlp", &claims::LayerCurves::gradient_std, "gradient-std.svg",
                  "Gradient std per layer (backward)", "std of ∂loss/∂h", 1.5));

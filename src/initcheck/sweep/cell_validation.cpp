@@ -22,10 +22,11 @@ void refuse_ignored_settings(const claims::CheckRequest& r) {
     const std::string key(field.key);
     switch (field.applies) {
       case claims::Applies::conv:
-      case claims::Applies::resnet:
+      case claims::Applies::residual:
+      case claims::Applies::transformer:
         throw InputError("'" + key + "' applies only to arch " +
-                         (field.applies == claims::Applies::conv ? "conv" : "resnet") +
-                         " (got arch " + r.arch + ")");
+                         std::string(claims::applies_arch(field.applies)) + " (got arch " + r.arch +
+                         ")");
       case claims::Applies::without_widths:
         throw InputError("'" + key + "' conflicts with 'widths' (the list sets depth and width)");
       case claims::Applies::always: break;

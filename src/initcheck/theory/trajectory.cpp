@@ -11,6 +11,7 @@
 #include "initcheck/core/error.hpp"
 #include "initcheck/model/layer_fan.hpp"
 #include "initcheck/theory/gaussian_expectation.hpp"
+#include "initcheck/theory/transformer_trajectory.hpp"
 
 namespace initcheck::theory {
 namespace {
@@ -51,13 +52,19 @@ struct Geometry {
   int pad = 0;
   double in_per_group = 1.0;   ///< input channels seen by one output channel
   double out_per_group = 1.0;  ///< output channels fed by one input channel
+  /// The weight variance sits at the centre tap (WeightLaw::centre_tap_only): that tap carries
+  /// kernel² times the declared variance, the others none.
+  bool centre_only = false;
 
   [[nodiscard]] int out_height() const { return (in_height + 2 * pad - kernel) / stride + 1; }
   [[nodiscard]] int out_width() const { return (in_width + 2 * pad - kernel) / stride + 1; }
 
-  /// Calls fn(input pixel, output pixel) for every in-bounds kernel tap.
+  /// Calls fn(input pixel, output pixel, share) for every in-bounds kernel tap; share is the
+  /// tap's multiple of the declared weight variance (1, or kernel²/0 when centre_only).
   template <typename Fn>
   void for_each_tap(Fn fn) const {
+    const int centre = kernel / 2;
+    const double centre_share = static_cast<double>(kernel) * kernel;
     const int oh = out_height();
     const int ow = out_width();
     for (int oy = 0; oy < oh; ++oy) {
@@ -69,7 +76,11 @@ struct Geometry {
           for (int kx = 0; kx < kernel; ++kx) {
             const int ix = ox * stride - pad + kx;
             if (ix < 0 || ix >= in_width) continue;
-            fn(static_cast<std::size_t>(iy) * in_width + ix, o);
+            if (!centre_only) {
+              fn(static_cast<std::size_t>(iy) * in_width + ix, o, 1.0);
+            } else if (ky == centre && kx == centre) {
+              fn(static_cast<std::size_t>(iy) * in_width + ix, o, centre_share);
+            }
           }
         }
       }
@@ -136,18 +147,26 @@ struct LayerResult {
 };
 
 LayerResult forward_layer(const model::NetworkConfig& config, const FanInfo& fan,
-                          const Geometry& geo, const Map& in, bool activated, MomentCache& cache) {
+                          const Geometry& layer_geo, const Map& in, bool activated,
+                          MomentCache& cache) {
   const init::WeightLaw w = config.init->weight_law(fan);
+  if (!w.mean_field) {
+    throw InputError("the mean-field oracle has no prediction for init '" + config.init->name() +
+                     "': layer " + std::to_string(fan.layer + 1) +
+                     " is a fixed matrix, so its pre-activations are not Gaussian");
+  }
+  Geometry geo = layer_geo;
+  geo.centre_only = w.centre_tap_only;
   const init::WeightLaw b =
       config.init->has_bias() ? config.init->bias_law(fan) : init::WeightLaw{0.0, 0.0, 3.0};
   const std::size_t out_size = static_cast<std::size_t>(geo.out_height()) * geo.out_width();
   std::vector<double> sum_mean(out_size, 0.0);
   std::vector<double> sum_second(out_size, 0.0);
   std::vector<double> sum_var(out_size, 0.0);
-  geo.for_each_tap([&](std::size_t p, std::size_t o) {
-    sum_mean[o] += in.mean[p];
-    sum_second[o] += in.second[p];
-    sum_var[o] += in.second[p] - in.mean[p] * in.mean[p];
+  geo.for_each_tap([&](std::size_t p, std::size_t o, double share) {
+    sum_mean[o] += share * in.mean[p];
+    sum_second[o] += share * in.second[p];
+    sum_var[o] += share * (in.second[p] - in.mean[p] * in.mean[p]);
   });
 
   // Pre-activation law per pixel: z ~ N(M, V); Vw is the within-channel variance (BatchNorm).
@@ -235,7 +254,8 @@ std::vector<double> backward_layer(const BackwardRecord& rec, const std::vector<
   }
   const Geometry& geo = rec.geometry;
   std::vector<double> grad_in(static_cast<std::size_t>(geo.in_height) * geo.in_width, 0.0);
-  geo.for_each_tap([&](std::size_t p, std::size_t o) { grad_in[p] += grad_pre[o]; });
+  geo.for_each_tap(
+      [&](std::size_t p, std::size_t o, double share) { grad_in[p] += share * grad_pre[o]; });
   for (double& g : grad_in) g *= rec.weight_second * geo.out_per_group;
   lp.grad_post_sq = average(grad_post);
   lp.grad_pre_sq = average(grad_pre);
@@ -295,6 +315,8 @@ PredictedTrajectory predict_trajectory(const model::NetworkConfig& config) {
   for (const std::int64_t n : config.widths) {
     if (n <= 0) throw InputError("theory: widths must be positive");
   }
+  if (config.arch == model::Architecture::transformer)
+    return predict_transformer_trajectory(config);
   const int depth = config.depth();
   MomentCache cache(config.activation);
   PredictedTrajectory t;

@@ -10,7 +10,8 @@
 /// and are relative to an upstream gradient of second moment 1 (E[r²] = 1).
 /// - dense: q = fan_in·(Var W·E[h²] + (E W)²·Var h) + E[b²] (+ the mean (E W·fan_in·E h)²).
 /// - conv: the same per output pixel, summing only the in-bounds taps of the kernel (zero
-///   padding and stride are tracked on the H×W map; statistics are averages over pixels).
+///   padding and stride are tracked on the H×W map; statistics are averages over pixels); a
+///   centre_tap_only law (delta_orthogonal) puts k²·Var W on the centre tap and 0 elsewhere.
 /// - BatchNorm (per channel over batch and pixels): y has mean 0 and variance σ²/(σ²+ε) where
 ///   σ² is the within-channel variance of z; backward multiplies by 1/(σ²+ε) (large-batch
 ///   limit: the projection of BN's backward removes O(1/batch) of the gradient).
@@ -90,7 +91,8 @@ struct PredictedTrajectory {
 /// Second moment of the network input for config.input (see the header comment).
 double input_second_moment(const model::NetworkConfig& config);
 
-/// Predicts the trajectory. Throws InputError when the config lacks an init scheme or widths.
+/// Predicts the trajectory. Throws InputError when the config lacks an init scheme or widths,
+/// or a layer's weight law is not mean_field (identity: no Gaussian pre-activations to predict).
 PredictedTrajectory predict_trajectory(const model::NetworkConfig& config);
 
 }  // namespace initcheck::theory

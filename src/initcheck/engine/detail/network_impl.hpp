@@ -12,6 +12,7 @@
 #include "initcheck/engine/trace.hpp"
 #include "initcheck/engine/trace_options.hpp"
 #include "initcheck/model/network_config.hpp"
+#include "initcheck/nn/transformer_block.hpp"
 #include "initcheck/precision/precision_events.hpp"
 #include "initcheck/rng/engine.hpp"
 
@@ -42,6 +43,11 @@ struct NetworkImpl {
   std::vector<Eigen::VectorXf> stream_norm_mean, stream_norm_inv_std;
   Eigen::VectorXf conv_ws[kSlices];
   Eigen::MatrixXf gram;  ///< TraceOptions::gram: B × B
+  /// Transformer: the block tensor sets (layout.block_tensor_sets, views of block_storage) and
+  /// each forward slice's workspace.
+  Eigen::VectorXf block_storage;
+  std::vector<nn::TransformerBlockTensors> block_tensors;
+  Eigen::VectorXf block_ws[kSlices];
 
   // Statistics: per-slice accumulators and rounding events (by accumulator id), their merge.
   std::vector<TensorAccumulator> acc[kSlices];
@@ -58,6 +64,7 @@ struct NetworkImpl {
   std::vector<Eigen::MatrixXf> weight_grads;
   std::vector<Eigen::VectorXf> bias_grads;
   Eigen::VectorXf conv_ws_full;
+  Eigen::VectorXf block_grad_ws;  ///< transformer: layout.block_backward_workspace
   bool forward_done = false;
 
   SliceRunner runner;
@@ -106,6 +113,20 @@ struct NetworkImpl {
   // backward.cpp (single thread, full matrices)
   void backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Trace& trace);
   void layer_backward(int l, const MapF& g_out, const MapF& target, LayerTrace& lt);
+
+  // transformer_pass.cpp
+  /// Allocates the block tensor sets and workspaces (constructor).
+  void allocate_transformer();
+  /// Runs every slice's sequences through all blocks (after input_slice), rounding and
+  /// accumulating each stored tensor; copies the last block's output to layout.streams[1].
+  void transformer_forward(Trace& trace);
+  /// The block tensor set of block b; its weights.
+  [[nodiscard]] nn::TransformerBlockTensors& block_set(int b);
+  [[nodiscard]] nn::TransformerBlockWeights block_weights(int b) const;
+  /// Fills trace.blocks and trace.output from the merged statistics (finalize).
+  void finalize_transformer_blocks(Trace& trace);
+  /// Backward through the blocks from the last (backward()).
+  void transformer_backward(const Eigen::Ref<const Eigen::MatrixXf>& upstream, Trace& trace);
 };
 
 }  // namespace initcheck::engine::detail

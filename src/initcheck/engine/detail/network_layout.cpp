@@ -37,6 +37,10 @@ class ArenaPlanner {
 
 NetworkLayout::NetworkLayout(const model::NetworkConfig& cfg, const TraceOptions& opts) {
   cfg.validate();
+  if (cfg.arch == model::Architecture::transformer) {
+    plan_transformer(cfg, opts.backward);
+    return;
+  }
   is_conv = cfg.arch == model::Architecture::conv;
   is_resnet = cfg.arch == model::Architecture::resnet;
   has_norm = cfg.layer_norm() != model::Norm::none;

@@ -9,6 +9,7 @@
 #include "initcheck/engine/trace_options.hpp"
 #include "initcheck/model/network_config.hpp"
 #include "initcheck/nn/layers.hpp"
+#include "initcheck/nn/transformer_block.hpp"
 
 namespace initcheck::engine::detail {
 
@@ -58,7 +59,8 @@ struct NetworkLayout {
 
   bool is_conv = false;
   bool is_resnet = false;
-  bool has_norm = false;  ///< a norm after every linear layer (config.layer_norm())
+  bool is_transformer = false;  ///< planned by plan_transformer (transformer_layout.cpp)
+  bool has_norm = false;        ///< a norm after every linear layer (config.layer_norm())
   /// resnet pre/post norm placement: the norm on the stream (config.stream_norm()).
   bool pre_norm = false;
   bool post_norm = false;
@@ -66,7 +68,7 @@ struct NetworkLayout {
   int slices = 1;
   Eigen::Index slice_begin[kSlices + 1] = {};  ///< slice s is samples [begin[s], begin[s+1])
   int num_layers = 0;
-  int num_blocks = 0;  ///< resnet residual blocks (0 otherwise)
+  int num_blocks = 0;  ///< resnet residual blocks or transformer blocks (0 otherwise)
   std::vector<LayerLayout> layers;
   /// True when each slice may run through all layers on its own: every tensor has its own slot
   /// (backward), or every layer output has the same size, so a slice's columns lie at the same
@@ -99,9 +101,26 @@ struct NetworkLayout {
   Eigen::Index grad_arena_floats = 0;
   Eigen::Index workspace = 0;  ///< conv workspace floats of the full batch (backward)
 
+  // Transformer (is_transformer): block b's stored tensors (nn::TransformerBlockTensors) are
+  // tensor set b (with backward) or b % 2 (without: the blocks alternate between two sets), in
+  // their own buffer; `streams` = {x0, output}, the output a copy of the last block's.
+  nn::TransformerBlockShape block_shape;
+  int block_tensor_sets = 0;
+  Eigen::Index block_tensor_floats = 0;       ///< per set: TransformerBlockTensors::storage_size
+  Eigen::Index block_forward_workspace = 0;   ///< per forward slice
+  Eigen::Index block_backward_workspace = 0;  ///< with backward
+  /// Accumulator id of block b's first stored tensor; tensor t (nn::BlockTensor) is id + t.
+  std::vector<int> block_acc;
+
   [[nodiscard]] int num_acc() const { return static_cast<int>(acc_rows.size()); }
   /// The network output: the last layer's h, or the last residual stream.
-  [[nodiscard]] const Slot& output() const { return is_resnet ? streams.back() : layers.back().h; }
+  [[nodiscard]] const Slot& output() const {
+    return is_resnet || is_transformer ? streams.back() : layers.back().h;
+  }
+
+ private:
+  /// The plan of a transformer configuration (called by the constructor).
+  void plan_transformer(const model::NetworkConfig& config, bool keep);
 };
 
 }  // namespace initcheck::engine::detail

@@ -72,6 +72,8 @@ std::shared_ptr<const InitScheme> validated(std::shared_ptr<const InitScheme> sc
 
 void register_fan_schemes(Registry& registry);
 void register_orthogonal(Registry& registry);
+void register_delta_orthogonal(Registry& registry);
+void register_identity(Registry& registry);
 void register_explicit_schemes(Registry& registry);
 
 }  // namespace initcheck::init::detail

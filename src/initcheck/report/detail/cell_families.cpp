@@ -58,16 +58,21 @@ std::vector<const CellResult*> select(const sweep::SweepResults& results,
 
 bool plain_fp32(const CellResult& c, const std::string& arch) {
   const claims::CheckRequest& r = c.request;
-  return c.ok() && r.arch == arch && r.widths.empty() && r.norm == "none" &&
+  // Transformer blocks always carry their LayerNorm (pre or post: part of the line's label).
+  const bool plain_norm = r.norm == "none" || r.arch == "transformer";
+  return c.ok() && r.arch == arch && r.widths.empty() && plain_norm &&
          r.input == "standard_normal" && r.precision == "fp32";
 }
 
 FamilyKey family_of(const CellResult& c) {
   const claims::CheckRequest& r = c.request;
-  return {r.width, r.batch, r.tolerance, r.kernel, r.spatial};
+  return {r.width, r.batch, r.tolerance, r.kernel, r.spatial, r.tokens};
 }
 
 std::string series_label(const claims::CheckRequest& r) {
+  if (r.arch == "transformer") {
+    return r.init + ", " + r.norm_placement + "-LN, branch scale " + r.branch_scale;
+  }
   return r.arch == "resnet" ? r.init + ", branch scale " + r.branch_scale : r.init;
 }
 
@@ -103,6 +108,10 @@ std::string describe_family(const std::string& arch, const FamilyKey& k,
   for (int d : depths) {
     out += (first ? "" : ", ") + std::to_string(d);
     first = false;
+  }
+  if (arch == "transformer") {
+    return out + ", " + std::to_string(k.batch) + " sequences of " + std::to_string(k.tokens) +
+           " tokens, fp32, LayerNorm (pre or post), N(0,1) input";
   }
   return out + ", batch " + std::to_string(k.batch) + ", fp32, no normalization, N(0,1) input";
 }

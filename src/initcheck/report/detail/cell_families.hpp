@@ -31,6 +31,7 @@ struct FamilyKey {
   double tolerance;
   int kernel;
   int spatial;
+  std::int64_t tokens;
   auto operator<=>(const FamilyKey&) const = default;
 };
 
@@ -50,13 +51,15 @@ std::vector<const CellResult*> largest_shape_family(const std::vector<const Cell
 std::vector<const CellResult*> select(const sweep::SweepResults& results,
                                       const std::function<bool(const CellResult&)>& keep);
 
-/// fp32 cells of one architecture without normalization, fed N(0,1) inputs, with their
-/// per-layer curves: comparable across init schemes, activations and depths.
+/// fp32 cells of one architecture without normalization (transformers: with their LayerNorm),
+/// fed N(0,1) inputs, with their per-layer curves: comparable across init schemes, activations
+/// and depths.
 bool plain_fp32(const CellResult& c, const std::string& arch);
 
 FamilyKey family_of(const CellResult& c);
 
-/// A line's label: the init scheme (with the branch scale for residual networks).
+/// A line's label: the init scheme (with the branch scale for residual networks, and the
+/// LayerNorm placement for transformers).
 std::string series_label(const claims::CheckRequest& r);
 
 /// The family of `cells` with the most distinct (activation, label) pairs; ties go to the one
