@@ -178,20 +178,27 @@ Block keys. A list of values is a grid axis: a block is the cartesian product of
 the last key varying fastest. Defaults are `check`'s:
   init          string    required (block or defaults): init spec, e.g. normal(std=0.01)
   activation    string    required (block or defaults): relu, leaky_relu(a), tanh, gelu, ...
-  arch          string    mlp | conv | resnet (default mlp)
-  depth         integer   weight layers (mlp, conv) or residual blocks (resnet) (default 10)
-  width         integer   every layer's width, channels for conv (default 512)
+  arch          string    mlp | conv | resnet | transformer (default mlp)
+  depth         integer   weight layers (mlp, conv), residual blocks (resnet) or transformer
+                          blocks (default 10)
+  width         integer   every layer's width, channels for conv, d_model for transformer
+                          (default 512)
   widths        integers  [n0, ..., nL]: sets width and depth, so not with either of them;
                           a list of such lists is an axis (default: unset)
   batch         integer   input batch size (default 128)
   kernel        integer   conv kernel size, conv only (default 3)
   spatial       integer   conv input height = width, conv only (default 16)
-  branch_scale  string    resnet branch scale, an expression over depth (default 1)
+  branch_scale  string    residual branch scale, an expression over depth; resnet or
+                          transformer only (default 1)
+  tokens        integer   tokens per sequence, transformer only (default 16)
+  heads         integer   attention heads, must divide the width; transformer only (default 4)
+  mlp_ratio     number    MLP hidden width / width, transformer only (default 4)
+  mask          string    attention mask none | causal, transformer only (default none)
   norm          string    none | batchnorm | layernorm | rmsnorm (default none)
-  norm_placement  string  resnet only: where the norm sits. none = after every linear layer
-                          inside the branch; pre = on the branch input, x + a*F(N(x)); post =
-                          after the sum, N(x + a*F(x)); pre/post need layernorm or rmsnorm
-                          (default none)
+  norm_placement  string  resnet or transformer only: where the norm sits. none = after
+                          every linear layer inside the branch; pre = on the branch input,
+                          x + a*F(N(x)); post = after the sum, N(x + a*F(x)); pre/post need
+                          layernorm or rmsnorm; a transformer needs pre or post (default none)
   precision     string    fp32 | bf16 | fp16 (default fp32)
   input         string    standard_normal | dataset_normalized | unnormalized |
                           dataset_unnormalized (default standard_normal)
