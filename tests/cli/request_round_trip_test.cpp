@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -189,7 +190,11 @@ TEST(RequestRoundTrip, AResultsLineHasAWeightsKeyOnlyWhenWeightsAreGiven) {
   // Lines written before `weights` existed hold no such key, and still read.
   json drawn = request_json(CheckRequest{});
   EXPECT_FALSE(drawn.contains("weights")) << drawn.dump();
-  EXPECT_EQ(request_json(covering_requests().back()).at("weights"), weight_dir());
+  const std::vector<CheckRequest> covering = covering_requests();
+  const auto given = std::find_if(covering.begin(), covering.end(),
+                                  [](const CheckRequest& r) { return !r.weights.empty(); });
+  ASSERT_NE(given, covering.end());
+  EXPECT_EQ(request_json(*given).at("weights"), weight_dir());
   sweep::SweepResults results;
   results.info = {"s.yaml", 1, 1, ""};
   results.cells.emplace_back();
