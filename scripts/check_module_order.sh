@@ -7,17 +7,18 @@ set -u
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 declare -A allowed=(
   [core]=""
+  [io]="core"
   [rng]="core"
   [stats]="core"
   [precision]="core"
   [nn]="core"
   [init]="core rng"
-  [model]="core init nn precision"
-  [engine]="core init model nn precision rng"
-  [theory]="core init model nn precision stats"
-  [claims]="core engine init model nn precision rng stats theory"
-  [sweep]="claims core engine init model nn precision rng stats theory"
-  [report]="claims core engine init model nn precision rng stats sweep theory"
+  [model]="core init io nn precision"
+  [engine]="core init io model nn precision rng"
+  [theory]="core init io model nn precision stats"
+  [claims]="core engine init io model nn precision rng stats theory"
+  [sweep]="claims core engine init io model nn precision rng stats theory"
+  [report]="claims core engine init io model nn precision rng stats sweep theory"
 )
 status=0
 for dir in "$root"/src/initcheck/*/; do

@@ -115,6 +115,7 @@ void print_human(std::ostream& os, const claims::CheckRequest& request,
 std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& config) {
   std::ostringstream os;
   os << config.init->name() << ", " << config.activation.name() << ", " << r.arch;
+  if (config.given_weights && r.arch == "conv") os << " kernel " << config.kernel;
   if (r.widths.empty()) {
     os << " depth " << r.depth << " width " << r.width;
   } else {
@@ -150,15 +151,28 @@ struct CheckFlags {
 
 /// Rejects flags that would be silently ignored (RequestField::applies): --depth or --width with
 /// --widths (the list sets both), --kernel/--spatial without --arch conv, --branch-scale without
-/// --arch resnet.
+/// --arch resnet, and with --weights the flags the files set (RequestField::set_by_weights).
+/// Requires --init unless --weights is given.
 void reject_ignored_flags(const CheckFlags& f, const claims::CheckRequest& request) {
   const std::string& arch = request.arch;
   const bool known_arch =
       arch == "mlp" || arch == "conv" || arch == "resnet" || arch == "transformer";
   for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
     const claims::RequestField& field = claims::kRequestFields[i];
-    if (f.options[i]->count() == 0 || claims::field_applies(field, request)) continue;
     const std::string flag(field.flag);
+    if (field.required && f.options[i]->count() == 0 && request.weights.empty()) {
+      throw InputError(flag + " is required" +
+                       (field.set_by_weights ? " (or --weights DIR)" : std::string()) +
+                       " (see initcheck check --help)");
+    }
+    if (f.options[i]->count() == 0 || claims::field_applies(field, request)) continue;
+    if (field.set_by_weights && !request.weights.empty()) {
+      throw InputError(flag +
+                       " conflicts with --weights: the weight files set the init, the "
+                       "architecture and every layer's shape" +
+                       (field.key == "max_networks" ? std::string(", and their number the networks")
+                                                    : std::string()));
+    }
     switch (field.applies) {
       case claims::Applies::without_widths:
         throw InputError(flag +
@@ -182,8 +196,10 @@ Subcommand add_check_command(CLI::App& app) {
   auto flags = std::make_shared<CheckFlags>();
   CLI::App* sub = app.add_subcommand(
       "check",
-      "Check the stability claims on one configuration (exit 0 holds, 1 violated, "
-      "2 bad input, 3 inconclusive)");
+      "Check the stability claims on one configuration: an init scheme (--init SPEC) or your "
+      "model's initialized weights, one safetensors file per seed (--weights DIR; write them "
+      "with scripts/export_init.py MODULE:FACTORY --seeds R --out DIR). Exit 0 holds, 1 "
+      "violated, 2 bad input, 3 inconclusive");
   for (std::size_t i = 0; i < claims::kRequestFields.size(); ++i) {
     const claims::RequestField& field = claims::kRequestFields[i];
     const std::string flag(field.flag);
@@ -196,6 +212,7 @@ Subcommand add_check_command(CLI::App& app) {
             return sub->add_option(flag, flags->list_text[i], help);  // parsed by the table
           } else {
             CLI::Option* o = sub->add_option(flag, value, help);
+            if (field.required && field.set_by_weights) return o;  // or --weights: checked below
             return field.required ? o->required() : o->capture_default_str();
           }
         },
@@ -219,8 +236,22 @@ Subcommand add_check_command(CLI::App& app) {
               if (flags->list_text[i].empty()) continue;
               claims::set_list_field_text(claims::kRequestFields[i], request, flags->list_text[i]);
             }
-            reject_ignored_flags(*flags, request);
+            const bool given_weights = !request.weights.empty();
+            if (given_weights) {
+              request.init.clear();  // the files set the init (GivenWeightsScheme)
+            } else {
+              reject_ignored_flags(*flags, request);
+            }
             const model::NetworkConfig config = claims::make_network_config(request);
+            if (given_weights) {
+              // The files set the shape: the request states it (JSON, description), and the
+              // flags are checked against it (--spatial needs Conv2d weights).
+              const bool conv = config.arch == model::Architecture::conv;
+              request.arch = conv ? "conv" : "mlp";
+              request.widths = config.widths;
+              if (conv) request.kernel = config.kernel;
+              reject_ignored_flags(*flags, request);
+            }
             claims::CheckOptions options = claims::make_check_options(request);
             options.max_memory_bytes = max_memory;
             const claims::CheckResult result = claims::check_configuration(config, options);

@@ -7,7 +7,10 @@
 // EveryFieldIsSetSomewhere.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -17,6 +20,7 @@
 #include "cli_run.hpp"
 #include "initcheck/claims/check_request.hpp"
 #include "initcheck/claims/request_fields.hpp"
+#include "initcheck/io/safetensors.hpp"
 #include "initcheck/sweep/results_json.hpp"
 #include "initcheck/sweep/sweep_spec.hpp"
 
@@ -26,6 +30,21 @@ namespace {
 using cli::testing::CliRun;
 using cli::testing::run_initcheck;
 using nlohmann::json;
+
+/// A directory of two weight files of an MLP 3 → 4 → 2 (for the `weights` request), written once.
+const std::string& weight_dir() {
+  static const std::string dir = [] {
+    const std::string d =
+        ::testing::TempDir() + "/initcheck_round_trip_weights_" + std::to_string(getpid());
+    std::filesystem::create_directories(d);
+    for (const char* name : {"/a.safetensors", "/b.safetensors"}) {
+      io::write_safetensors(d + name, {{"0.weight", {4, 3}, std::vector<float>(12, 0.5F)},
+                                       {"2.weight", {2, 4}, std::vector<float>(8, -0.5F)}});
+    }
+    return d;
+  }();
+  return dir;
+}
 
 /// Valid requests (each cheap to run) that leave the fields they ignore at their defaults, so a
 /// reproduce command (which omits ignored flags) carries all of the request.
@@ -70,6 +89,15 @@ std::vector<CheckRequest> covering_requests() {
   resnet.replicates = 2;
   resnet.claims = {"variance"};
 
+  // Given weights: `check` states the files' shape in the request and leaves init empty.
+  CheckRequest weights;
+  weights.weights = weight_dir();
+  weights.init = "";
+  weights.activation = "relu";
+  weights.widths = {3, 4, 2};
+  weights.batch = 2;
+  weights.claims = {"variance"};
+
   CheckRequest transformer;
   transformer.init = "lecun_normal";
   transformer.activation = "gelu";
@@ -86,7 +114,7 @@ std::vector<CheckRequest> covering_requests() {
   transformer.norm_placement = "post";
   transformer.replicates = 2;
   transformer.claims = {"variance"};
-  return {conv, widths, resnet, transformer};
+  return {conv, widths, resnet, weights, transformer};
 }
 
 /// The `request` object of the results line of a cell holding `request` (no claims run).
@@ -137,6 +165,7 @@ TEST(RequestRoundTrip, ThroughAResultsLine) {
 
 TEST(RequestRoundTrip, ThroughASweepFile) {
   for (const CheckRequest& request : covering_requests()) {
+    if (!request.weights.empty()) continue;  // `weights` is not a sweep key (only `check` reads it)
     // A request's JSON is a sweep block (YAML reads JSON), less what a block may not hold:
     // `seed` (derived from the master seed), fields the request ignores (`widths` replaces
     // `width` and `depth`) and empty lists.
@@ -155,6 +184,25 @@ TEST(RequestRoundTrip, ThroughASweepFile) {
     expected.seed = spec.cells[0].request.seed;
     EXPECT_TRUE(spec.cells[0].request == expected) << block.dump();
   }
+}
+
+TEST(RequestRoundTrip, AResultsLineHasAWeightsKeyOnlyWhenWeightsAreGiven) {
+  // Lines written before `weights` existed hold no such key, and still read.
+  json drawn = request_json(CheckRequest{});
+  EXPECT_FALSE(drawn.contains("weights")) << drawn.dump();
+  const std::vector<CheckRequest> covering = covering_requests();
+  const auto given = std::find_if(covering.begin(), covering.end(),
+                                  [](const CheckRequest& r) { return !r.weights.empty(); });
+  ASSERT_NE(given, covering.end());
+  EXPECT_EQ(request_json(*given).at("weights"), weight_dir());
+  sweep::SweepResults results;
+  results.info = {"s.yaml", 1, 1, ""};
+  results.cells.emplace_back();
+  results.info.fingerprint = sweep::results_fingerprint(results);
+  std::ostringstream out;
+  sweep::write_results_jsonl(out, results);
+  std::istringstream in(out.str());
+  EXPECT_TRUE(sweep::parse_results_jsonl(in, "r.jsonl").cells.at(0).request == CheckRequest{});
 }
 
 TEST(RequestRoundTrip, ThroughTheReproduceCommandAndCheckJson) {

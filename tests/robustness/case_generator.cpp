@@ -1,9 +1,12 @@
 #include "case_generator.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
+#include <vector>
 
 namespace initcheck::fuzz {
 namespace {
@@ -1004,6 +1007,103 @@ std::string corrupt_jsonl(Rng& rng, std::string text) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Weight files for `check --weights`: a tiny MLP as safetensors, then corrupted.
+
+/// A safetensors file of F32 tensors {name, shape} (values small and finite), written by hand
+/// (the harness does not link the library), with `dtype` for every tensor.
+std::string safetensors_text(Rng& rng, const std::vector<std::pair<std::string, Strings>>& tensors,
+                             const std::string& dtype = "F32") {
+  std::string header = "{";
+  std::string data;
+  for (const auto& [name, shape] : tensors) {
+    std::size_t count = 1;
+    for (const std::string& d : shape) count *= static_cast<std::size_t>(std::stoul(d));
+    const std::size_t begin = data.size();
+    for (std::size_t i = 0; i < count; ++i) {
+      const float v = static_cast<float>(rng.range(-100, 100)) / 100.0F;
+      std::uint32_t bits = 0;
+      std::memcpy(&bits, &v, 4);
+      for (int b = 0; b < 4; ++b) data += static_cast<char>((bits >> (8U * b)) & 0xFFU);
+    }
+    if (header.size() > 1) header += ",";
+    header += "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + join(shape, ",") +
+              "],\"data_offsets\":[" + std::to_string(begin) + "," + std::to_string(data.size()) +
+              "]}";
+  }
+  header += "}";
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((header.size() >> (8U * i)) & 0xFFU);
+  return out + header + data;
+}
+
+/// Turns a valid `check` into `check --weights w` (dropping the flags the files set) and returns
+/// the files of w/: two or three seeds of a 1–4 layer MLP (or 1–2 layer conv), one of them
+/// corrupted in most cases: bytes flipped, cut or inserted, a header edited (dtype, shape,
+/// offsets, names), a file of another model, or no files at all.
+std::vector<std::pair<std::string, std::string>> mutate_weights(Rng& rng, Command& c) {
+  const auto set_by_files = [](const Option& o) {
+    return o.flag == "--init" || o.flag == "--arch" || o.flag == "--depth" || o.flag == "--width" ||
+           o.flag == "--widths" || o.flag == "--kernel" || o.flag == "--max-networks" ||
+           o.flag == "--spatial" || o.flag == "--replicates";  // at most the 2–3 files
+  };
+  c.options.erase(std::remove_if(c.options.begin(), c.options.end(), set_by_files),
+                  c.options.end());
+  c.options.insert(c.options.begin(), {"--weights", "w", Kind::path});
+  const bool conv = rng.percent(25);
+  const int depth = rng.range(1, conv ? 2 : 4);
+  const std::string kernel = int_str(rng.range(1, 3));
+  Strings widths;
+  for (int l = 0; l <= depth; ++l) widths.push_back(int_str(rng.range(1, conv ? 3 : 6)));
+  std::vector<std::pair<std::string, Strings>> tensors;
+  for (int l = 0; l < depth; ++l) {
+    const std::string key = int_str(2 * l);
+    Strings shape{widths[static_cast<std::size_t>(l) + 1], widths[static_cast<std::size_t>(l)]};
+    if (conv) shape.insert(shape.end(), {kernel, kernel});
+    tensors.push_back({key + ".weight", shape});
+    if (rng.percent(40))
+      tensors.push_back({key + ".bias", {widths[static_cast<std::size_t>(l) + 1]}});
+  }
+  const int seeds = rng.range(2, 3);
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int s = 0; s < seeds; ++s) {
+    files.emplace_back("w/seed_" + int_str(s) + ".safetensors", safetensors_text(rng, tensors));
+  }
+  std::string& victim = files[rng.below(files.size())].second;
+  switch (rng.below(8)) {
+    case 0: break;  // valid
+    case 1:         // bytes flipped
+      for (int i = rng.range(1, 4); i > 0; --i) {
+        victim[rng.below(victim.size())] = static_cast<char>(rng.below(256));
+      }
+      break;
+    case 2: victim.resize(rng.below(victim.size())); break;  // truncated
+    case 3: victim.insert(rng.below(victim.size()), 1, static_cast<char>(rng.below(256))); break;
+    case 4: {  // header text edited: a digit, a dtype, a name
+      const std::size_t end = std::min<std::size_t>(victim.size(), 8 + (victim[0] & 0xFF));
+      const std::string from =
+          rng.pick(Strings{"F32", "weight", "bias", "[", "data_offsets", "1", "2"});
+      const std::string to = rng.pick(Strings{"I64", "F16", "BF16", "F64", "running_mean", "", "-1",
+                                              "99999999999999999999", "[0,", "1e3", "\"", "{}"});
+      const std::size_t at = victim.find(from, 8);
+      if (at != std::string::npos && at < end) victim.replace(at, from.size(), to);
+      break;
+    }
+    case 5: {  // another model in one file
+      std::vector<std::pair<std::string, Strings>> other = tensors;
+      other.back().second[0] = int_str(rng.range(1, 6));
+      if (rng.percent(50)) other.push_back({"99.weight", {"1", "1", "1"}});
+      victim = safetensors_text(rng, other, rng.pick(Strings{"F32", "F16", "BF16", "F64"}));
+      break;
+    }
+    case 6: files.resize(rng.below(2)); break;  // fewer than two files
+    default:                                    // a huge length or offset
+      victim.replace(0, 8, std::string(8, static_cast<char>(0x7F)));
+      break;
+  }
+  return files;
+}
+
 bool applicable(MutationClass m, const std::string& sub) {
   switch (m) {
     case MutationClass::flags: return true;
@@ -1015,6 +1115,7 @@ bool applicable(MutationClass m, const std::string& sub) {
     case MutationClass::toml: return sub == "report";
     case MutationClass::merge: return sub == "merge";
     case MutationClass::sizes: return sub == "check" || sub == "theory" || sub == "report";
+    case MutationClass::weights: return sub == "check";
   }
   return false;
 }
@@ -1023,8 +1124,9 @@ bool applicable(MutationClass m, const std::string& sub) {
 
 const std::vector<MutationClass>& all_mutation_classes() {
   static const std::vector<MutationClass> all = {
-      MutationClass::flags, MutationClass::values, MutationClass::text,  MutationClass::spec,
-      MutationClass::yaml,  MutationClass::toml,   MutationClass::merge, MutationClass::sizes};
+      MutationClass::flags, MutationClass::values, MutationClass::text,
+      MutationClass::spec,  MutationClass::yaml,   MutationClass::toml,
+      MutationClass::merge, MutationClass::sizes,  MutationClass::weights};
   return all;
 }
 
@@ -1038,6 +1140,7 @@ const char* class_name(MutationClass c) {
     case MutationClass::toml: return "toml";
     case MutationClass::merge: return "merge";
     case MutationClass::sizes: return "sizes";
+    case MutationClass::weights: return "weights";
   }
   return "?";
 }
@@ -1121,6 +1224,7 @@ Case generate_case(std::uint64_t seed, std::uint64_t index,
   }
 
   Case out;
+  std::vector<std::pair<std::string, std::string>> weight_files;
   const int mutations = usable.empty() || rng.percent(5) ? 0 : rng.range(1, 3);
   for (int m = 0; m < mutations; ++m) {
     const MutationClass cls = rng.pick(usable);
@@ -1159,6 +1263,12 @@ Case generate_case(std::uint64_t seed, std::uint64_t index,
           done = mutate_sizes(rng, c);
         }
         break;
+      case MutationClass::weights:
+        if (weight_files.empty()) {  // once per case: the files replace --init and the shape
+          weight_files = mutate_weights(rng, c);
+          done = true;
+        }
+        break;
     }
     if (done && std::find(out.applied.begin(), out.applied.end(), cls) == out.applied.end()) {
       out.applied.push_back(cls);
@@ -1191,6 +1301,7 @@ Case generate_case(std::uint64_t seed, std::uint64_t index,
     out.files.emplace_back("a.jsonl", first);
     out.files.emplace_back("b.jsonl", second);
   }
+  out.files.insert(out.files.end(), weight_files.begin(), weight_files.end());
   return out;
 }
 

@@ -11,14 +11,15 @@ namespace initcheck::fuzz {
 
 /// The kinds of mutation a case may carry; the harness can restrict a campaign to some of them.
 enum class MutationClass {
-  flags,   ///< delete / duplicate / swap / misspell options and subcommands
-  values,  ///< edge-case option values (0, -1, nan, inf, '', 1e308, over-long integers, ...)
-  text,    ///< non-ASCII, embedded newlines and control characters, very long strings
-  spec,    ///< corrupted init / activation / branch-scale spec strings
-  yaml,    ///< corrupted sweep files (types, missing and duplicate keys, tabs, syntax)
-  toml,    ///< the sweep file as TOML, corrupted (types, keys, table headers, syntax)
-  merge,   ///< corrupted shard results files given to `merge`
-  sizes,   ///< resource-heavy sizes: huge depth/width/batch/grids, or a dropped size bound
+  flags,    ///< delete / duplicate / swap / misspell options and subcommands
+  values,   ///< edge-case option values (0, -1, nan, inf, '', 1e308, over-long integers, ...)
+  text,     ///< non-ASCII, embedded newlines and control characters, very long strings
+  spec,     ///< corrupted init / activation / branch-scale spec strings
+  yaml,     ///< corrupted sweep files (types, missing and duplicate keys, tabs, syntax)
+  toml,     ///< the sweep file as TOML, corrupted (types, keys, table headers, syntax)
+  merge,    ///< corrupted shard results files given to `merge`
+  sizes,    ///< resource-heavy sizes: huge depth/width/batch/grids, or a dropped size bound
+  weights,  ///< `check --weights w` on corrupted or inconsistent safetensors files in w/
 };
 
 /// Every class, in a fixed order.
@@ -28,7 +29,7 @@ const char* class_name(MutationClass c);
 std::vector<MutationClass> parse_classes(const std::string& list);
 
 /// One invocation: arguments after the program name, and the input files it expects in its
-/// working directory (name, content).
+/// working directory (name, content; a name may have one directory, e.g. w/seed_0.safetensors).
 struct Case {
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> files;

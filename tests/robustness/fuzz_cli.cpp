@@ -5,8 +5,8 @@
 // failure is printed as a shell command that reproduces it.
 //
 // Usage: fuzz_cli --binary PATH [--seed N] [--runs N] [--time-limit S] [--timeout S] [--jobs N]
-//                 [--classes all|flags,values,text,spec,yaml,toml,merge,sizes] [--start I]
-//                 [--work DIR] [--memory-limit MiB] [--dry-run]
+//                 [--classes all|flags,values,text,spec,yaml,toml,merge,sizes,weights]
+//                 [--start I] [--work DIR] [--memory-limit MiB] [--dry-run]
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -156,6 +156,7 @@ std::string read_file(const fs::path& p) {
 }
 
 void write_file(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::binary);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + p.string());
@@ -347,7 +348,9 @@ int main(int argc, char** argv) {
     std::error_code ignored;
     for (const fs::directory_entry& e : fs::directory_iterator(r.dir, ignored)) {
       bool input = false;
-      for (const auto& [name, text] : r.c.files) input = input || e.path().filename() == name;
+      for (const auto& [name, text] : r.c.files) {
+        input = input || e.path().filename() == *fs::path(name).begin();  // w/… keeps w
+      }
       if (!input) fs::remove_all(e.path(), ignored);
     }
     std::string command = "cd " + shell_quote(r.dir.string()) + " && " + shell_quote(o.binary);

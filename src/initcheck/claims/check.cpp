@@ -29,6 +29,7 @@
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/memory_estimate.hpp"
 #include "initcheck/engine/replicates.hpp"
+#include "initcheck/model/weight_files.hpp"
 #include "initcheck/rng/engine.hpp"
 #include "initcheck/stats/quantiles.hpp"
 
@@ -105,7 +106,7 @@ std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids) {
       ids.begin(), ids.end(), [](ClaimId id) { return claim_descriptor(id).spends_alpha; }));
 }
 
-void add_networks_needed(ClaimResult& result) {
+void add_networks_needed(ClaimResult& result, bool given_weights) {
   const stats::ConfidenceInterval& ci = result.ci;
   const bool ratio = result.band.lo > 0.0;
   auto u = [ratio](double x) { return ratio ? std::log(x) : x; };
@@ -117,9 +118,10 @@ void add_networks_needed(ClaimResult& result) {
   const double need = std::ceil(static_cast<double>(ci.n) * std::pow(half / dist, 2.0));
   if (!(need < 1e9)) return;
   if (!result.advice.empty()) result.advice += "; ";
-  result.advice += "undecided after " + std::to_string(ci.n) + " networks: about " +
-                   std::to_string(static_cast<long long>(need)) +
-                   " would decide it (--replicates, --max-networks, --budget)";
+  const std::string count = std::to_string(static_cast<long long>(need));
+  result.advice += "undecided after " + std::to_string(ci.n) + " networks: about " + count +
+                   (given_weights ? " weight files (seeds) would decide it"
+                                  : " would decide it (--replicates, --max-networks, --budget)");
 }
 
 namespace {
@@ -292,6 +294,18 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   if (options.replicates > 0) plan.replicates = std::max(options.replicates, 2);
   if (options.drift_replicates > 0) plan.drift_replicates = options.drift_replicates;
   plan.drift_replicates = std::max(plan.drift_replicates, plan.replicates);
+  if (config.given_weights) {
+    // Every network is one of the files: no more networks than files, no extra drift networks,
+    // no later looks. A claim they cannot decide stays inconclusive, saying how many would.
+    const int files = config.given_weights->replicates();
+    if (options.replicates > files) {
+      throw InputError("--replicates " + std::to_string(options.replicates) + " needs as many " +
+                       "weight files; " + config.given_weights->directory() + " has " +
+                       std::to_string(files));
+    }
+    plan.replicates = options.replicates > 0 ? options.replicates : files;
+    plan.drift_replicates = plan.replicates;
+  }
   engine::TraceOptions trace_options;
   trace_options.backward = need_backward;
   trace_options.per_sample_norms = true;
@@ -306,7 +320,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // Every look network also runs its pair batch when `correlation` is checked.
   const double look_cost =
       plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
-  if (options.replicates == 0) {
+  if (options.replicates == 0 && !config.given_weights) {
     const int cap = options.max_networks > 0 ? options.max_networks : 4 * detail::kMaxReplicates;
     const double budget = options.budget_seconds * detail::kNominalFlopsPerSecond;
     while (static_cast<double>(looks.size()) < detail::kLooks && 2 * looks.back() <= cap &&
@@ -379,7 +393,8 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     undecided = std::move(still);
   }
   for (ClaimId id : undecided)
-    detail::add_networks_needed(out.claims[static_cast<std::size_t>(id)]);
+    detail::add_networks_needed(out.claims[static_cast<std::size_t>(id)],
+                                static_cast<bool>(config.given_weights));
   out.overall = overall_verdict(out.claims);
   if (!traces.empty()) {
     out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);

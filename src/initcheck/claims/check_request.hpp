@@ -14,6 +14,10 @@ namespace initcheck::claims {
 
 struct CheckRequest {
   std::string init = "kaiming_normal";  ///< init spec (README, "The command line" grammar)
+  /// Directory of initialized weights, one safetensors file per seed (model/weight_files.hpp):
+  /// replicate r runs file r's weights; the files set the init, arch, widths and kernel.
+  /// Empty = weights drawn from `init`.
+  std::string weights;
   std::string activation = "relu";
   std::string arch = "mlp";          ///< mlp | conv | resnet | transformer
   int depth = 10;                    ///< weight layers (mlp, conv) or blocks (resnet, transformer)
@@ -48,7 +52,10 @@ struct CheckRequest {
 
 /// Builds the network configuration: parses the init spec (with `gain` and `exact_gain` for
 /// the activation), activation, arch, norm and its placement, precision, input and branch-scale
-/// expression. Throws InputError naming the offending flag/value (zero width, depth < 1, NaN, ...).
+/// expression. With `weights`, opens the weight files instead (model/weight_files.hpp): they set
+/// the arch, widths, kernel and init (GivenWeightsScheme) and `init`, `arch`, the shape and
+/// `kernel` are not read. Throws InputError naming the offending flag/value (zero width,
+/// depth < 1, NaN, ...).
 model::NetworkConfig make_network_config(const CheckRequest& request);
 
 /// Where the request's norm sits, for configuration text: the norm's name, and for a resnet

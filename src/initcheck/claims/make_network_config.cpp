@@ -2,6 +2,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "initcheck/claims/check_request.hpp"
@@ -11,7 +12,9 @@
 #include "initcheck/init/expression.hpp"
 #include "initcheck/init/registry.hpp"
 #include "initcheck/init/spec_parser.hpp"
+#include "initcheck/model/given_weights_scheme.hpp"
 #include "initcheck/model/layer_fan.hpp"
+#include "initcheck/model/weight_files.hpp"
 #include "initcheck/theory/exact_gain.hpp"
 
 namespace initcheck::claims {
@@ -181,8 +184,14 @@ std::vector<std::int64_t> widths_of(const CheckRequest& r) {
 
 NetworkConfig make_network_config(const CheckRequest& r) {
   NetworkConfig config;
-  config.arch = parse_arch(r.arch);
-  config.widths = widths_of(r);
+  if (!r.weights.empty()) {  // the files set the arch, widths, kernel and init
+    config.given_weights = model::WeightFiles::open(r.weights);
+    config.arch = config.given_weights->arch();
+    config.widths = config.given_weights->widths();
+  } else {
+    config.arch = parse_arch(r.arch);
+    config.widths = widths_of(r);
+  }
   if (static_cast<int>(config.widths.size()) - 1 > kMaxDepth) {
     throw InputError("--widths lists more than " + std::to_string(kMaxDepth) + " layers");
   }
@@ -202,7 +211,7 @@ NetworkConfig make_network_config(const CheckRequest& r) {
   if (r.spatial < 1 || r.spatial > 512) {
     throw InputError("--spatial must be in [1, 512], got " + std::to_string(r.spatial));
   }
-  config.kernel = r.kernel;
+  config.kernel = config.given_weights ? config.given_weights->kernel() : r.kernel;
   config.spatial = r.spatial;
   set_transformer_fields(r, config);
   check_levels(r);
@@ -236,10 +245,14 @@ NetworkConfig make_network_config(const CheckRequest& r) {
     throw InputError("--branch-scale '" + r.branch_scale + "': " + e.what());
   }
 
-  init::SpecContext context;
-  context.exact_gain = theory::variance_preserving_gain(config.activation);
-  if (const std::optional<double> g = theory::torch_gain(config.activation)) context.gain = *g;
-  config.init = init::parse_init_spec(r.init, builtin_registry(), context);
+  if (config.given_weights) {
+    config.init = std::make_shared<model::GivenWeightsScheme>(config.given_weights);
+  } else {
+    init::SpecContext context;
+    context.exact_gain = theory::variance_preserving_gain(config.activation);
+    if (const std::optional<double> g = theory::torch_gain(config.activation)) context.gain = *g;
+    config.init = init::parse_init_spec(r.init, builtin_registry(), context);
+  }
   config.validate();
   check_alpha_resolvable(r, config);
   return config;

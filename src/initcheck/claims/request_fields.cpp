@@ -100,6 +100,7 @@ std::string_view applies_arch(Applies applies) {
 }
 
 bool field_applies(const RequestField& field, const CheckRequest& request) {
+  if (field.set_by_weights && !request.weights.empty()) return false;
   switch (field.applies) {
     case Applies::always: return true;
     case Applies::without_widths: return request.widths.empty();

@@ -50,6 +50,12 @@ struct RequestField {
   /// Required by `check` and by every sweep block (init, activation); the reproduce command
   /// always shows it.
   bool required = false;
+  /// Set by the weight files of `--weights` (init, arch, the shape, kernel) or meaningless with
+  /// them (max_networks: no later looks): `check` refuses the flag with --weights.
+  bool set_by_weights = false;
+  /// Results lines omit the key at its default and read its absence as the default (`weights`,
+  /// so lines written before it existed still read).
+  bool omitted_at_default = false;
 };
 
 /// Every CheckRequest field, in the order of the struct (the order of JSON keys and of the
@@ -57,28 +63,37 @@ struct RequestField {
 inline constexpr std::array kRequestFields{
     RequestField{"init", "--init",
                  "init spec, e.g. kaiming_normal, normal(std=0.01) or per layer role "
-                 "'default=SPEC, readout=SPEC' (initcheck schemes lists the grammar)",
-                 &CheckRequest::init, SweepRole::axis, Applies::always, true},
+                 "'default=SPEC, readout=SPEC' (initcheck schemes lists the grammar; required "
+                 "unless --weights)",
+                 &CheckRequest::init, SweepRole::axis, Applies::always, true, true},
+    RequestField{"weights", "--weights",
+                 "directory of initialized weights, one safetensors file per seed (e.g. from "
+                 "scripts/export_init.py): replicate r runs file r; the files set the layers "
+                 "(not with --init, --arch, --depth, --width, --widths, --kernel, "
+                 "--max-networks)",
+                 &CheckRequest::weights, SweepRole::none, Applies::always, false, false, true},
     RequestField{"activation", "--activation",
                  "relu, leaky_relu(a), tanh, sigmoid, gelu, silu, selu, elu, softplus, mish, "
                  "linear",
                  &CheckRequest::activation, SweepRole::axis, Applies::always, true},
-    RequestField{"arch", "--arch", "mlp | conv | resnet | transformer", &CheckRequest::arch},
+    RequestField{"arch", "--arch", "mlp | conv | resnet | transformer", &CheckRequest::arch,
+                 SweepRole::axis, Applies::always, false, true},
     RequestField{"depth", "--depth",
                  "weight layers (mlp, conv), residual blocks (resnet) or transformer blocks",
-                 &CheckRequest::depth, SweepRole::axis, Applies::without_widths},
+                 &CheckRequest::depth, SweepRole::axis, Applies::without_widths, false, true},
     RequestField{"width", "--width",
                  "every layer's width (channels for conv, d_model for transformer)",
-                 &CheckRequest::width, SweepRole::axis, Applies::without_widths},
+                 &CheckRequest::width, SweepRole::axis, Applies::without_widths, false, true},
     RequestField{"widths", "--widths",
                  "n0,n1,...,nL: input width then each layer's width (sets the depth L; not with "
                  "--width or --depth)",
-                 &CheckRequest::widths},
+                 &CheckRequest::widths, SweepRole::axis, Applies::always, false, true},
     RequestField{"batch", "--batch", "input batch size (transformer: sequences of --tokens tokens)",
                  &CheckRequest::batch},
     RequestField{"kernel", "--kernel", "conv kernel size (--arch conv only)", &CheckRequest::kernel,
-                 SweepRole::axis, Applies::conv},
-    RequestField{"spatial", "--spatial", "conv input height = width (--arch conv only)",
+                 SweepRole::axis, Applies::conv, false, true},
+    RequestField{"spatial", "--spatial",
+                 "conv input height = width (--arch conv, or Conv2d --weights, only)",
                  &CheckRequest::spatial, SweepRole::axis, Applies::conv},
     RequestField{"branch_scale", "--branch-scale",
                  "residual branch scale, an expression over depth (--arch resnet or "
@@ -119,7 +134,8 @@ inline constexpr std::array kRequestFields{
                  "undecided claims: sequential looks R, 2R, 4R)",
                  &CheckRequest::replicates},
     RequestField{"max_networks", "--max-networks",
-                 "cap on networks for the sequential looks (0 = 384)", &CheckRequest::max_networks},
+                 "cap on networks for the sequential looks (0 = 384)", &CheckRequest::max_networks,
+                 SweepRole::axis, Applies::always, false, true},
     RequestField{"budget", "--budget",
                  "nominal seconds of compute the sequential looks may spend (a fixed flop "
                  "count: results never depend on the machine's speed)",
@@ -133,7 +149,8 @@ const RequestField* find_request_field(std::string_view key);
 /// transformer", "transformer" (empty for always / without_widths).
 std::string_view applies_arch(Applies applies);
 
-/// Whether `field` means something for `request` (RequestField::applies).
+/// Whether `field` means something for `request` (RequestField::applies; with weights, not
+/// the fields they set).
 bool field_applies(const RequestField& field, const CheckRequest& request);
 
 /// Whether `request` holds CheckRequest{}'s value of `field`.

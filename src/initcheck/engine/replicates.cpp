@@ -7,10 +7,12 @@
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/engine/input_data.hpp"
+#include "initcheck/model/weight_files.hpp"
 #include "initcheck/rng/distributions.hpp"
 
 namespace initcheck::engine {
@@ -23,9 +25,35 @@ void pair_forward(Network& net, rng::Engine& input_engine, Trace& trace) {
   net.forward(input, trace);
 }
 
-/// Runs one replicate on an existing network (weights redrawn).
-void run_on(Network& net, const rng::Engine& replicate, Trace& trace, bool redraw) {
-  if (redraw) net.init_weights(replicate);
+/// Overwrites the weights and biases of `net` with replicate `index`'s given weights
+/// (NetworkConfig::given_weights; a layer without a bias in the files gets zeros).
+void load_given_weights(Network& net, int index) {
+  const std::vector<model::LayerValues> values = net.config().given_weights->load(index);
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  for (int l = 0; l < net.num_layers(); ++l) {
+    const model::LayerValues& v = values.at(static_cast<std::size_t>(l));
+    Eigen::MatrixXf& w = net.weights(l);
+    Eigen::VectorXf& b = net.bias(l);
+    if (static_cast<Eigen::Index>(v.weights.size()) != w.size() ||
+        (!v.bias.empty() && static_cast<Eigen::Index>(v.bias.size()) != b.size())) {
+      throw std::logic_error("given weights do not match the network's layer " + std::to_string(l));
+    }
+    w = Eigen::Map<const RowMajor>(v.weights.data(), w.rows(), w.cols());
+    if (v.bias.empty()) {
+      b.setZero();
+    } else {
+      b = Eigen::Map<const Eigen::VectorXf>(v.bias.data(), b.size());
+    }
+  }
+}
+
+/// Runs replicate `index` on an existing network (weights redrawn, or loaded when given).
+void run_on(Network& net, const rng::Engine& replicate, int index, Trace& trace, bool redraw) {
+  if (redraw && net.config().given_weights) {
+    load_given_weights(net, index);
+  } else if (redraw) {
+    net.init_weights(replicate);
+  }
   rng::Engine input_engine = replicate.split(kInputStream);
   const model::InputKind kind = net.config().input;
   if (net.options().pair_cosines) {
@@ -95,7 +123,7 @@ ReplicatesWithPairs run_all(const model::NetworkConfig& config, const TraceOptio
       for (int r = next.fetch_add(1); r < replicates; r = next.fetch_add(1)) {
         const auto ur = static_cast<std::size_t>(r);
         const rng::Engine replicate = root.split(static_cast<std::uint64_t>(first + r));
-        run_on(net, replicate, out.traces[ur], true);
+        run_on(net, replicate, first + r, out.traces[ur], true);
         out.traces[ur].replicate = first + r;
         if (!with_pairs) continue;
         copy_parameters(net, *pair_net);
@@ -128,7 +156,7 @@ Trace run_network(const model::NetworkConfig& config, const TraceOptions& option
                   const rng::Engine& replicate) {
   Network net(config, options, replicate);
   Trace trace;
-  run_on(net, replicate, trace, false);
+  run_on(net, replicate, 0, trace, false);
   return trace;
 }
 

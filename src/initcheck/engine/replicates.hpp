@@ -19,7 +19,8 @@ Trace run_network(const model::NetworkConfig& config, const TraceOptions& option
 
 /// Runs replicates 0 … replicates−1 (replicate r uses Engine(seed).split(r)) on `threads`
 /// threads (each network single-threaded inside; options.threads is ignored). Result r is
-/// written at index r, so the output is identical for any thread count.
+/// written at index r, so the output is identical for any thread count. With
+/// config.given_weights, replicate r's weights are file r's (run_network draws them anyway).
 std::vector<Trace> run_replicates(const model::NetworkConfig& config, const TraceOptions& options,
                                   std::uint64_t seed, int replicates, int threads);
 /// Replicates first … first+replicates−1 (a continuation of the sequence above).

@@ -5,6 +5,7 @@
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/model/layer_fan.hpp"
+#include "initcheck/model/weight_files.hpp"
 
 namespace initcheck::model {
 namespace {
@@ -55,6 +56,11 @@ void NetworkConfig::validate() const {
     }
   }
   if (!init) throw InputError("network has no init scheme");
+  if (given_weights && (arch != given_weights->arch() || widths != given_weights->widths() ||
+                        (arch == Architecture::conv && kernel != given_weights->kernel()))) {
+    throw InputError("the network's shape differs from its given weights in " +
+                     given_weights->directory());
+  }
   if (!std::isfinite(activation.param)) throw InputError("activation parameter must be finite");
   if (batch < 1) throw InputError("batch must be >= 1, got " + str(batch));
   if (input == InputKind::unnormalized &&

@@ -13,6 +13,8 @@
 
 namespace initcheck::model {
 
+class WeightFiles;
+
 enum class Architecture { mlp, conv, resnet, transformer };
 /// RMSNorm: y = z/√(mean(z²) + ε) over each sample's features (no centring); LayerNorm also
 /// subtracts the sample's mean first; BatchNorm normalizes each feature over the batch.
@@ -40,6 +42,10 @@ struct NetworkConfig {
   std::vector<std::int64_t> widths;
   nn::Activation activation;
   std::shared_ptr<const init::InitScheme> init;
+  /// Given weights (`check --weights DIR`): run_replicates loads replicate r's weights and
+  /// biases from file r instead of drawing them from `init` (then a GivenWeightsScheme stating
+  /// their pooled laws). Null = drawn. arch, widths and kernel must match the files.
+  std::shared_ptr<const WeightFiles> given_weights;
   Norm norm = Norm::none;  ///< where it sits: `norm_placement`
   /// none: after each linear layer, before the activation; pre/post (resnet with layernorm or
   /// rmsnorm): on the residual stream, see NormPlacement.

@@ -29,10 +29,12 @@ ojson encode_doubles(const std::vector<double>& xs) {
   return out;
 }
 
-/// The request's fields (claims/request_fields.hpp), in the table's order.
+/// The request's fields (claims/request_fields.hpp), in the table's order (less those
+/// omitted_at_default that hold their default).
 ojson encode_request(const claims::CheckRequest& r) {
   ojson out = ojson::object();
   for (const claims::RequestField& field : claims::kRequestFields) {
+    if (field.omitted_at_default && claims::field_is_default(field, r)) continue;
     std::visit(
         [&](auto member) {
           const auto& value = r.*member;

@@ -142,6 +142,7 @@ claims::CheckRequest decode_request(const Reader& r, const json& line) {
   claims::CheckRequest q;
   for (const claims::RequestField& field : claims::kRequestFields) {
     const std::string key(field.key);
+    if (field.omitted_at_default && !j.contains(key)) continue;
     std::visit(
         [&](auto member) {
           auto& value = q.*member;

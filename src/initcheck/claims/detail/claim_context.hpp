@@ -39,7 +39,7 @@ struct ClaimContext {
 std::size_t claims_spending_alpha(const std::vector<ClaimId>& ids);
 /// Appends to an inconclusive result's advice how many networks would likely decide it (its
 /// interval shrinks like 1/√R: R·(half-width / distance to the nearer band edge)²).
-void add_networks_needed(ClaimResult& result);
+void add_networks_needed(ClaimResult& result, bool given_weights = false);
 
 // --- shared helpers (claim_helpers.cpp) -------------------------------------------------------
 
