@@ -21,9 +21,9 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
                         const std::optional<theory::FiniteWidthPrediction>& finite_width,
                         std::size_t claims, bool backward) {
   SamplePlan plan;
-  // Cost: 2·fan_in·n_out flops per output column forward (×3 with backward) plus
-  // kFlopsPerWeightDrawn per weight drawn (vectorized Philox + Box–Muller: ≈ 200 M normals/s
-  // per core, i.e. ≈ 5 ns, the time of ≈ 300–500 GEMM flops; rng_bench).
+  // Cost: 2·fan_in·n_out flops per output column forward plus kFlopsPerLayerPass (both ×3 with
+  // backward) plus kFlopsPerWeightDrawn per weight drawn (vectorized Philox + Box–Muller:
+  // ≈ 200 M normals/s per core, i.e. ≈ 5 ns, the time of ≈ 300–500 GEMM flops; rng_bench).
   const int layers = model::weight_layer_count(config);
   double cost = 0.0;
   // A pair run is a forward pass of pair_config's batch.
@@ -50,12 +50,14 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
       const auto hi = static_cast<double>(std::max(fan.fan_in(), fan.out_units));
       draw += kFlopsPerQrFlop * hi * lo * lo;
     }
-    cost += 2.0 * weights * columns * (backward ? 3.0 : 1.0) + draw;
+    cost += (2.0 * weights * columns + kFlopsPerLayerPass) * (backward ? 3.0 : 1.0) + draw;
     const double drift_columns = config.norm == model::Norm::batchnorm
                                      ? columns
                                      : columns / static_cast<double>(config.batch);
-    plan.cost_per_replicate_forward_batch1 += 2.0 * weights * drift_columns + draw;
-    plan.cost_per_pair_network += 2.0 * weights * columns * pair_share;  // weights copied
+    plan.cost_per_replicate_forward_batch1 +=
+        2.0 * weights * drift_columns + kFlopsPerLayerPass + draw;
+    plan.cost_per_pair_network +=
+        2.0 * weights * columns * pair_share + kFlopsPerLayerPass;  // weights copied
   }
   if (config.input == model::InputKind::dataset_normalized ||
       config.input == model::InputKind::dataset_unnormalized) {

@@ -45,6 +45,11 @@ inline constexpr double kLooks = 3.0;
 inline constexpr double kNominalFlopsPerSecond = 1.5e11;
 /// GEMM-flop equivalent of drawing one weight (see plan_samples).
 inline constexpr double kFlopsPerWeightDrawn = 400.0;
+/// GEMM-flop equivalents of one layer's fixed cost in one pass, whatever its width: activation
+/// and statistics calls, its trace record and that record's memory. Measured at width 4, depth
+/// 4096 (where it is nearly all of the cost): ≈ 9 µs of CPU per layer forward, ≈ 14 µs with
+/// backward (`check --replicates 16` vs `144`, --claims variance vs gradient).
+inline constexpr double kFlopsPerLayerPass = 7e5;
 /// GEMM-flop equivalents per n_max·n_min² of an orthogonal scheme's QR (see plan_samples).
 inline constexpr double kFlopsPerQrFlop = 80.0;
 /// Cap on the extra engine networks for `drift` (where the exact norm chain does not apply):
