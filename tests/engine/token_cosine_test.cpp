@@ -34,16 +34,15 @@ double direct_token_cosine(const Eigen::MatrixXf& x, Eigen::Index tokens) {
 
 double mean_token_cosine(const Eigen::MatrixXf& x, Eigen::Index tokens) {
   Eigen::VectorXd scratch(x.rows());
-  return detail::sum_token_cosines(x, tokens, scratch) /
-         static_cast<double>(x.cols() / tokens);
+  return detail::sum_token_cosines(x, tokens, scratch) / static_cast<double>(x.cols() / tokens);
 }
 
 // ‖Σu‖² − T equals the pairwise sum (both in double from the same floats: ~1e-15 apart; 1e-12
 // leaves room for the cancellation of T ≈ 7 against ‖Σu‖²).
 TEST(TokenCosine, MatchesThePairwiseDefinition) {
   Eigen::MatrixXf x = Eigen::MatrixXf::Random(5, 21);  // 3 sequences of 7 tokens
-  x.col(4) = x.col(2) * 3.0F;                           // one identical direction
-  x.col(9) = -x.col(10);                                // one opposite pair
+  x.col(4) = x.col(2) * 3.0F;                          // one identical direction
+  x.col(9) = -x.col(10);                               // one opposite pair
   EXPECT_NEAR(mean_token_cosine(x, 7), direct_token_cosine(x, 7), 1e-12);
 }
 
