@@ -138,8 +138,8 @@ extern constinit const ClaimDescriptor kCorrelationClaim{
     .name = "correlation",
     .quote = "You can lose information",
     .measure =
-        "mean cosine of two inputs' representations (cosine 0.5 at the input) below 1 − η "
-        "at the output, vs the mean-field c-map",
+        "mean cosine of two inputs' representations (cosine 0.5 at the input; transformer: of "
+        "a sequence's tokens) below 1 − η at the output, vs the mean-field c-map",
     .method =
         "Every network also runs a batch of input pairs with cosine 0.5; per network the mean "
         "cosine of the pairs' output representations is one observation, and a Student t "
