@@ -15,6 +15,7 @@
 
 #include "check_helpers.hpp"
 #include "initcheck/claims/claim_registry.hpp"
+#include "initcheck/theory/trajectory.hpp"
 
 namespace initcheck::claims {
 namespace {
@@ -99,6 +100,24 @@ TEST(TransformerCollapse, VarianceWithoutResidualKeepsItsPrediction) {
   EXPECT_LE(q.ci.lower, q.predicted);
   EXPECT_GE(q.ci.upper, q.predicted);
   EXPECT_LT(q.predicted, 0.6);  // not the residual stack's growth
+}
+
+// Without skips there is no backward model (the collapsed stream breaks its token-correlation
+// assumption: measured ×0.07 over 12 post-LN blocks, the model would say ×1.07), so no gradient
+// prediction is shown; with skips the model stays.
+// The gradient does vanish there (×0.071, interval [0.057, 0.086] against the band's 0.25:
+// ~20 half-widths), and the advice is to add the residuals.
+TEST(TransformerCollapse, NoBackwardPredictionWithoutResidual) {
+  EXPECT_FALSE(theory::predict_trajectory(make_network_config(block_stack("post", "no")))
+                   .backward_predicted);
+  EXPECT_TRUE(theory::predict_trajectory(make_network_config(block_stack("post", "yes")))
+                  .backward_predicted);
+  CheckRequest r = block_stack("post", "no");
+  r.claims = {"gradient"};
+  const ClaimResult g = claim(run_check(r), ClaimId::gradient);
+  EXPECT_EQ(g.verdict, Verdict::violated);
+  EXPECT_TRUE(std::isnan(g.predicted));
+  EXPECT_NE(g.advice.find("--residual yes"), std::string::npos) << g.advice;
 }
 
 // One token per sequence has no token pairs: not applicable, saying why.

@@ -193,7 +193,7 @@ LayerCurves make_curves(const model::NetworkConfig& config, std::span<const engi
     for (double m : predicted_forward_moments(*trajectory, config)) {
       c.predicted_forward_std.push_back(std::sqrt(m));
     }
-    if (backward) {
+    if (backward && trajectory->backward_predicted) {
       for (double g : predicted_backward_moments(*trajectory, config)) {
         c.predicted_gradient_std.push_back(std::sqrt(g));
       }

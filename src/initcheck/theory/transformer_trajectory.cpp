@@ -174,7 +174,7 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
   const auto d = static_cast<double>(shape.width);
   const auto m = static_cast<double>(shape.hidden);
   const double a2 = shape.branch_scale * shape.branch_scale;
-  const double k = shape.skip ? 1.0 : 0.0;
+  const double k = shape.skip ? 1.0 : 0.0;  // the skip's weight in each sum
   PredictedTrajectory t;
   t.input_second_moment = input_second_moment(config);
   for (int b = 0; b < config.depth(); ++b) {
@@ -230,14 +230,19 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
     // forward pass's averaging applied backwards.
     const double rho = bm.token_correlation;
     const double attn_jacobian = w_o * d * (rho + (1.0 - rho) * bm.self_weight) * w_qkv * d;
-    const double q_mid = k * bm.stream_in + a2 * bm.attn_proj;  // pre: the MLP's input stream
-    if (shape.pre_norm) {
-      g *= k + a2 * mlp_jacobian / (q_mid + shape.eps);
-      g *= k + a2 * attn_jacobian / (bm.stream_in + shape.eps);
+    const double q_mid = bm.stream_in + a2 * bm.attn_proj;  // pre: the MLP's input stream
+    if (!shape.skip) {
+      // No backward model: the stream's tokens collapse (ρ → 1) while the upstream gradients
+      // stay independent per token, against this model's assumption (measured ×0.07 over 12
+      // post-LN blocks where it would say ×1.07). Neutral placeholders (backward_predicted).
+      t.backward_predicted = false;
+    } else if (shape.pre_norm) {
+      g *= 1.0 + a2 * mlp_jacobian / (q_mid + shape.eps);
+      g *= 1.0 + a2 * attn_jacobian / (bm.stream_in + shape.eps);
     } else {
-      const double q_sum2 = k + a2 * bm.mlp_down;  // the MLP's input is LN'd (q = 1)
-      g *= (k + a2 * mlp_jacobian) / (q_sum2 + shape.eps);
-      g *= (k + a2 * attn_jacobian) / (q_mid + shape.eps);
+      const double q_sum2 = 1.0 + a2 * bm.mlp_down;  // the MLP's input is LN'd (q = 1)
+      g *= (1.0 + a2 * mlp_jacobian) / (q_sum2 + shape.eps);
+      g *= (1.0 + a2 * attn_jacobian) / (q_mid + shape.eps);
     }
     bp.backward_gain = g / before;
   }

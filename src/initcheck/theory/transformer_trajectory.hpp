@@ -27,7 +27,7 @@
 ///   measured values; the prediction is shown, not tested).
 /// Cross terms between the stream and a branch vanish for zero-mean weights.
 /// Without the skip (NetworkConfig::skip false) each sum is the branch alone: q ← α²·E[o²]
-/// (and c likewise), the backward factors 1 + α²·G become α²·G.
+/// (and c likewise); there is no backward model then (PredictedTrajectory::backward_predicted).
 
 #include <vector>
 
