@@ -17,20 +17,11 @@
 namespace initcheck::init {
 namespace {
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 /// W (fan.rows() × fan.cols()) of `spec`, drawn from an RC-chosen seed.
 Eigen::MatrixXd weights(const std::string& spec, const FanInfo& fan) {
   Eigen::MatrixXf w(fan.rows(), fan.cols());
   rng::Engine engine(*rc::gen::arbitrary<std::uint64_t>());
-  parse_init_spec(spec, builtins())->fill_weights(fan, w, engine);
+  parse_init_spec(spec, builtin_registry())->fill_weights(fan, w, engine);
   return w.cast<double>();
 }
 

@@ -13,15 +13,6 @@
 namespace initcheck::init {
 namespace {
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 const std::vector<std::string>& valid_specs() {
   static const std::vector<std::string> kSpecs = {
       "kaiming_normal(mode=fan_out, nonlinearity=leaky_relu, a=0.2)",
@@ -51,10 +42,10 @@ const std::vector<std::string>& valid_specs() {
 bool check_parses_or_input_error(const std::string& spec) {
   const SpecContext ctx{1.4142135623730951, 1.5925374};
   try {
-    const auto scheme = parse_init_spec(spec, builtins(), ctx);
+    const auto scheme = parse_init_spec(spec, builtin_registry(), ctx);
     RC_ASSERT(scheme != nullptr);
     const std::string name = scheme->name();
-    RC_ASSERT(parse_init_spec(name, builtins(), ctx)->name() == name);
+    RC_ASSERT(parse_init_spec(name, builtin_registry(), ctx)->name() == name);
     try {
       (void)scheme->weight_law(dense_fan(7, 5, 1, 3));
     } catch (const InputError&) {
@@ -128,9 +119,9 @@ const std::vector<std::string> kValues = {"0",
 // Structured specs: a registered scheme with random declared (or bogus) keys and values, so
 // the expression and value-checking paths are exercised, not only the tokenizer.
 RC_GTEST_PROP(SpecParser, StructuredSpecsParseOrThrowInputError, ()) {
-  const std::vector<std::string> names = builtins().names();
+  const std::vector<std::string> names = builtin_registry().names();
   const std::string name = *rc::gen::elementOf(names);
-  const SchemeInfo& info = *builtins().find(name);
+  const SchemeInfo& info = *builtin_registry().find(name);
   std::vector<std::string> keys = {"bogus"};
   for (const ParamSpec& p : info.params) keys.push_back(p.name);
   const int count = *rc::gen::resize(100, rc::gen::inRange(0, 4));
@@ -144,7 +135,7 @@ RC_GTEST_PROP(SpecParser, StructuredSpecsParseOrThrowInputError, ()) {
   if (parsed) {
     // Filling a small layer either works or throws InputError (e.g. std=fan_in-fan_out < 0).
     try {
-      const auto scheme = parse_init_spec(spec, builtins(), SpecContext{1.5, 1.6});
+      const auto scheme = parse_init_spec(spec, builtin_registry(), SpecContext{1.5, 1.6});
       const FanInfo fan = dense_fan(5, 4, 0, 2);
       Eigen::MatrixXf w(fan.rows(), fan.cols());
       rng::Engine engine(1);
@@ -176,7 +167,7 @@ RC_GTEST_PROP(SpecParser, RoleMapsParseOrThrowInputError, ()) {
   }
   const bool parsed = check_parses_or_input_error(spec);
   if (parsed) {
-    const auto scheme = parse_init_spec(spec, builtins(), SpecContext{1.5, 1.6});
+    const auto scheme = parse_init_spec(spec, builtin_registry(), SpecContext{1.5, 1.6});
     for (std::size_t r = 0; r < kLayerRoleNames.size(); ++r) {
       FanInfo fan = dense_fan(6, 4, 1, 3);
       fan.role = static_cast<LayerRole>(r);

@@ -91,9 +91,7 @@ Subcommand add_schemes_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "schemes", "List the registered init schemes with their parameters and variance formulas");
   return {sub, [] {
-            init::Registry registry;
-            init::register_builtin_schemes(registry);
-            print_schemes(registry, std::cout);
+            print_schemes(init::builtin_registry(), std::cout);
             return 0;
           }};
 }

@@ -75,12 +75,10 @@ int run_theory(const TheoryFlags& f) {
   model::NetworkConfig config;
   config.activation = nn::Activation::parse(f.activation);
   config.widths = model::constant_widths(f.width, static_cast<int>(f.depth));
-  init::Registry registry;
-  init::register_builtin_schemes(registry);
   init::SpecContext context;
   context.exact_gain = theory::variance_preserving_gain(config.activation);
   if (const std::optional<double> g = theory::torch_gain(config.activation)) context.gain = *g;
-  config.init = init::parse_init_spec(f.init, registry, context);
+  config.init = init::parse_init_spec(f.init, init::builtin_registry(), context);
 
   const theory::PredictedTrajectory t = theory::predict_trajectory(config);
   std::ostream& out = std::cout;

@@ -79,6 +79,27 @@ TEST(InitGrammar, IdentityWithTanhVanishesAndOneWeightDominates) {
   EXPECT_EQ(line_count(theory.err), 1) << theory.err;
 }
 
+// Identity with ReLU at the default budget: the second moment halves at layer 1 and then stays
+// (relu(relu(x)) = relu(x)), so variance holds — decided (66 networks, CI [0.31, 0.51] against
+// [0.25, 4]) since the plan no longer charges a QR per layer for a matrix that is never drawn
+// (it planned 16 networks and stayed inconclusive, CI [0.075, 0.53]). The advice for the violated
+// mean and dominance names the fixed matrix instead of telling the user to normalize inputs or
+// centre weights (mean 0.68·std and PR = fan_in/256 are exact properties of the identity).
+TEST(InitGrammar, IdentityWithReluAdviceNamesTheFixedMatrix) {
+  const CliRun r = run_initcheck(
+      "check --init identity --activation relu --depth 20 --width 256 --alpha 1e-9 "
+      "--claims variance,mean,dominance");
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("variance    holds"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("passes each unit's activation mean through unmixed"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("connects each first-layer unit to few inputs by construction"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("normalize every input feature"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("use zero-mean weights"), std::string::npos) << r.out;
+}
+
 // delta_orthogonal on a conv keeps every pixel's channel vector's norm (its centre tap is
 // orthogonal and always in bounds): with a linear activation the gain is exactly 1, and the
 // oracle, which puts the whole variance on the centre tap, predicts 1 — spreading it over the

@@ -49,7 +49,8 @@ std::string scheme_files(const std::string& init) {
 
 std::vector<std::string> verdicts(const std::string& json_text) {
   std::vector<std::string> out;
-  for (const json& claim : json::parse(json_text).at("claims")) {
+  const json doc = json::parse(json_text);  // a named value: the loop must not outlive it
+  for (const json& claim : doc.at("claims")) {
     out.push_back(claim.at("id").get<std::string>() + ":" +
                   (claim.at("applicable").get<bool>() ? claim.at("verdict").get<std::string>()
                                                       : "not checked"));

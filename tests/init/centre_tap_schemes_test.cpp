@@ -13,25 +13,16 @@
 namespace initcheck::init {
 namespace {
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 Eigen::MatrixXf fill(const std::string& spec, const FanInfo& fan, std::uint64_t seed = 7) {
   Eigen::MatrixXf w(fan.rows(), fan.cols());
   rng::Engine engine(seed);
-  parse_init_spec(spec, builtins())->fill_weights(fan, w, engine);
+  parse_init_spec(spec, builtin_registry())->fill_weights(fan, w, engine);
   return w;
 }
 
 /// The declared law's variance and kurtosis are the averages over the entries (mean 0).
 void expect_entry_averages(const std::string& spec, const FanInfo& fan, const Eigen::MatrixXf& w) {
-  const WeightLaw law = parse_init_spec(spec, builtins())->weight_law(fan);
+  const WeightLaw law = parse_init_spec(spec, builtin_registry())->weight_law(fan);
   const Eigen::ArrayXXd a = w.cast<double>().array();
   const double m2 = a.square().mean();
   const double m4 = a.square().square().mean();
@@ -53,7 +44,7 @@ TEST(Identity, SquareIsGainTimesIdentity) {
   const Eigen::MatrixXf w = fill("identity(gain=1.5)", fan);
   EXPECT_EQ(w, Eigen::MatrixXf(1.5F * Eigen::MatrixXf::Identity(6, 6)));
   expect_entry_averages("identity(gain=1.5)", fan, w);
-  EXPECT_FALSE(parse_init_spec("identity", builtins())->weight_law(fan).mean_field);
+  EXPECT_FALSE(parse_init_spec("identity", builtin_registry())->weight_law(fan).mean_field);
 }
 
 TEST(Identity, IsDeterministic) {
@@ -98,14 +89,16 @@ TEST(Identity, ConvPutsTheBlockAtTheCentreTapOfEachGroup) {
 
 TEST(Identity, NonSquareKernelIsAnInputError) {
   const FanInfo fan{4, 4, 6, 1};
-  EXPECT_THROW((void)parse_init_spec("identity", builtins())->weight_law(fan), InputError);
+  EXPECT_THROW((void)parse_init_spec("identity", builtin_registry())->weight_law(fan), InputError);
 }
 
 TEST(DeltaOrthogonal, DenseLayerIsOrthogonalDrawForDraw) {
   for (const FanInfo& fan : {dense_fan(9, 5), dense_fan(5, 9)}) {
     EXPECT_EQ(fill("delta_orthogonal(gain=1.3)", fan), fill("orthogonal(gain=1.3)", fan));
-    const WeightLaw d = parse_init_spec("delta_orthogonal(gain=1.3)", builtins())->weight_law(fan);
-    const WeightLaw o = parse_init_spec("orthogonal(gain=1.3)", builtins())->weight_law(fan);
+    const WeightLaw d =
+        parse_init_spec("delta_orthogonal(gain=1.3)", builtin_registry())->weight_law(fan);
+    const WeightLaw o =
+        parse_init_spec("orthogonal(gain=1.3)", builtin_registry())->weight_law(fan);
     EXPECT_DOUBLE_EQ(d.variance, o.variance);
     EXPECT_DOUBLE_EQ(d.kurtosis, o.kurtosis);
     EXPECT_TRUE(d.mean_field);

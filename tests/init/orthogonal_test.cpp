@@ -13,15 +13,6 @@
 namespace initcheck::init {
 namespace {
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 // W = fl(g·Q) entry by entry with relative error ≤ u = 2⁻²⁴, so each entry of WᵀW (or WWᵀ)
 // differs from g²·(QᵀQ) by at most g²·Σ|q_ij||q_ik|·(2u + u²) ≤ g²·ε_f·(1 + u) (Cauchy–Schwarz
 // on unit columns), plus the double-precision QR's loss of orthogonality ≈ m·ε_d. Tolerance:
@@ -30,7 +21,7 @@ const Registry& builtins() {
 void expect_orthogonal(Eigen::Index rows, Eigen::Index cols, const std::string& gain_text,
                        double gain) {
   const FanInfo fan = dense_fan(cols, rows);
-  const auto scheme = parse_init_spec("orthogonal(gain=" + gain_text + ")", builtins());
+  const auto scheme = parse_init_spec("orthogonal(gain=" + gain_text + ")", builtin_registry());
   Eigen::MatrixXf w(rows, cols);
   rng::Engine engine(42);
   scheme->fill_weights(fan, w, engine);
@@ -64,7 +55,7 @@ TEST(Orthogonal, TallWideAndSquare) {
 
 TEST(Orthogonal, ConvWeightsAreFlattened) {
   const FanInfo conv{16, 32, 9, 1};  // 32 × 144: rows orthonormal
-  const auto scheme = parse_init_spec("orthogonal", builtins());
+  const auto scheme = parse_init_spec("orthogonal", builtin_registry());
   Eigen::MatrixXf w(32, 144);
   rng::Engine engine(3);
   scheme->fill_weights(conv, w, engine);
@@ -78,7 +69,7 @@ TEST(Orthogonal, ConvWeightsAreFlattened) {
 // positive Q(0,0) is Binomial(400, 1/2) (sd 10); [120, 280] is ±8 sd, α < 1e-14. The same
 // count on uncorrected QR (power) is 0.
 TEST(Orthogonal, SignCorrectionMakesEntriesSymmetric) {
-  const auto scheme = parse_init_spec("orthogonal", builtins());
+  const auto scheme = parse_init_spec("orthogonal", builtin_registry());
   const FanInfo fan = dense_fan(4, 4);
   const rng::Engine master(11);
   int positive = 0;

@@ -12,17 +12,8 @@
 namespace initcheck::init {
 namespace {
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 std::shared_ptr<const InitScheme> parse(const std::string& spec) {
-  return parse_init_spec(spec, builtins());
+  return parse_init_spec(spec, builtin_registry());
 }
 
 FanInfo with_role(FanInfo fan, LayerRole role) {

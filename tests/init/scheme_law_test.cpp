@@ -19,15 +19,6 @@ namespace {
 
 using testing_detail::matches_law;
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 // A rectangular layer with 10⁶ weights: fan_in = 800 ≠ fan_out = 1250, so a fan_in/fan_out
 // swap changes the variance by 1.56× (≈ 50 margins).
 const FanInfo kFan = dense_fan(800, 1250);
@@ -65,7 +56,7 @@ const Case kCases[] = {
 
 TEST(SchemeLaw, DeclaredLawsMatchHandDerivedFormulas) {
   for (const Case& c : kCases) {
-    const WeightLaw law = parse_init_spec(c.spec, builtins())->weight_law(kFan);
+    const WeightLaw law = parse_init_spec(c.spec, builtin_registry())->weight_law(kFan);
     // Same formula evaluated in a different order: a few ulp.
     EXPECT_NEAR(law.variance, c.variance, 1e-14 * c.variance) << c.spec;
     EXPECT_NEAR(law.kurtosis, c.kurtosis, 1e-12) << c.spec;
@@ -78,7 +69,7 @@ TEST(SchemeLaw, SamplesMatchDeclaredLaw) {
   std::uint64_t id = 0;
   Eigen::MatrixXf w(kFan.rows(), kFan.cols());
   for (const Case& c : kCases) {
-    const auto scheme = parse_init_spec(c.spec, builtins());
+    const auto scheme = parse_init_spec(c.spec, builtin_registry());
     rng::Engine engine = rng::Engine(2024).split(++id);
     scheme->fill_weights(kFan, w, engine);
     EXPECT_TRUE(matches_law(w, scheme->weight_law(kFan))) << c.spec;
@@ -87,11 +78,11 @@ TEST(SchemeLaw, SamplesMatchDeclaredLaw) {
 
 TEST(SchemeLaw, ConvAndGroupedConvUseThePyTorchFans) {
   const FanInfo grouped{64, 128, 9, 4};  // fan_in 144, fan_out 1152
-  const auto he = parse_init_spec("kaiming_normal", builtins());
+  const auto he = parse_init_spec("kaiming_normal", builtin_registry());
   EXPECT_DOUBLE_EQ(he->weight_law(grouped).variance, 2.0 / 144);
-  const auto he_out = parse_init_spec("kaiming_normal(mode=fan_out)", builtins());
+  const auto he_out = parse_init_spec("kaiming_normal(mode=fan_out)", builtin_registry());
   EXPECT_DOUBLE_EQ(he_out->weight_law(grouped).variance, 2.0 / 1152);
-  const auto glorot = parse_init_spec("xavier_normal", builtins());
+  const auto glorot = parse_init_spec("xavier_normal", builtin_registry());
   EXPECT_DOUBLE_EQ(glorot->weight_law(FanInfo{64, 128, 9, 1}).variance, 2.0 / (576 + 1152));
   // The weight matrix is out × (in/groups · k²).
   Eigen::MatrixXf w(128, 144);
@@ -105,7 +96,7 @@ TEST(SchemeLaw, ConvAndGroupedConvUseThePyTorchFans) {
 // PyTorch nn.Linear default: Var(W) = 1/(3·fan_in), bias U(±1/√fan_in) (published reference
 // values).
 TEST(SchemeLaw, TorchDefaultWeightsAndBias) {
-  const auto scheme = parse_init_spec("torch_default", builtins());
+  const auto scheme = parse_init_spec("torch_default", builtin_registry());
   ASSERT_TRUE(scheme->has_bias());
   const FanInfo fan = dense_fan(100, 1'000'000);
   EXPECT_DOUBLE_EQ(scheme->weight_law(fan).variance, 1.0 / 300);
@@ -117,7 +108,7 @@ TEST(SchemeLaw, TorchDefaultWeightsAndBias) {
   scheme->fill_bias(fan, bias, engine);
   EXPECT_TRUE(matches_law(bias, bias_law));
   // Other schemes have no bias: zeros.
-  const auto he = parse_init_spec("kaiming_normal", builtins());
+  const auto he = parse_init_spec("kaiming_normal", builtin_registry());
   EXPECT_FALSE(he->has_bias());
   Eigen::VectorXf b = Eigen::VectorXf::Ones(4);
   he->fill_bias(dense_fan(3, 4), b, engine);
@@ -125,7 +116,7 @@ TEST(SchemeLaw, TorchDefaultWeightsAndBias) {
 }
 
 TEST(SchemeLaw, ZerosAndStridedOutput) {
-  const auto zeros = parse_init_spec("zeros", builtins());
+  const auto zeros = parse_init_spec("zeros", builtin_registry());
   Eigen::MatrixXf w = Eigen::MatrixXf::Ones(30, 20);
   rng::Engine engine(1);
   zeros->fill_weights(dense_fan(20, 30), w, engine);
@@ -133,7 +124,7 @@ TEST(SchemeLaw, ZerosAndStridedOutput) {
   EXPECT_EQ(zeros->weight_law(dense_fan(20, 30)).variance, 0.0);
 
   // A block of a bigger matrix (outer stride ≠ rows) is filled like a dense one.
-  const auto he = parse_init_spec("kaiming_normal", builtins());
+  const auto he = parse_init_spec("kaiming_normal", builtin_registry());
   Eigen::MatrixXf big = Eigen::MatrixXf::Constant(40, 20, 7.0F);
   Eigen::MatrixXf dense(30, 20);
   rng::Engine a(3);
@@ -145,7 +136,7 @@ TEST(SchemeLaw, ZerosAndStridedOutput) {
 }
 
 TEST(SchemeLaw, Deterministic) {
-  const auto scheme = parse_init_spec("variance_scaling", builtins());
+  const auto scheme = parse_init_spec("variance_scaling", builtin_registry());
   Eigen::MatrixXf x(50, 40);
   Eigen::MatrixXf y(50, 40);
   rng::Engine a(9);
@@ -178,14 +169,15 @@ class PlantedScheme final : public InitScheme {
 TEST(SchemeLaw, PlantedBugsAreRejected) {
   const double std = std::sqrt(2.0 / kFanIn);
   // Kaiming uniform with bound = std instead of √3·std.
-  const PlantedScheme no_sqrt3(parse_init_spec("kaiming_uniform", builtins())->weight_law(kFan),
-                               [](std::span<float> out, rng::Engine& e) {
-                                 const double s = std::sqrt(2.0 / kFanIn);
-                                 rng::fill_uniform(e, out, -s, s);
-                               });
+  const PlantedScheme no_sqrt3(
+      parse_init_spec("kaiming_uniform", builtin_registry())->weight_law(kFan),
+      [](std::span<float> out, rng::Engine& e) {
+        const double s = std::sqrt(2.0 / kFanIn);
+        rng::fill_uniform(e, out, -s, s);
+      });
   // variance_scaling truncated normal without dividing by 0.87962566103423978.
   const PlantedScheme no_correction(
-      parse_init_spec("variance_scaling", builtins())->weight_law(kFan),
+      parse_init_spec("variance_scaling", builtin_registry())->weight_law(kFan),
       [](std::span<float> out, rng::Engine& e) {
         rng::fill_truncated_normal(e, out, std::sqrt(1.0 / kFanIn), 2.0);
       });

@@ -14,19 +14,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const Registry& builtins() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 /// The InputError message of parsing `spec`, or "" when it parses.
 std::string parse_error(const std::string& spec, const SpecContext& ctx = {}) {
   try {
-    (void)parse_init_spec(spec, builtins(), ctx);
+    (void)parse_init_spec(spec, builtin_registry(), ctx);
   } catch (const InputError& e) {
     return e.what();
   }
@@ -35,7 +26,7 @@ std::string parse_error(const std::string& spec, const SpecContext& ctx = {}) {
 
 /// The InputError message of asking `spec`'s law at `fan`, or "".
 std::string law_error(const std::string& spec, const FanInfo& fan, const SpecContext& ctx = {}) {
-  const auto scheme = parse_init_spec(spec, builtins(), ctx);
+  const auto scheme = parse_init_spec(spec, builtin_registry(), ctx);
   try {
     (void)scheme->weight_law(fan);
   } catch (const InputError& e) {
@@ -118,7 +109,7 @@ TEST(SpecParser, BadNumericValuesAreInputErrors) {
   const FanInfo fan = dense_fan(800, 1250);
   EXPECT_THAT(law_error("normal(std=1-fan_in)", fan), HasSubstr("evaluates to -799"));
   EXPECT_THAT(law_error("normal(std=1/(fan_in-800))", fan), HasSubstr("evaluates to inf"));
-  const auto scheme = parse_init_spec("uniform(bound=1-fan_in)", builtins());
+  const auto scheme = parse_init_spec("uniform(bound=1-fan_in)", builtin_registry());
   Eigen::MatrixXf w(1250, 800);
   rng::Engine engine(1);
   EXPECT_THROW(scheme->fill_weights(fan, w, engine), InputError);
@@ -134,47 +125,50 @@ TEST(SpecParser, UnavailableContextVariableIsNamed) {
   ctx.gain = std::sqrt(2.0);
   ctx.exact_gain = 1.5925374;
   // Expressions and constants: a few ulp of the same arithmetic.
-  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=exact_gain/sqrt(fan_in))", builtins(), ctx)
+  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=exact_gain/sqrt(fan_in))", builtin_registry(), ctx)
                        ->weight_law(fan)
                        .variance,
                    1.5925374 * 1.5925374 / 800);
-  EXPECT_DOUBLE_EQ(
-      parse_init_spec("normal(std=gain/sqrt(fan_in))", builtins(), ctx)->weight_law(fan).variance,
-      2.0 / 800);
+  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=gain/sqrt(fan_in))", builtin_registry(), ctx)
+                       ->weight_law(fan)
+                       .variance,
+                   2.0 / 800);
 }
 
 TEST(SpecParser, ExpressionsAreEvaluatedPerLayer) {
   const FanInfo fan = dense_fan(800, 1250, 3, 10);
   EXPECT_DOUBLE_EQ(
-      parse_init_spec("normal(std=sqrt(2/fan_in))", builtins())->weight_law(fan).variance,
+      parse_init_spec("normal(std=sqrt(2/fan_in))", builtin_registry())->weight_law(fan).variance,
       2.0 / 800);
-  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std = 1/(layer+1), mean = depth)", builtins())
+  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std = 1/(layer+1), mean = depth)", builtin_registry())
                        ->weight_law(fan)
                        .variance,
                    1.0 / 16);
-  EXPECT_DOUBLE_EQ(parse_init_spec("normal(std=1, mean=depth)", builtins())->weight_law(fan).mean,
-                   10.0);
   EXPECT_DOUBLE_EQ(
-      parse_init_spec("uniform(bound=sqrt(3/fan_avg))", builtins())->weight_law(fan).variance,
-      1.0 / 1025);
+      parse_init_spec("normal(std=1, mean=depth)", builtin_registry())->weight_law(fan).mean, 10.0);
+  EXPECT_DOUBLE_EQ(parse_init_spec("uniform(bound=sqrt(3/fan_avg))", builtin_registry())
+                       ->weight_law(fan)
+                       .variance,
+                   1.0 / 1025);
   const FanInfo conv{16, 32, 9, 2, 0, 1};
   EXPECT_DOUBLE_EQ(
-      parse_init_spec("normal(std=sqrt(in_units*out_units*receptive_field))", builtins())
+      parse_init_spec("normal(std=sqrt(in_units*out_units*receptive_field))", builtin_registry())
           ->weight_law(conv)
           .variance,
       16.0 * 32 * 9);
   // Numeric parameters of built-ins accept expressions too.
-  EXPECT_DOUBLE_EQ(parse_init_spec("kaiming_normal(nonlinearity=leaky_relu, a=1/10)", builtins())
-                       ->weight_law(fan)
-                       .variance,
-                   2.0 / 1.01 / 800);
   EXPECT_DOUBLE_EQ(
-      parse_init_spec("xavier_uniform(gain=sqrt(2))", builtins())->weight_law(fan).variance,
+      parse_init_spec("kaiming_normal(nonlinearity=leaky_relu, a=1/10)", builtin_registry())
+          ->weight_law(fan)
+          .variance,
+      2.0 / 1.01 / 800);
+  EXPECT_DOUBLE_EQ(
+      parse_init_spec("xavier_uniform(gain=sqrt(2))", builtin_registry())->weight_law(fan).variance,
       2.0 * 2.0 / 2050);
 }
 
 TEST(SpecParser, CanonicalNames) {
-  auto name = [](const char* spec) { return parse_init_spec(spec, builtins())->name(); };
+  auto name = [](const char* spec) { return parse_init_spec(spec, builtin_registry())->name(); };
   EXPECT_EQ(name("kaiming_normal"), "kaiming_normal(mode=fan_in, nonlinearity=relu, a=0)");
   EXPECT_EQ(name(" kaiming_uniform ( a = 1e-1 , mode = fan_out ) "),
             "kaiming_uniform(mode=fan_out, nonlinearity=relu, a=0.1)");
@@ -209,8 +203,8 @@ TEST(SpecParser, EveryBuiltinRoundTrips) {
       "default=normal(std=0.02/(1 + is_mlp_out)), readout=zeros"};
   std::vector<std::string> seen;
   for (const std::string& spec : specs) {
-    const auto a = parse_init_spec(spec, builtins());
-    const auto b = parse_init_spec(a->name(), builtins());
+    const auto a = parse_init_spec(spec, builtin_registry());
+    const auto b = parse_init_spec(a->name(), builtin_registry());
     EXPECT_EQ(a->name(), b->name()) << spec;
     const WeightLaw la = a->weight_law(fan);
     const WeightLaw lb = b->weight_law(fan);
@@ -219,7 +213,7 @@ TEST(SpecParser, EveryBuiltinRoundTrips) {
     EXPECT_FALSE(a->formula().empty());
     seen.push_back(spec.substr(0, spec.find('(')));
   }
-  for (const std::string& n : builtins().names()) {
+  for (const std::string& n : builtin_registry().names()) {
     EXPECT_NE(std::find(seen.begin(), seen.end(), n), seen.end()) << n << " not round-tripped";
   }
 }

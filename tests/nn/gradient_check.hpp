@@ -1,5 +1,5 @@
 #pragma once
-// Test helpers shared by the attention and transformer-block tests: Gaussian matrices and a
+// Test helpers shared by the layer, attention and transformer-block tests: Gaussian matrices and a
 // central-difference gradient check of float kernels.
 
 #include <gtest/gtest.h>
@@ -16,9 +16,9 @@
 namespace initcheck::nn::testing {
 
 inline Eigen::MatrixXf normal(rng::Engine& engine, Eigen::Index rows, Eigen::Index cols,
-                              double std = 1.0) {
+                              double std = 1.0, double mean = 0.0) {
   Eigen::MatrixXf m(rows, cols);
-  rng::fill_normal(engine, std::span<float>(m.data(), static_cast<std::size_t>(m.size())), 0.0,
+  rng::fill_normal(engine, std::span<float>(m.data(), static_cast<std::size_t>(m.size())), mean,
                    std);
   return m;
 }
@@ -29,11 +29,12 @@ inline double weighted_sum(const Eigen::MatrixXf& out, const Eigen::MatrixXf& r)
 }
 
 /// Central differences of `loss` at ≈ `count` coordinates spread over p against `analytic`,
-/// |analytic − numeric| ≤ rel·max(1, |analytic|). The step actually taken is float(p ± h), so
-/// the denominator uses the rounded values.
+/// |analytic − numeric| ≤ tolerance(analytic). The step actually taken is float(p ± h), so the
+/// denominator uses the rounded values.
 inline void check_gradient(const char* what, Eigen::MatrixXf p, const Eigen::MatrixXf& analytic,
                            double h, int count,
-                           const std::function<double(const Eigen::MatrixXf&)>& loss, double rel) {
+                           const std::function<double(const Eigen::MatrixXf&)>& loss,
+                           const std::function<double(double)>& tolerance) {
   ASSERT_EQ(p.rows(), analytic.rows());
   ASSERT_EQ(p.cols(), analytic.cols());
   const Eigen::Index n = p.size();
@@ -49,8 +50,16 @@ inline void check_gradient(const char* what, Eigen::MatrixXf p, const Eigen::Mat
     p.data()[i] = orig;
     const double numeric = (lp - lm) / (static_cast<double>(plus) - minus);
     const double a = analytic.data()[i];
-    EXPECT_NEAR(a, numeric, rel * std::max(1.0, std::abs(a))) << what << " coordinate " << i;
+    EXPECT_NEAR(a, numeric, tolerance(a)) << what << " coordinate " << i;
   }
+}
+
+/// The same with |analytic − numeric| ≤ rel·max(1, |analytic|).
+inline void check_gradient(const char* what, const Eigen::MatrixXf& p,
+                           const Eigen::MatrixXf& analytic, double h, int count,
+                           const std::function<double(const Eigen::MatrixXf&)>& loss, double rel) {
+  check_gradient(what, p, analytic, h, count, loss,
+                 [rel](double a) { return rel * std::max(1.0, std::abs(a)); });
 }
 
 }  // namespace initcheck::nn::testing

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "gradient_check.hpp"
 #include "initcheck/core/error.hpp"
 #include "initcheck/nn/detail/gemm_avx512.hpp"
 #include "initcheck/nn/gemm.hpp"
@@ -28,40 +29,9 @@ using Eigen::VectorXf;
 
 constexpr double kU = 0x1p-24;  // float unit roundoff
 
-MatrixXf normal(rng::Engine& engine, Index rows, Index cols, double std = 1.0, double mean = 0.0) {
-  MatrixXf m(rows, cols);
-  rng::fill_normal(engine, std::span<float>(m.data(), static_cast<std::size_t>(m.size())), mean,
-                   std);
-  return m;
-}
-
-double weighted_sum(const MatrixXf& out, const MatrixXf& r) {
-  return (out.cast<double>().array() * r.cast<double>().array()).sum();
-}
-
-/// Central-difference check of dL/dp for L = Σ r ⊙ forward(p) on `count` coordinates spread
-/// over p. The step actually taken is float(p ± h), so the denominator uses the rounded values.
-void check_gradient(const char* what, MatrixXf p, const MatrixXf& analytic, double h, int count,
-                    const std::function<double(const MatrixXf&)>& loss,
-                    const std::function<double(double)>& tolerance) {
-  ASSERT_EQ(p.rows(), analytic.rows());
-  ASSERT_EQ(p.cols(), analytic.cols());
-  const Index n = p.size();
-  const Index step = std::max<Index>(1, n / count);
-  for (Index i = 0; i < n; i += step) {
-    const float orig = p.data()[i];
-    const auto plus = static_cast<float>(orig + h);
-    const auto minus = static_cast<float>(orig - h);
-    p.data()[i] = plus;
-    const double lp = loss(p);
-    p.data()[i] = minus;
-    const double lm = loss(p);
-    p.data()[i] = orig;
-    const double numeric = (lp - lm) / (static_cast<double>(plus) - minus);
-    const double a = analytic.data()[i];
-    EXPECT_NEAR(a, numeric, tolerance(a)) << what << " coordinate " << i;
-  }
-}
+using testing::check_gradient;
+using testing::normal;
+using testing::weighted_sum;
 
 // ---------------------------------------------------------------------------------------------
 TEST(Gemm, MatchesDoubleProductForAllTransposesAndStrides) {

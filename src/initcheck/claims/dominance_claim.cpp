@@ -54,9 +54,22 @@ ClaimResult check_dominance(const ClaimContext& ctx) {
   }
   finish(result);
   if (result.verdict == stats::Verdict::violated) {
-    result.advice = "a few input features dominate each first-layer unit (PR ≈ " +
-                    short_number(result.measured) +
-                    "·fan_in): normalize every input feature by the dataset mean and std";
+    const std::string pr = "(PR ≈ " + short_number(result.measured) + "·fan_in)";
+    const bool raw_inputs = ctx.config.input == model::InputKind::unnormalized ||
+                            ctx.config.input == model::InputKind::dataset_unnormalized;
+    if (raw_inputs) {
+      result.advice = "a few input features dominate each first-layer unit " + pr +
+                      ": normalize every input feature by the dataset mean and std";
+    } else if (!law.mean_field) {
+      result.advice = "the inputs are normalized; the fixed matrix of " + ctx.config.init->name() +
+                      " connects each first-layer unit to few inputs by construction " + pr +
+                      ": expected for identity (ZerO-style) inits, which leave mixing to training";
+    } else {
+      result.advice =
+          "the inputs are normalized, so the weights concentrate each first-layer "
+          "unit on a few inputs " +
+          pr + ": use a dense, light-tailed weight law (normal or uniform)";
+    }
   }
   return result;
 }

@@ -76,15 +76,6 @@ model::InputKind parse_input(const std::string& s) {
                    "dataset_unnormalized");
 }
 
-const init::Registry& builtin_registry() {
-  static const init::Registry registry = [] {
-    init::Registry r;
-    init::register_builtin_schemes(r);
-    return r;
-  }();
-  return registry;
-}
-
 /// Most networks --replicates and --max-networks may ask for (beyond it counts overflow and the
 /// run would take days; the memory and compute guards refuse far less).
 constexpr int kMaxRequestedNetworks = 1'000'000;
@@ -255,7 +246,7 @@ NetworkConfig make_network_config(const CheckRequest& r) {
     init::SpecContext context;
     context.exact_gain = theory::variance_preserving_gain(config.activation);
     if (const std::optional<double> g = theory::torch_gain(config.activation)) context.gain = *g;
-    config.init = init::parse_init_spec(r.init, builtin_registry(), context);
+    config.init = init::parse_init_spec(r.init, init::builtin_registry(), context);
   }
   config.validate();
   check_alpha_resolvable(r, config);

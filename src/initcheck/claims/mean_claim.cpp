@@ -15,6 +15,7 @@
 
 #include "initcheck/claims/claim_statistics.hpp"
 #include "initcheck/claims/detail/claim_context.hpp"
+#include "initcheck/model/layer_fan.hpp"
 #include "initcheck/stats/quantiles.hpp"
 
 namespace initcheck::claims::detail {
@@ -119,10 +120,19 @@ ClaimResult check_mean(const ClaimContext& ctx) {
   finish(result);
   result.verdict = stats::combine(result.verdict, verdict);
   if (result.verdict == stats::Verdict::violated) {
-    result.advice = "pre-activations have mean " + short_number(result.measured) +
-                    "·std at layer " + std::to_string(worst) +
-                    ": use zero-mean weights (the positive mean of ReLU outputs only cancels "
-                    "when E[W] = 0) and zero or zero-mean biases";
+    const std::string where = "pre-activations have mean " + short_number(result.measured) +
+                              "·std at layer " + std::to_string(worst);
+    const bool fixed_matrix =
+        worst > 0 &&
+        !ctx.config.init->weight_law(model::layer_fan(ctx.config, worst - 1)).mean_field;
+    result.advice =
+        fixed_matrix
+            ? where + ": the fixed matrix of " + ctx.config.init->name() +
+                  " passes each unit's activation mean through unmixed (no zero-mean sum of "
+                  "random weights cancels it): expected for identity (ZerO-style) inits"
+            : where +
+                  ": use zero-mean weights (the positive mean of ReLU outputs only cancels "
+                  "when E[W] = 0) and zero or zero-mean biases";
   }
   return result;
 }

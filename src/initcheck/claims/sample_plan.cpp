@@ -42,7 +42,10 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
               (backward ? 3.0 : 1.0);
     }
     double draw = kFlopsPerWeightDrawn * weights;
-    if (!config.init->weight_law(fan).independent_entries) {
+    const init::WeightLaw law = config.init->weight_law(fan);
+    if (!law.mean_field) {
+      draw = 0.0;  // a fixed matrix (identity): nothing is drawn or factorized
+    } else if (!law.independent_entries) {
       // Orthogonal-type schemes factorize a Gaussian matrix: Householder QR of n_max × n_min,
       // ≈ 2 ms for 128 × 128 per QR measured in a full check (allocation included), i.e.
       // ≈ 80·n_max·n_min² GEMM-flop equivalents.

@@ -12,4 +12,13 @@ void register_builtin_schemes(Registry& registry) {
   detail::register_explicit_schemes(registry);
 }
 
+const Registry& builtin_registry() {
+  static const Registry registry = [] {
+    Registry r;
+    register_builtin_schemes(r);
+    return r;
+  }();
+  return registry;
+}
+
 }  // namespace initcheck::init

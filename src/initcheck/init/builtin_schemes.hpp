@@ -10,4 +10,7 @@ namespace initcheck::init {
 /// normal, uniform, truncated_normal and zeros.
 void register_builtin_schemes(Registry& registry);
 
+/// One registry holding the built-in schemes, built on first use (thread-safe).
+const Registry& builtin_registry();
+
 }  // namespace initcheck::init

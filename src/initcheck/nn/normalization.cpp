@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "initcheck/nn/layers.hpp"
 
@@ -150,6 +151,43 @@ void for_each_column(Index c0, Index count, F&& f) {
   for (Index j = c0; j < c0 + count; ++j) f(j);
 }
 
+/// Per-sample norm backward: grad_z = s·(g − [mean g] − y·mean(g⊙y)) over each sample's group of
+/// columns, s its 1/std (LayerNorm, `centre`) or 1/rms (RMSNorm, no mean term).
+void per_sample_norm_backward(const char* name, bool centre, const ConstMatRef& y,
+                              const ConstVecRef& inv_scale, std::int64_t group_columns,
+                              const ConstMatRef& grad_y, MatRef grad_z) {
+  // The message is built only on failure: the engine's passes must not allocate.
+  const auto require = [name](bool ok, const char* what) {
+    if (!ok) throw std::invalid_argument(std::string(name) + ": " + what);
+  };
+  require(group_columns > 0 && y.cols() % group_columns == 0,
+          "group_columns must divide the number of columns");
+  require(grad_y.rows() == y.rows() && grad_y.cols() == y.cols() && grad_z.rows() == y.rows() &&
+              grad_z.cols() == y.cols(),
+          "grad_y and grad_z must be shaped like y");
+  const Index samples = y.cols() / group_columns;
+  require(inv_scale.size() == samples, "needs one scale entry per sample");
+  const Index rows = y.rows();
+  const auto count = static_cast<double>(rows * group_columns);
+  for (Index b = 0; b < samples; ++b) {
+    const Index c0 = b * group_columns;
+    double sg = 0.0;
+    double sgy = 0.0;
+    for_each_column(c0, group_columns, [&](Index j) {
+      span_sums_gy(grad_y.col(j).data(), y.col(j).data(), rows, sg, sgy);
+    });
+    const double mg = centre ? sg / count : 0.0;
+    const double mgy = sgy / count;
+    const double s = inv_scale[b];
+    for_each_column(c0, group_columns, [&](Index j) {
+      const float* yc = y.col(j).data();
+      const float* gc = grad_y.col(j).data();
+      float* out = grad_z.col(j).data();
+      for (Index i = 0; i < rows; ++i) out[i] = static_cast<float>(s * (gc[i] - mg - yc[i] * mgy));
+    });
+  }
+}
+
 }  // namespace
 
 void batchnorm_forward(const ConstMatRef& z, double eps, MatRef y, VecRef mean, VecRef inv_std) {
@@ -211,32 +249,7 @@ void layernorm_forward(const ConstMatRef& z, double eps, std::int64_t group_colu
 
 void layernorm_backward(const ConstMatRef& y, const ConstVecRef& inv_std,
                         std::int64_t group_columns, const ConstMatRef& grad_y, MatRef grad_z) {
-  check(group_columns > 0 && y.cols() % group_columns == 0,
-        "layernorm_backward: group_columns must divide the number of columns");
-  check(grad_y.rows() == y.rows() && grad_y.cols() == y.cols() && grad_z.rows() == y.rows() &&
-            grad_z.cols() == y.cols(),
-        "layernorm_backward: grad_y and grad_z must be shaped like y");
-  const Index samples = y.cols() / group_columns;
-  check(inv_std.size() == samples, "layernorm_backward: inv_std needs one entry per sample");
-  const Index rows = y.rows();
-  const auto count = static_cast<double>(rows * group_columns);
-  for (Index b = 0; b < samples; ++b) {
-    const Index c0 = b * group_columns;
-    double sg = 0.0;
-    double sgy = 0.0;
-    for_each_column(c0, group_columns, [&](Index j) {
-      span_sums_gy(grad_y.col(j).data(), y.col(j).data(), rows, sg, sgy);
-    });
-    const double mg = sg / count;
-    const double mgy = sgy / count;
-    const double s = inv_std[b];
-    for_each_column(c0, group_columns, [&](Index j) {
-      const float* yc = y.col(j).data();
-      const float* gc = grad_y.col(j).data();
-      float* out = grad_z.col(j).data();
-      for (Index i = 0; i < rows; ++i) out[i] = static_cast<float>(s * (gc[i] - mg - yc[i] * mgy));
-    });
-  }
+  per_sample_norm_backward("layernorm_backward", true, y, inv_std, group_columns, grad_y, grad_z);
 }
 
 void rmsnorm_forward(const ConstMatRef& z, double eps, std::int64_t group_columns, MatRef y,
@@ -265,31 +278,7 @@ void rmsnorm_forward(const ConstMatRef& z, double eps, std::int64_t group_column
 
 void rmsnorm_backward(const ConstMatRef& y, const ConstVecRef& inv_rms, std::int64_t group_columns,
                       const ConstMatRef& grad_y, MatRef grad_z) {
-  check(group_columns > 0 && y.cols() % group_columns == 0,
-        "rmsnorm_backward: group_columns must divide the number of columns");
-  check(grad_y.rows() == y.rows() && grad_y.cols() == y.cols() && grad_z.rows() == y.rows() &&
-            grad_z.cols() == y.cols(),
-        "rmsnorm_backward: grad_y and grad_z must be shaped like y");
-  const Index samples = y.cols() / group_columns;
-  check(inv_rms.size() == samples, "rmsnorm_backward: inv_rms needs one entry per sample");
-  const Index rows = y.rows();
-  const auto count = static_cast<double>(rows * group_columns);
-  for (Index b = 0; b < samples; ++b) {
-    const Index c0 = b * group_columns;
-    double sg = 0.0;
-    double sgy = 0.0;
-    for_each_column(c0, group_columns, [&](Index j) {
-      span_sums_gy(grad_y.col(j).data(), y.col(j).data(), rows, sg, sgy);
-    });
-    const double mgy = sgy / count;
-    const double s = inv_rms[b];
-    for_each_column(c0, group_columns, [&](Index j) {
-      const float* yc = y.col(j).data();
-      const float* gc = grad_y.col(j).data();
-      float* out = grad_z.col(j).data();
-      for (Index i = 0; i < rows; ++i) out[i] = static_cast<float>(s * (gc[i] - yc[i] * mgy));
-    });
-  }
+  per_sample_norm_backward("rmsnorm_backward", false, y, inv_rms, group_columns, grad_y, grad_z);
 }
 
 }  // namespace initcheck::nn
