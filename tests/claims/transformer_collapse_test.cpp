@@ -68,6 +68,14 @@ TEST(TransformerCollapse, PostLnWithoutResidualCollapses) {
   EXPECT_EQ(result.pair_replicates, result.replicates);
 }
 
+// Power of the first-block check above against a planted "--residual no ignored" bug: the same
+// post-LN stack with its skips (α = 1) collapses too, but slowly — its mean token cosine first
+// exceeds 0.99 at block 11 (0.9924; 0.9855 at block 10), far from the no-skip stack's block 3.
+TEST(TransformerCollapse, SkipsKeptCollapseOnlyLate) {
+  const ClaimResult c = claim(run_check(block_stack("post", "yes")), ClaimId::correlation);
+  EXPECT_GT(c.first_layer, 8);
+}
+
 // The advice applied (residuals back, pre-LN; α = 1 unchanged): measured 0.67 with interval
 // [0.64, 0.69], ≈ 14 half-widths below 1 − η: holds.
 TEST(TransformerCollapse, AdviceAppliedHolds) {
