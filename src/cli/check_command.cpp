@@ -124,7 +124,8 @@ std::string describe(const claims::CheckRequest& r, const model::NetworkConfig& 
   }
   if (config.arch == model::Architecture::transformer) {
     os << ", " << r.tokens << " tokens, " << r.heads << " heads, mlp ratio " << r.mlp_ratio
-       << (config.causal ? ", causal" : "") << ", branch scale " << r.branch_scale;
+       << (config.causal ? ", causal" : "") << (config.skip ? "" : ", no residual")
+       << ", branch scale " << r.branch_scale;
     os << ", batch " << r.batch << " sequences, " << r.precision;
   } else {
     os << ", batch " << r.batch << ", " << r.precision;

@@ -194,6 +194,8 @@ the last key varying fastest. Defaults are `check`'s:
   heads         integer   attention heads, must divide the width; transformer only (default 4)
   mlp_ratio     number    MLP hidden width / width, transformer only (default 4)
   mask          string    attention mask none | causal, transformer only (default none)
+  residual      string    yes | no: no drops each sub-block's skip, LN(a*F(x)) post-norm;
+                          transformer only (default yes)
   norm          string    none | batchnorm | layernorm | rmsnorm (default none)
   norm_placement  string  resnet or transformer only: where the norm sits. none = after
                           every linear layer inside the branch; pre = on the branch input,

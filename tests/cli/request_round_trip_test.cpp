@@ -110,6 +110,7 @@ std::vector<CheckRequest> covering_requests() {
   transformer.heads = 2;
   transformer.mlp_ratio = 1.5;
   transformer.mask = "causal";
+  transformer.residual = "no";
   transformer.norm = "layernorm";
   transformer.norm_placement = "post";
   transformer.replicates = 2;

@@ -173,6 +173,7 @@ TEST(EngineNoAlloc, Transformer) {
     c.precision = precision::Format::bf16;
     check(c, 1, true);
     check(c, 2, false);
+    check(c, 2, false, true);  // token cosines
   }
 }
 

@@ -116,12 +116,13 @@ MatrixXd reference_block(const TransformerBlockShape& s, const Problem& p) {
                     z.unaryExpr([&](double v) { return s.activation.value(v); }));
   };
   const MatrixXd x = p.x.cast<double>();
+  const double k = s.skip ? 1.0 : 0.0;  // the skip's weight
   if (s.pre_norm) {
-    const MatrixXd u = x + a * attn_branch(layernorm(x, s.eps));
-    return u + a * mlp_branch(layernorm(u, s.eps));
+    const MatrixXd u = k * x + a * attn_branch(layernorm(x, s.eps));
+    return k * u + a * mlp_branch(layernorm(u, s.eps));
   }
-  const MatrixXd u = layernorm(x + a * attn_branch(x), s.eps);
-  return layernorm(u + a * mlp_branch(u), s.eps);
+  const MatrixXd u = layernorm(k * x + a * attn_branch(x), s.eps);
+  return layernorm(k * u + a * mlp_branch(u), s.eps);
 }
 
 TEST(TransformerBlock, ForwardMatchesDoubleReference) {
@@ -141,6 +142,18 @@ TEST(TransformerBlock, ForwardMatchesDoubleReference) {
             << " max err=" << err.maxCoeff();
       }
     }
+    // Without the skip (same tolerance: one fewer addition per sub-block).
+    TransformerBlockShape s = small_shape(pre, false);
+    s.skip = false;
+    const Problem p(s, 205);
+    const MatrixXd ref = reference_block(s, p);
+    const MatrixXd err = (forward(s, p, p.x).cast<double>() - ref).cwiseAbs();
+    EXPECT_TRUE((err.array() <= 3e-5 * (1.0 + ref.cwiseAbs().array())).all())
+        << "no skip, pre=" << pre << " max err=" << err.maxCoeff();
+    // Planted bug: the skip kept is far outside the tolerance.
+    TransformerBlockShape kept = s;
+    kept.skip = true;
+    EXPECT_GT((forward(kept, p, p.x).cast<double>() - ref).cwiseAbs().maxCoeff(), 1e-2);
   }
   // Planted bug: α applied to one branch only is far outside the tolerance.
   const TransformerBlockShape s = small_shape(true, false);
@@ -152,8 +165,10 @@ TEST(TransformerBlock, ForwardMatchesDoubleReference) {
 }
 
 TEST(TransformerBlock, GradientsMatchCentralDifferences) {
-  for (const bool pre : {true, false}) {
-    const TransformerBlockShape s = small_shape(pre, /*causal=*/!pre);
+  for (const auto& [pre, skip] : {std::pair{true, true}, std::pair{false, true},
+                                  std::pair{true, false}, std::pair{false, false}}) {
+    TransformerBlockShape s = small_shape(pre, /*causal=*/!pre);
+    s.skip = skip;
     Problem p(s, 203);
     rng::Engine e(204);
     const MatrixXf r = normal(e, s.width, s.columns());
@@ -167,11 +182,12 @@ TEST(TransformerBlock, GradientsMatchCentralDifferences) {
     VectorXf ws(transformer_backward_workspace_size(s));
     transformer_block_backward(s, p.weights(), p.x, b.tensors, r, {g_qkv, g_o, g_1, g_2, g_x}, ws);
     // L = Σ r ⊙ block(·); step 1e-2 on O(1) values: truncation O(h²) and the loss's float
-    // noise (≈ 1e-6/h) stay below the 1e-3 relative tolerance.
+    // noise (≈ 1e-6/h) stay below the 1e-3 relative tolerance. Without the skip the loss
+    // curves more (post-norm W_qkv: 1.0e-3 off at h = 1e-2, 2e-5 at h = 5e-3): step 5e-3.
     const auto check = [&](const char* what, MatrixXf& param, const MatrixXf& grad) {
       const MatrixXf saved = param;
       testing::check_gradient(
-          what, saved, grad, 1e-2, 40,
+          what, saved, grad, skip ? 1e-2 : 5e-3, 40,
           [&](const MatrixXf& value) {
             param = value;
             const double l = testing::weighted_sum(forward(s, p, p.x), r);
@@ -180,11 +196,12 @@ TEST(TransformerBlock, GradientsMatchCentralDifferences) {
           },
           1e-3);
     };
-    check(pre ? "pre W_qkv" : "post W_qkv", p.w_qkv, g_qkv);
-    check(pre ? "pre W_o" : "post W_o", p.w_o, g_o);
-    check(pre ? "pre W_1" : "post W_1", p.w_1, g_1);
-    check(pre ? "pre W_2" : "post W_2", p.w_2, g_2);
-    check(pre ? "pre x" : "post x", p.x, g_x);
+    const std::string tag = std::string(pre ? "pre" : "post") + (skip ? "" : " no skip");
+    check((tag + " W_qkv").c_str(), p.w_qkv, g_qkv);
+    check((tag + " W_o").c_str(), p.w_o, g_o);
+    check((tag + " W_1").c_str(), p.w_1, g_1);
+    check((tag + " W_2").c_str(), p.w_2, g_2);
+    check((tag + " x").c_str(), p.x, g_x);
   }
 }
 

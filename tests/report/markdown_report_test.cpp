@@ -306,6 +306,9 @@ TEST(MarkdownReport, EveryArchitectureFamilyAndWidthSweepGetsAPlot) {
   transformer.request.norm = "layernorm";
   transformer.request.norm_placement = "pre";
   add(transformer);
+  sweep::CellResult no_skip = transformer;  // --residual no: a line of its own label
+  no_skip.request.residual = "no";
+  add(no_skip);
   r.info.cells = r.cells.size();
 
   const std::vector<NamedFigure> plots = build_plots(r);
@@ -326,6 +329,8 @@ TEST(MarkdownReport, EveryArchitectureFamilyAndWidthSweepGetsAPlot) {
   // Transformer: the LayerNorm placement is part of the label; x counts blocks.
   EXPECT_EQ(plots[3].figure.panels.at(0).series.at(0).label,
             "kaiming_normal, pre-LN, branch scale 1");
+  EXPECT_EQ(plots[3].figure.panels.at(0).series.at(1).label,
+            "kaiming_normal, pre-LN, branch scale 1, no residual");
   EXPECT_EQ(plots[3].figure.panels.at(0).x_label, "block (0 = network input)");
   // Width sweep: one panel (kaiming_normal · relu, depth 4) over widths 16, 64, 256.
   const Figure& widths = plots[4].figure;

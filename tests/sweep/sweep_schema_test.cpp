@@ -72,7 +72,7 @@ Keys property_names(const nlohmann::json& object) {
 TEST(SweepSchema, ReaderListsItsKeys) {
   EXPECT_EQ(top_level_keys(), (Keys{"seed", "defaults", "blocks"}));
   const Keys keys = block_keys();
-  EXPECT_EQ(keys.size(), 25U);
+  EXPECT_EQ(keys.size(), 26U);
   for (const char* key : {"init", "activation", "widths", "claims", "name"}) {
     EXPECT_TRUE(keys.contains(key)) << key;
   }
@@ -109,7 +109,7 @@ TEST(SweepSchema, SchemaDefaultsAreTheReadersDefaults) {
     EXPECT_EQ(claims::reproduce_command(spec.cells.at(0).request), plain) << key << ": " << value;
     ++checked;
   }
-  EXPECT_EQ(checked, 20);  // every grid key but init, activation (required) and widths (unset)
+  EXPECT_EQ(checked, 21);  // every grid key but init, activation (required) and widths (unset)
   const std::string seeded = "seed: " + doc.at("properties").at("seed").at("default").dump();
   EXPECT_EQ(parse(seeded + "\n" + block + "}\n").cells.at(0).request.seed,
             parse(block + "}\n").cells.at(0).request.seed);

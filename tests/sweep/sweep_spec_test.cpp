@@ -100,8 +100,8 @@ TEST(SweepSpec, ErrorsNameFileLineAndKey) {
       error_of("blocks:\n  - init: relu\n    widht: 3\n"),
       "test.yaml:3: unknown key 'widht' in block 1; expected one of: activation, alpha, arch, "
       "batch, branch_scale, budget, claims, depth, heads, init, input, kernel, mask, "
-      "max_networks, mlp_ratio, name, norm, norm_placement, precision, replicates, spatial, "
-      "tokens, tolerance, width, widths");
+      "max_networks, mlp_ratio, name, norm, norm_placement, precision, replicates, residual, "
+      "spatial, tokens, tolerance, width, widths");
   EXPECT_EQ(error_of("blocks:\n  - {init: kaiming_normal, activation: relu, depth: ten}\n"),
             "test.yaml:2: key 'depth' must be an integer (got 'ten')");
   EXPECT_EQ(error_of("blocks:\n  - {init: kaiming_normal, activation: relu, depth: []}\n"),

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <exception>
 #include <iterator>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -192,7 +193,7 @@ LayerCurves make_curves(const model::NetworkConfig& config, std::span<const engi
     for (double m : predicted_forward_moments(*trajectory, config)) {
       c.predicted_forward_std.push_back(std::sqrt(m));
     }
-    if (backward) {
+    if (backward && trajectory->backward_predicted) {
       for (double g : predicted_backward_moments(*trajectory, config)) {
         c.predicted_gradient_std.push_back(std::sqrt(g));
       }
@@ -279,8 +280,11 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   };
   const bool need_backward = any_claim(&ClaimDescriptor::needs_backward);
   const bool check_pairs = any_claim(&ClaimDescriptor::needs_pair_networks);
+  // Transformers record token cosines in their ordinary forward pass: no pair runs, no c-map.
+  const bool token_pairs = check_pairs && config.arch == model::Architecture::transformer;
+  const bool pair_runs = check_pairs && !token_pairs;
   std::optional<theory::PairCosinePrediction> pair_prediction;
-  if (check_pairs && trajectory) {
+  if (pair_runs && trajectory) {
     try {
       pair_prediction =
           theory::predict_pair_cosines(config, *trajectory, detail::kPairInputCorrelation);
@@ -311,6 +315,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   trace_options.per_sample_norms = true;
   trace_options.gram = false;
   trace_options.dominance_units = 4;
+  trace_options.pair_cosines = token_pairs;
   const int threads = options.threads > 0
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -318,8 +323,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // network cap and the compute budget; each look's tests spend α/looks.
   std::vector<int> looks{plan.replicates};
   // Every look network also runs its pair batch when `correlation` is checked.
-  const double look_cost =
-      plan.cost_per_replicate + (check_pairs ? plan.cost_per_pair_network : 0.0);
+  const double look_cost = plan.cost_per_replicate + (pair_runs ? plan.cost_per_pair_network : 0.0);
   if (options.replicates == 0 && !config.given_weights) {
     const int cap = options.max_networks > 0 ? options.max_networks : 4 * detail::kMaxReplicates;
     const double budget = options.budget_seconds * detail::kNominalFlopsPerSecond;
@@ -334,7 +338,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   const int drift_networks = check_drift ? std::max(plan.drift_replicates - plan.replicates, 0) : 0;
   const model::NetworkConfig pairs = detail::pair_config(config);
   const double pair_network =
-      check_pairs ? engine::estimate_memory(pairs, detail::pair_trace_options()).network : 0.0;
+      pair_runs ? engine::estimate_memory(pairs, detail::pair_trace_options()).network : 0.0;
   check_memory(config, trace_options, looks.back(), check_drift, small, drift_networks, threads,
                pair_network, options.max_memory_bytes);
   check_compute(plan, look_cost, looks.front(), drift_networks, options.budget_seconds);
@@ -349,6 +353,7 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     engine::TraceOptions drift_options = trace_options;
     drift_options.backward = false;
     drift_options.dominance_units = 0;
+    drift_options.pair_cosines = false;
     drift_extra =
         engine::run_replicates(small, drift_options, rng::splitmix64(options.seed ^ kDriftSeedSalt),
                                drift_networks, threads);
@@ -361,8 +366,9 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     if (undecided.empty()) break;
     const int have = static_cast<int>(traces.size());
     std::vector<engine::Trace> more;
-    if (std::any_of(undecided.begin(), undecided.end(),
-                    [](ClaimId id) { return claim_descriptor(id).needs_pair_networks; })) {
+    if (pair_runs && std::any_of(undecided.begin(), undecided.end(), [](ClaimId id) {
+          return claim_descriptor(id).needs_pair_networks;
+        })) {
       // Each network also runs its pair batch (detail/pair_runs.hpp) on the same weights.
       engine::ReplicatesWithPairs runs = engine::run_replicates_with_pairs(
           config, trace_options, pairs, detail::pair_trace_options(), options.seed, have,
@@ -378,12 +384,16 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     std::move(more.begin(), more.end(), std::back_inserter(traces));
     out.replicates = static_cast<int>(traces.size());
     out.drift_replicates = static_cast<int>(drift_traces.size());
+    if (token_pairs) out.pair_replicates = out.replicates;
+    // Transformers: the networks' own traces carry the token cosines.
+    const std::span<const engine::Trace> cosines =
+        token_pairs ? std::span<const engine::Trace>(traces) : pair_traces;
     std::vector<ClaimId> still;
     for (ClaimId id : undecided) {
       const detail::ClaimContext ctx{
-          config,       options,     traces,
-          drift_traces, trajectory,  finite_width,
-          alpha_claim,  pair_traces, pair_prediction ? &*pair_prediction : nullptr};
+          config,       options,    traces,
+          drift_traces, trajectory, finite_width,
+          alpha_claim,  cosines,    pair_prediction ? &*pair_prediction : nullptr};
       ClaimResult r = claim_descriptor(id).check(ctx);
       r.id = id;
       r.applicable = true;
@@ -399,11 +409,13 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   if (!traces.empty()) {
     out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);
   }
-  if (!pair_traces.empty()) {
-    out.curves.pair_cosine.assign(pair_traces.front().pair_cosine.size(), 0.0);
-    for (const engine::Trace& t : pair_traces) {
+  const std::vector<engine::Trace>& cosine_traces = token_pairs ? traces : pair_traces;
+  if (!cosine_traces.empty() && check_pairs) {
+    out.curves.pair_cosine.assign(cosine_traces.front().pair_cosine.size(), 0.0);
+    const auto n = static_cast<double>(cosine_traces.size());
+    for (const engine::Trace& t : cosine_traces) {
       for (std::size_t d = 0; d < out.curves.pair_cosine.size() && d < t.pair_cosine.size(); ++d) {
-        out.curves.pair_cosine[d] += t.pair_cosine[d] / static_cast<double>(pair_traces.size());
+        out.curves.pair_cosine[d] += t.pair_cosine[d] / n;
       }
     }
     if (pair_prediction) out.curves.predicted_pair_cosine = pair_prediction->cosine;

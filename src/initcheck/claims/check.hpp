@@ -52,6 +52,8 @@ struct LayerCurves {
   std::vector<double> predicted_drift_upper;
   /// `correlation`: mean cosine of an input pair (index 0 = the input, cosine 0.5), over the
   /// networks' pair runs, and the mean-field c-map prediction (empty when there is none).
+  /// Transformers: the mean token cosine of the networks' own sequences (index 0 = the input
+  /// tokens, ≈ 0; engine::Trace::pair_cosine), never a prediction.
   std::vector<double> pair_cosine;
   std::vector<double> predicted_pair_cosine;
 };
@@ -62,7 +64,8 @@ struct CheckResult {
   LayerCurves curves;
   int replicates = 0;        ///< independent networks the engine ran (sized by the sample plan)
   int drift_replicates = 0;  ///< networks behind `drift` (replicates + forward-only extras)
-  int pair_replicates = 0;   ///< networks whose pair runs `correlation` read (0: not checked)
+  /// Networks whose pair runs (transformer: token cosines) `correlation` read (0: not checked).
+  int pair_replicates = 0;
 };
 
 /// Throws InputError naming the first claim in `options.claims` (an explicit selection) that

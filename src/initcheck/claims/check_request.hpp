@@ -31,6 +31,7 @@ struct CheckRequest {
   std::int64_t heads = 4;                 ///< attention heads (transformer)
   double mlp_ratio = 4.0;                 ///< MLP hidden width / width (transformer)
   std::string mask = "none";              ///< none | causal (transformer attention)
+  std::string residual = "yes";           ///< yes | no: the sub-blocks' skips (transformer)
   std::string norm = "none";              ///< none | batchnorm | layernorm | rmsnorm
   std::string norm_placement = "none";    ///< none | pre | post (resnet, transformer)
   std::string precision = "fp32";         ///< fp32 | bf16 | fp16

@@ -12,6 +12,12 @@
 /// [−1, 1], against the band [−1, 1 − η]: violated when the whole interval lies above 1 − η
 /// (collapse), holds when below. Prediction: the mean-field c-map (theory/pair_correlation.hpp);
 /// LayerCurves carry the measured and predicted trajectories.
+///
+/// Transformers: the pairs are the tokens of one sequence (no pair batch): s_r = the mean over
+/// the network's sequences of the mean over token pairs i < j of cos(x_i, x_j) at the last
+/// block's output (engine::Trace::pair_cosine, recorded in the ordinary forward pass; the iid
+/// input tokens have cosine ≈ 0); the same interval and band. No oracle: the verdict reads the
+/// measured trajectory only.
 
 #include <algorithm>
 #include <cmath>
@@ -48,21 +54,52 @@ std::string correlation_not_applicable(const model::NetworkConfig& config) {
   if (config.norm == model::Norm::batchnorm && config.batch < 2) {
     return "a BatchNorm network with batch 1 cannot hold a pair of inputs (use --batch >= 2)";
   }
-  if (config.arch == model::Architecture::transformer) {
-    return "pairs of inputs are not recorded through transformer blocks";
+  if (config.arch == model::Architecture::transformer && config.tokens < 2) {
+    return "a sequence of one token has no token pairs (use --tokens >= 2)";
   }
   return {};
+}
+
+bool is_transformer(const model::NetworkConfig& config) {
+  return config.arch == model::Architecture::transformer;
+}
+
+std::string correlation_estimand(const ClaimContext& ctx) {
+  const std::string networks = " (" + std::to_string(ctx.pair_traces.size()) + " networks)";
+  if (is_transformer(ctx.config)) {
+    return "mean cosine between the tokens of a sequence at the last block's output" + networks +
+           "; measured trajectory; no oracle";
+  }
+  return "mean cosine of input pairs (cosine " + short_number(kPairInputCorrelation) +
+         " at the input) at the output" + networks;
+}
+
+std::string collapse_advice(const ClaimContext& ctx, double measured) {
+  if (is_transformer(ctx.config)) {
+    std::string fix;
+    if (!ctx.config.skip) fix = "add residual connections (--residual yes)";
+    if (ctx.config.norm_placement == model::NormPlacement::post) {
+      fix += (fix.empty() ? "" : " and ") + std::string("use pre-LN (--norm-placement pre)");
+    }
+    if (fix.empty()) fix = "scale the branches down (--branch-scale, e.g. 1/sqrt(2*depth))";
+    return "the tokens of a sequence reach mean cosine " + short_number(measured) +
+           " at the last block's output (rank collapse: every token becomes nearly the same "
+           "vector); " +
+           fix;
+  }
+  return "inputs with cosine " + short_number(kPairInputCorrelation) + " reach cosine " +
+         short_number(measured) +
+         " at the output (rank collapse: the network maps different inputs to nearly the same "
+         "vector); move the init toward the edge of chaos (larger weight variance, smaller bias "
+         "variance) or add residual connections";
 }
 
 ClaimResult check_correlation(const ClaimContext& ctx) {
   const double eta = ctx.options.correlation_eta;
   const int depth = depth_units(ctx.config);
   const auto last = static_cast<std::size_t>(depth);
-  ClaimResult result = make_result(
-      ClaimId::correlation,
-      "mean cosine of input pairs (cosine " + short_number(kPairInputCorrelation) +
-          " at the input) at the output (" + std::to_string(ctx.pair_traces.size()) + " networks)",
-      {-1.0, 1.0 - eta});
+  ClaimResult result =
+      make_result(ClaimId::correlation, correlation_estimand(ctx), {-1.0, 1.0 - eta});
   result.layer = depth;
   std::vector<double> output;
   std::vector<double> mean(last + 1, 0.0);
@@ -89,11 +126,7 @@ ClaimResult check_correlation(const ClaimContext& ctx) {
   result.ci.upper = std::min(result.ci.upper, 1.0);
   finish(result);
   if (result.verdict == stats::Verdict::violated) {
-    result.advice = "inputs with cosine " + short_number(kPairInputCorrelation) + " reach cosine " +
-                    short_number(result.measured) +
-                    " at the output (rank collapse: the network maps different inputs to "
-                    "nearly the same vector); move the init toward the edge of chaos (larger "
-                    "weight variance, smaller bias variance) or add residual connections";
+    result.advice = collapse_advice(ctx, result.measured);
   }
   return result;
 }
@@ -105,14 +138,15 @@ extern constinit const ClaimDescriptor kCorrelationClaim{
     .name = "correlation",
     .quote = "You can lose information",
     .measure =
-        "mean cosine of two inputs' representations (cosine 0.5 at the input) below 1 − η "
-        "at the output, vs the mean-field c-map",
+        "mean cosine of two inputs' representations (cosine 0.5 at the input; transformer: of "
+        "a sequence's tokens) below 1 − η at the output, vs the mean-field c-map",
     .method =
         "Every network also runs a batch of input pairs with cosine 0.5; per network the mean "
         "cosine of the pairs' output representations is one observation, and a Student t "
         "interval over networks must lie below 1 − η (violated, rank collapse, when it lies "
         "above). The measured trajectory is compared with the mean-field c-map where it applies "
-        "(no normalization, zero-mean weights).",
+        "(no normalization, zero-mean weights). Transformers: the pairs are the tokens of each "
+        "sequence (mean token cosine at the last block's output; no c-map).",
     .threshold = {"η", &CheckOptions::correlation_eta},
     .needs_pair_networks = true,
     .not_applicable = correlation_not_applicable,

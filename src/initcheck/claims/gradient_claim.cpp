@@ -70,7 +70,7 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
   // Report the layer whose input gradient is h_{D−j}: layer D−j+1 (1-based).
   result.layer = s.depth > 0 ? depth - s.depth + 1 : -1;
   result.first_layer = s.first_violated > 0 ? depth - s.first_violated + 1 : -1;
-  if (ctx.trajectory && s.depth > 0) {
+  if (ctx.trajectory && ctx.trajectory->backward_predicted && s.depth > 0) {
     const std::vector<double> p = predicted_backward_moments(*ctx.trajectory, ctx.config);
     result.predicted =
         p[static_cast<std::size_t>(depth - s.depth)] / p[static_cast<std::size_t>(depth)];
@@ -84,6 +84,10 @@ ClaimResult check_gradient(const ClaimContext& ctx) {
             " per layer: BatchNorm at init makes gradients grow with depth (≈π/(π−1) per ReLU "
             "layer, Yang et "
             "al. 2019): expected; shorten the stack or add residual connections";
+    } else if (!ctx.config.skip) {
+      why = "×" + short_number(g) +
+            " per block through a transformer without residual connections; add them "
+            "(--residual yes)";
     } else {
       bool changing_width = false;
       for (std::size_t i = 1; i < ctx.config.widths.size(); ++i) {

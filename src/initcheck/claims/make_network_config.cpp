@@ -125,7 +125,7 @@ void check_alpha_resolvable(const CheckRequest& r, const NetworkConfig& config) 
   }
 }
 
-/// tokens, heads, mlp_ratio and mask (their defaults unless --arch transformer).
+/// tokens, heads, mlp_ratio, mask and residual (their defaults unless --arch transformer).
 void set_transformer_fields(const CheckRequest& r, NetworkConfig& config) {
   if (r.tokens < 1 || r.tokens > 4096) {
     throw InputError("--tokens must be in [1, 4096], got " + std::to_string(r.tokens));
@@ -140,10 +140,14 @@ void set_transformer_fields(const CheckRequest& r, NetworkConfig& config) {
   if (r.mask != "none" && r.mask != "causal") {
     throw InputError("unknown --mask '" + r.mask + "'; expected one of: none, causal");
   }
+  if (r.residual != "yes" && r.residual != "no") {
+    throw InputError("unknown --residual '" + r.residual + "'; expected one of: yes, no");
+  }
   config.tokens = r.tokens;
   config.heads = r.heads;
   config.mlp_ratio = r.mlp_ratio;
   config.causal = r.mask == "causal";
+  config.skip = r.residual == "yes";
 }
 
 std::vector<std::int64_t> widths_of(const CheckRequest& r) {

@@ -37,7 +37,7 @@ enum class Applies {
   without_widths,  ///< depth, width: the `widths` list sets both
   conv,            ///< kernel, spatial: --arch conv
   residual,        ///< branch_scale, norm_placement: --arch resnet or transformer
-  transformer,     ///< tokens, heads, mlp_ratio, mask: --arch transformer
+  transformer,     ///< tokens, heads, mlp_ratio, mask, residual: --arch transformer
 };
 
 struct RequestField {
@@ -108,6 +108,10 @@ inline constexpr std::array kRequestFields{
                  &CheckRequest::mlp_ratio, SweepRole::axis, Applies::transformer},
     RequestField{"mask", "--mask", "attention mask: none | causal (--arch transformer only)",
                  &CheckRequest::mask, SweepRole::axis, Applies::transformer},
+    RequestField{"residual", "--residual",
+                 "yes | no: no drops each sub-block's skip, x_b = LN(a*F(x)) post-norm or "
+                 "a*F(LN(x)) pre-norm (--arch transformer only)",
+                 &CheckRequest::residual, SweepRole::axis, Applies::transformer},
     RequestField{"norm", "--norm",
                  "none | batchnorm | layernorm | rmsnorm (where it sits: --norm-placement)",
                  &CheckRequest::norm},

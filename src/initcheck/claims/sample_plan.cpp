@@ -79,6 +79,9 @@ SamplePlan plan_samples(const model::NetworkConfig& config, const CheckOptions& 
         dataset_cost(config.norm == model::Norm::batchnorm ? columns : pixels);
     plan.cost_per_pair_network += dataset_cost(columns * pair_share);
   }
+  // Transformers take the token cosines in their own forward pass (no pair run; O(d·B·T) per
+  // block, negligible beside the block's GEMMs).
+  if (config.arch == model::Architecture::transformer) plan.cost_per_pair_network = 0.0;
   plan.cost_per_replicate = cost;
   const int affordable = std::clamp(static_cast<int>(kFlopBudget / std::max(cost, 1.0)),
                                     kMinReplicates, kMaxReplicates);

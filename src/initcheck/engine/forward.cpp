@@ -8,6 +8,7 @@
 
 #include "initcheck/engine/detail/network_impl.hpp"
 #include "initcheck/engine/detail/sample_norm.hpp"
+#include "initcheck/engine/detail/token_cosine.hpp"
 #include "initcheck/nn/gemm.hpp"
 #include "initcheck/nn/layers.hpp"
 #include "initcheck/precision/rounding.hpp"
@@ -123,7 +124,17 @@ void NetworkImpl::store_slice(int s, int id, MapF t, Index hw, double* sample_no
 void NetworkImpl::input_slice(int s, Trace& trace) {
   const Index hw = layout.x0.cols / layout.batch;  // pixels (conv), tokens (transformer) or 1
   store_slice(s, 0, map(layout.x0), hw, norms_ptr(trace.input_sq_norms));
-  if (opts.pair_cosines) pair_slice(s, 0, map(layout.x0), hw);
+  if (!opts.pair_cosines) return;
+  if (layout.is_transformer) {
+    token_slice(s, 0, map(layout.x0).middleCols(col_begin(s, hw), col_count(s, hw)));
+  } else {
+    pair_slice(s, 0, map(layout.x0), hw);
+  }
+}
+
+void NetworkImpl::token_slice(int s, int unit, const Eigen::Ref<const Eigen::MatrixXf>& t) {
+  pair_sum[s][static_cast<std::size_t>(unit)] +=
+      sum_token_cosines(t, layout.block_shape.tokens, token_direction_sum[s]);
 }
 
 void NetworkImpl::pair_slice(int s, int unit, const MapF& t, Index hw) {

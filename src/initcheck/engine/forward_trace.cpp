@@ -109,6 +109,13 @@ void NetworkImpl::finalize(Trace& trace) {
     participation(l, lt);
     lt.grad_post_sq = lt.grad_pre_sq = lt.grad_weight_sq = lt.grad_input_sq = 0.0;
   }
+  // Pairs (2i, 2i+1), or for transformers the sequences (token pairs within each).
+  const auto pairs = static_cast<double>(layout.is_transformer ? layout.batch : layout.batch / 2);
+  for (std::size_t u = 0; u < trace.pair_cosine.size(); ++u) {
+    double sum = 0.0;
+    for (int s = 0; s < layout.slices; ++s) sum += pair_sum[s][u];  // fixed order
+    trace.pair_cosine[u] = sum / pairs;
+  }
   if (layout.is_transformer) {
     finalize_transformer_blocks(trace);
     return;
@@ -135,12 +142,6 @@ void NetworkImpl::finalize(Trace& trace) {
   }
   const int out_acc = layout.is_resnet ? layout.stream_acc.back() : layout.layers.back().post_acc;
   trace.output = acc_stats[static_cast<std::size_t>(out_acc)];
-  const auto pairs = static_cast<double>(layout.batch / 2);
-  for (std::size_t u = 0; u < trace.pair_cosine.size(); ++u) {
-    double sum = 0.0;
-    for (int s = 0; s < layout.slices; ++s) sum += pair_sum[s][u];  // fixed order
-    trace.pair_cosine[u] = sum / pairs;
-  }
 }
 
 double NetworkImpl::bn_error(const LayerLayout& li) const {

@@ -66,8 +66,12 @@ NetworkImpl::NetworkImpl(const model::NetworkConfig& config, const TraceOptions&
   acc_stats.resize(num_acc);
   merged_events.resize(num_acc);
   if (opts.pair_cosines) {
-    const int units = layout.is_resnet ? layout.num_blocks : layout.num_layers;
+    const bool blocks = layout.is_resnet || layout.is_transformer;
+    const int units = blocks ? layout.num_blocks : layout.num_layers;
     for (auto& p : pair_sum) p.assign(static_cast<std::size_t>(units) + 1, 0.0);
+    if (layout.is_transformer) {
+      for (auto& v : token_direction_sum) v.setZero(layout.block_shape.width);
+    }
   }
 
   if (!opts.backward) return;

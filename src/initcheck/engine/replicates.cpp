@@ -56,7 +56,8 @@ void run_on(Network& net, const rng::Engine& replicate, int index, Trace& trace,
   }
   rng::Engine input_engine = replicate.split(kInputStream);
   const model::InputKind kind = net.config().input;
-  if (net.options().pair_cosines) {
+  // Transformers record token cosines on their ordinary input (no pairs to mix).
+  if (net.options().pair_cosines && net.config().arch != model::Architecture::transformer) {
     pair_forward(net, input_engine, trace);
   } else if (kind == model::InputKind::dataset_normalized ||
              kind == model::InputKind::dataset_unnormalized) {

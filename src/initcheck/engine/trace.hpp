@@ -132,6 +132,10 @@ struct Trace {
   /// (layer d's h for mlp/conv, the residual stream x_d for resnet); each the mean over the pairs
   /// (2i, 2i+1) of cos(v_2i, v_2i+1), v a sample's C·H·W values (an odd last sample is unpaired).
   /// A pair with both vectors 0 counts as cosine 1 (identical), with one 0 as cosine 0.
+  /// Transformer: the token cosine instead — index 0 = the input tokens, b = block b's output
+  /// stream; each the mean over the sequences of the mean over token pairs i < j of
+  /// cos(x_i, x_j) (1 when all tokens point one way: rank collapse). Recorded in the ordinary
+  /// forward pass on the batch's own tokens (no pair input).
   std::vector<double> pair_cosine;
   bool has_backward = false;
   double grad_output_sq = 0.0;  ///< E[r²] of the upstream gradient

@@ -17,6 +17,7 @@ struct TraceOptions {
   /// Pair runs (the `correlation` claim): samples (2i, 2i+1) form pairs; the input draws sample
   /// 2i+1 as c·x_{2i} + √(1−c²)·ξ (c = pair_input_correlation; mix_input_pairs) and the trace
   /// records the mean pair cosine of every depth unit's output (Trace::pair_cosine).
+  /// Transformer: the mean token cosine of every block's output, on the unmixed input.
   bool pair_cosines = false;
   double pair_input_correlation = 0.5;
   /// Threads used inside one forward pass (1 or 2 are useful on the target machine). The batch

@@ -82,6 +82,10 @@ void NetworkImpl::transformer_forward(Trace& trace) {
           b == 0 ? nn::ConstMatRef(map(layout.x0)) : nn::ConstMatRef(block_set(b - 1).output());
       nn::transformer_block_forward(layout.block_shape, block_weights(b), x, block_set(b),
                                     block_ws[s], &sink, first, count);
+      if (opts.pair_cosines) {
+        const Index tokens = layout.block_shape.tokens;
+        token_slice(s, b + 1, block_set(b).output().middleCols(first * tokens, count * tokens));
+      }
     }
     const Index tokens = layout.block_shape.tokens;
     map(layout.streams.back()).middleCols(first * tokens, count * tokens) =

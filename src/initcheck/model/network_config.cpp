@@ -111,6 +111,9 @@ void NetworkConfig::validate() const {
       break;
     case Architecture::transformer: validate_transformer(*this); break;
   }
+  if (!skip && arch != Architecture::transformer) {
+    throw InputError("dropping the residual skip (residual no) needs a transformer");
+  }
   if (norm_placement != NormPlacement::none && arch != Architecture::transformer) {
     if (arch != Architecture::resnet) {
       throw InputError(

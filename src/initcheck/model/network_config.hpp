@@ -80,6 +80,9 @@ struct NetworkConfig {
   std::int64_t heads = 4;    ///< H; must divide d
   double mlp_ratio = 4.0;    ///< MLP hidden width / d
   bool causal = false;       ///< causal attention mask
+  /// The skip of each sub-block (x + α·F); false drops it: α·F(LN(x)) pre-norm, LN(α·F(x))
+  /// post-norm (a stack without residual connections).
+  bool skip = true;
 
   /// The norm after each linear layer: `norm` with placement none, else none.
   [[nodiscard]] Norm layer_norm() const {

@@ -20,6 +20,7 @@ nn::TransformerBlockShape transformer_block_shape(const NetworkConfig& config) {
   s.pre_norm = config.norm_placement != NormPlacement::post;
   s.causal = config.causal;
   s.branch_scale = config.branch_scale;
+  s.skip = config.skip;
   s.eps = config.bn_eps;
   s.activation = config.activation;
   return s;

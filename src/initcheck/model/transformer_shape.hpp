@@ -13,7 +13,7 @@ std::int64_t transformer_hidden(const NetworkConfig& config);
 
 /// Block geometry of a transformer `config`: width d = widths[0], heads, hidden
 /// transformer_hidden, tokens T, sequences = batch, pre-norm unless norm_placement is post,
-/// causal, α = branch_scale, ε = bn_eps, φ = activation.
+/// causal, α = branch_scale, skip, ε = bn_eps, φ = activation.
 nn::TransformerBlockShape transformer_block_shape(const NetworkConfig& config);
 
 }  // namespace initcheck::model

@@ -38,9 +38,14 @@ void project(const ConstMatRef& a, const ConstMatRef& b, MatRef c, Index tokens)
   }
 }
 
-/// sum = in + α·branch.
-void residual_add(const ConstMatRef& in, const ConstMatRef& branch, float alpha, MatRef sum) {
-  sum.noalias() = in + alpha * branch;
+/// sum = in + α·branch, or α·branch alone without the skip.
+void residual_add(const ConstMatRef& in, const ConstMatRef& branch, float alpha, bool skip,
+                  MatRef sum) {
+  if (skip) {
+    sum.noalias() = in + alpha * branch;
+  } else {
+    sum.noalias() = alpha * branch;
+  }
 }
 
 void check_matrix(const ConstMatRef& m, Index rows, Index cols, const char* what) {
@@ -190,7 +195,7 @@ void transformer_block_forward(const TransformerBlockShape& shape,
   emit(BlockTensor::attention, cols(t.attention));
   project(weights.out, cols(t.attention), cols(t.attn_proj), tokens);
   emit(BlockTensor::attn_proj, cols(t.attn_proj));
-  residual_add(in, cols(t.attn_proj), alpha, cols(t.attn_sum));
+  residual_add(in, cols(t.attn_proj), alpha, shape.skip, cols(t.attn_sum));
   emit(BlockTensor::attn_sum, cols(t.attn_sum));
   if (!pre) {
     layernorm(cols(t.attn_sum), shape.eps, cols(t.attn_norm), t.attn_norm_mean, t.attn_norm_inv_std,
@@ -210,7 +215,7 @@ void transformer_block_forward(const TransformerBlockShape& shape,
   emit(BlockTensor::mlp_act, cols(t.mlp_act));
   project(weights.down, cols(t.mlp_act), cols(t.mlp_down), tokens);
   emit(BlockTensor::mlp_down, cols(t.mlp_down));
-  residual_add(u, cols(t.mlp_down), alpha, cols(t.mlp_sum));
+  residual_add(u, cols(t.mlp_down), alpha, shape.skip, cols(t.mlp_sum));
   emit(BlockTensor::mlp_sum, cols(t.mlp_sum));
   if (!pre) {
     layernorm(cols(t.mlp_sum), shape.eps, cols(t.mlp_norm), t.mlp_norm_mean, t.mlp_norm_inv_std, c0,
@@ -263,11 +268,12 @@ void transformer_block_backward(const TransformerBlockShape& shape,
   activation_backward(shape.activation, t.mlp_up, g_act, g_up);
   gemm(1.0f, g_up, false, mlp_in, true, 0.0f, grads.up);
   gemm(1.0f, weights.up, true, g_up, false, 0.0f, g_a);
-  if (pre) {
-    layernorm_backward(t.mlp_norm, t.mlp_norm_inv_std, 1, g_a, g_b);
-    g_u.noalias() = gs2 + g_b;
+  if (pre) layernorm_backward(t.mlp_norm, t.mlp_norm_inv_std, 1, g_a, g_b);
+  const ConstMatRef g_branch_in = pre ? ConstMatRef(g_b) : ConstMatRef(g_a);
+  if (shape.skip) {
+    g_u.noalias() = gs2 + g_branch_in;
   } else {
-    g_u.noalias() = gs2 + g_a;
+    g_u = g_branch_in;
   }
 
   // Attention sub-block: ∂L/∂attn_sum, its branch, then ∂L/∂x.
@@ -280,11 +286,12 @@ void transformer_block_backward(const TransformerBlockShape& shape,
                      g_qkv.middleRows(d, d), g_qkv.bottomRows(d), attention_ws);
   gemm(1.0f, g_qkv, false, attn_in, true, 0.0f, grads.qkv);
   gemm(1.0f, weights.qkv, true, g_qkv, false, 0.0f, g_b);
-  if (pre) {
-    layernorm_backward(t.attn_norm, t.attn_norm_inv_std, 1, g_b, g_a);
-    grads.input.noalias() = gs1 + g_a;
+  if (pre) layernorm_backward(t.attn_norm, t.attn_norm_inv_std, 1, g_b, g_a);
+  const ConstMatRef g_attn_in = pre ? ConstMatRef(g_a) : ConstMatRef(g_b);
+  if (shape.skip) {
+    grads.input.noalias() = gs1 + g_attn_in;
   } else {
-    grads.input.noalias() = gs1 + g_b;
+    grads.input = g_attn_in;
   }
 }
 

@@ -9,6 +9,7 @@
 /// parameters (γ = 1, β = 0). Each of the two sub-blocks, with branch F and residual scale α:
 ///   pre-norm:  norm = LN(in),  sum = in + α·F(norm),  out = sum
 ///   post-norm: sum = in + α·F(in),  norm = LN(sum),   out = norm
+/// (without the skip, `skip` false: sum = α·F(·) alone, "in +" dropped)
 /// with F_attn(u) = W_o·attention(W_q u, W_k u, W_v u) (attention.hpp) first, then
 /// F_mlp(u) = W_2·φ(W_1 u) on the attention sub-block's output.
 
@@ -31,6 +32,7 @@ struct TransformerBlockShape {
   bool pre_norm = true;        ///< LayerNorm before each branch (else after each residual add)
   bool causal = false;         ///< causal mask in the attention
   double branch_scale = 1.0;   ///< α, the residual branches' scale
+  bool skip = true;            ///< the residual skip "in +" of each sub-block's sum
   double eps = 1e-5;           ///< LayerNorm ε
   Activation activation{ActivationKind::gelu, 0.0};  ///< φ of the MLP branch
 

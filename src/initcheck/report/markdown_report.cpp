@@ -450,7 +450,8 @@ std::string describe_configuration(const claims::CheckRequest& r) {
     shape += std::to_string(r.depth) + " blocks × " + std::to_string(r.width) + " (" +
              std::to_string(r.tokens) + " tokens, " + std::to_string(r.heads) +
              " heads, mlp ratio " + format_number(r.mlp_ratio) +
-             (r.mask == "causal" ? ", causal" : "") + ")";
+             (r.mask == "causal" ? ", causal" : "") + (r.residual == "no" ? ", no residual" : "") +
+             ")";
   } else {
     shape += std::to_string(r.depth) + "×" + std::to_string(r.width);
   }

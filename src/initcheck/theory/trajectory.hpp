@@ -81,6 +81,9 @@ struct PredictedTrajectory {
   std::vector<BlockPrediction> blocks;  ///< resnet only
   double output_second_moment = 0.0;
   double grad_input_sq = 0.0;  ///< E[(∂L/∂h_0)²]
+  /// False when there is no backward model (a transformer without skips): the backward fields
+  /// then hold the neutral 1 (gain 1 per block), to be shown as "no prediction".
+  bool backward_predicted = true;
 
   /// Π of the per-layer gains (mlp, conv) or per-block gains (resnet) = output/input moment.
   [[nodiscard]] double cumulative_gain() const;

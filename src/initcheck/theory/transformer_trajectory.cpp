@@ -117,6 +117,7 @@ std::vector<TransformerBlockMoments> transformer_block_moments(const model::Netw
   const auto m = static_cast<double>(shape.hidden);
   const double a2 = shape.branch_scale * shape.branch_scale;
   const double eps = shape.eps;
+  const double k = shape.skip ? 1.0 : 0.0;  // the skip's weight in each sum
   const AttentionGeometry geometry(shape.tokens, shape.causal);
   const bool single = shape.tokens < 2;  // no token pairs
 
@@ -141,8 +142,8 @@ std::vector<TransformerBlockMoments> transformer_block_moments(const model::Netw
     bm.attention = bm.value * (rho + (1.0 - rho) * bm.self_weight);
     const double attention_cross = bm.value * (rho + (1.0 - rho) * geometry.pair_overlap);
     bm.attn_proj = w_o * d * bm.attention;
-    q += a2 * bm.attn_proj;
-    c += a2 * w_o * d * attention_cross;
+    q = k * q + a2 * bm.attn_proj;
+    c = k * c + a2 * w_o * d * attention_cross;
     if (!shape.pre_norm) {  // LN of the sum
       c /= q + eps;
       q /= q + eps;
@@ -155,8 +156,8 @@ std::vector<TransformerBlockMoments> transformer_block_moments(const model::Netw
     const auto [act_self, act_cross] = activation_pair(shape.activation, bm.mlp_up, rho_u);
     bm.mlp_act = act_self;
     bm.mlp_down = w_2 * m * act_self;
-    q += a2 * bm.mlp_down;
-    c += a2 * w_2 * m * act_cross;
+    q = k * q + a2 * bm.mlp_down;
+    c = k * c + a2 * w_2 * m * act_cross;
     if (!shape.pre_norm) {
       c /= q + eps;
       q /= q + eps;
@@ -173,6 +174,7 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
   const auto d = static_cast<double>(shape.width);
   const auto m = static_cast<double>(shape.hidden);
   const double a2 = shape.branch_scale * shape.branch_scale;
+  const double k = shape.skip ? 1.0 : 0.0;  // the skip's weight in each sum
   PredictedTrajectory t;
   t.input_second_moment = input_second_moment(config);
   for (int b = 0; b < config.depth(); ++b) {
@@ -204,7 +206,7 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
     bp.index = b;
     bp.branch_input_second_moment = u2;
     bp.branch_second_moment = bm.mlp_down;
-    bp.sum_second_moment = shape.pre_norm ? bm.stream_out : bm.stream_in + a2 * bm.attn_proj;
+    bp.sum_second_moment = shape.pre_norm ? bm.stream_out : k * bm.stream_in + a2 * bm.attn_proj;
     bp.stream_second_moment = bm.stream_out;
     bp.gain = bm.stream_in > 0.0 ? bm.stream_out / bm.stream_in : 0.0;
     t.blocks.push_back(bp);
@@ -229,7 +231,12 @@ PredictedTrajectory predict_transformer_trajectory(const model::NetworkConfig& c
     const double rho = bm.token_correlation;
     const double attn_jacobian = w_o * d * (rho + (1.0 - rho) * bm.self_weight) * w_qkv * d;
     const double q_mid = bm.stream_in + a2 * bm.attn_proj;  // pre: the MLP's input stream
-    if (shape.pre_norm) {
+    if (!shape.skip) {
+      // No backward model: the stream's tokens collapse (ρ → 1) while the upstream gradients
+      // stay independent per token, against this model's assumption (measured ×0.07 over 12
+      // post-LN blocks where it would say ×1.07). Neutral placeholders (backward_predicted).
+      t.backward_predicted = false;
+    } else if (shape.pre_norm) {
       g *= 1.0 + a2 * mlp_jacobian / (q_mid + shape.eps);
       g *= 1.0 + a2 * attn_jacobian / (bm.stream_in + shape.eps);
     } else {

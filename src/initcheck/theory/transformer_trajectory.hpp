@@ -26,6 +26,8 @@
 ///   prediction at depth 48. No claim compares with it (`gradient` checks its band on
 ///   measured values; the prediction is shown, not tested).
 /// Cross terms between the stream and a branch vanish for zero-mean weights.
+/// Without the skip (NetworkConfig::skip false) each sum is the branch alone: q ← α²·E[o²]
+/// (and c likewise); there is no backward model then (PredictedTrajectory::backward_predicted).
 
 #include <vector>
 

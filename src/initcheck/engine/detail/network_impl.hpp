@@ -55,9 +55,11 @@ struct NetworkImpl {
   std::vector<TensorAccumulator> merged;
   std::vector<TensorStats> acc_stats;
   std::vector<precision::PrecisionEvents> merged_events;
-  /// TraceOptions::pair_cosines: per slice, Σ over its pairs of the pair cosine, by depth unit
-  /// (0 = input; Trace::pair_cosine).
+  /// TraceOptions::pair_cosines: per slice, Σ over its pairs of the pair cosine (transformer: Σ
+  /// over its sequences of the mean token cosine), by depth unit (0 = input; Trace::pair_cosine).
   std::vector<double> pair_sum[kSlices];
+  /// Transformer with pair_cosines: each slice's scratch for sum_token_cosines (d doubles).
+  Eigen::VectorXd token_direction_sum[kSlices];
 
   // Backward buffers.
   Eigen::VectorXf grad_arena;  ///< layout.grad_arena_floats
@@ -97,6 +99,9 @@ struct NetworkImpl {
   /// pair_cosines: adds the cosines of slice s's pairs in `t` (hw columns per sample) to
   /// pair_sum[s][unit].
   void pair_slice(int s, int unit, const MapF& t, Eigen::Index hw);
+  /// Transformer with pair_cosines: adds the mean token cosine of each of slice s's sequences in
+  /// `t` (d × N) to pair_sum[s][unit].
+  void token_slice(int s, int unit, const Eigen::Ref<const Eigen::MatrixXf>& t);
 
   // forward_trace.cpp
   /// Sizes and clears `trace` (allocates only on its first use with this network).

@@ -71,7 +71,8 @@ FamilyKey family_of(const CellResult& c) {
 
 std::string series_label(const claims::CheckRequest& r) {
   if (r.arch == "transformer") {
-    return r.init + ", " + r.norm_placement + "-LN, branch scale " + r.branch_scale;
+    return r.init + ", " + r.norm_placement + "-LN, branch scale " + r.branch_scale +
+           (r.residual == "no" ? ", no residual" : "");
   }
   return r.arch == "resnet" ? r.init + ", branch scale " + r.branch_scale : r.init;
 }

@@ -59,7 +59,7 @@ bool plain_fp32(const CellResult& c, const std::string& arch);
 FamilyKey family_of(const CellResult& c);
 
 /// A line's label: the init scheme (with the branch scale for residual networks, and the
-/// LayerNorm placement for transformers).
+/// LayerNorm placement and a dropped skip for transformers).
 std::string series_label(const claims::CheckRequest& r);
 
 /// The family of `cells` with the most distinct (activation, label) pairs; ties go to the one
