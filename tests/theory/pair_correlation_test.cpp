@@ -77,6 +77,32 @@ TEST(PairCorrelation, TanhWithBiasIsTheCMapAtEachLayersQ) {
   EXPECT_GT(p.cosine.back(), 0.95);  // ordered phase: the pair collapses
 }
 
+// ReLU, leaky ReLU and linear layers use the closed form (1 − a)²·K(c) + a·q·c; with a bias and a
+// non-critical gain (q changes per layer) it must equal the nested quadrature of the same
+// recursion — the quadrature's ~1e-12 error is far inside kTol, a wrong kernel term is ≥ 1e-3.
+TEST(PairCorrelation, PiecewiseLinearClosedFormMatchesQuadrature) {
+  for (const char* act : {"relu", "leaky_relu(0.2)", "leaky_relu(-0.5)", "linear"}) {
+    const NetworkConfig c = mlp(6, act,
+                                scheme([](const FanInfo& f) { return 1.6 / fan_in(f); }, 0.0,
+                                       [](const FanInfo&) { return 0.1; }));
+    const PredictedTrajectory t = predict_trajectory(c);
+    const PairCosinePrediction p = predict_pair_cosines(c, t, 0.5);
+    ASSERT_EQ(p.cosine.size(), 7U) << act;
+    const nn::Activation phi_act = c.activation;
+    const auto phi = [&phi_act](double x) { return phi_act.value(x); };
+    const std::vector<double> kink{0.0};
+    double cross = 0.5;  // input moments: second moment 1, cross moment c₀
+    double second = 1.0;
+    for (std::size_t l = 1; l <= 6; ++l) {
+      const double q = t.layers[l - 1].pre_second_moment;
+      const double corr = (1.6 * cross + 0.1) / (1.6 * second + 0.1);
+      cross = correlated_product_expectation(phi, phi, q, q, corr, kink, kink);
+      second = activation_second_moment(phi_act, q);
+      EXPECT_NEAR(p.cosine[l], cross / second, kTol) << act << " layer " << l;
+    }
+  }
+}
+
 // Linear layers without bias, dense or residual, keep inner products in proportion.
 TEST(PairCorrelation, LinearNetworksKeepTheInputCosine) {
   NetworkConfig c = mlp(5, "linear", scheme([](const FanInfo& f) { return 1.7 / fan_in(f); }));

@@ -1,6 +1,9 @@
 #include "initcheck/theory/pair_correlation.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <optional>
 #include <stdexcept>
 
 #include "initcheck/theory/gaussian_expectation.hpp"
@@ -17,6 +20,24 @@ struct PairMoments {
   }
 };
 
+/// Closed forms for φ(x) = (1 − a)·relu(x) + a·x (relu a = 0, leaky_relu, linear a = 1) at
+/// pre-activation second moment q and correlation c: the arc-cosine kernel
+/// E[relu(u)relu(v)] = q/(2π)·(√(1 − c²) + (π − arccos c)·c) and E[relu(u)·v] = q·c/2 give
+/// (1 − a)²·K + a·q·c, and (1 + a²)·q/2 at c = 1 (Cho & Saul 2009). nullopt for other φ.
+std::optional<PairMoments> piecewise_linear_moments(const nn::Activation& act, double q, double c) {
+  double a = 0.0;
+  switch (act.kind) {
+    case nn::ActivationKind::relu: a = 0.0; break;
+    case nn::ActivationKind::leaky_relu: a = act.param; break;
+    case nn::ActivationKind::linear: a = 1.0; break;
+    default: return std::nullopt;
+  }
+  const double kernel =
+      q / (2.0 * std::numbers::pi) *
+      (std::sqrt(std::max(0.0, 1.0 - c * c)) + (std::numbers::pi - std::acos(c)) * c);
+  return PairMoments{(1.0 - a) * (1.0 - a) * kernel + a * q * c, (1.0 + a * a) * q / 2.0};
+}
+
 /// One weight layer (see the header): the pre-activation correlation from the input moments,
 /// then φ at the layer's q.
 PairMoments layer_moments(const nn::Activation& act, const LayerPrediction& lp,
@@ -27,6 +48,7 @@ PairMoments layer_moments(const nn::Activation& act, const LayerPrediction& lp,
       q_in > 0.0 ? std::clamp((sw2 * in.cross + lp.bias_variance) / q_in, -1.0, 1.0) : 1.0;
   const double q = lp.pre_second_moment;
   if (!lp.activated) return {c * q, q};
+  if (const std::optional<PairMoments> exact = piecewise_linear_moments(act, q, c)) return *exact;
   const std::vector<double> kinks{0.0};
   const auto phi = [&act](double x) { return act.value(x); };
   return {correlated_product_expectation(phi, phi, q, q, c, kinks, kinks),
