@@ -239,10 +239,20 @@ TEST(MarkdownReport, PlotFamiliesAreNamedInTitles) {
   EXPECT_EQ(plots[3].figure.panels.at(0).series.size(), 2U);  // predicted 5 % and 95 %
 }
 
-TEST(MarkdownReport, FirstScreenIsAnswerMatrixThenCausesThenDetails) {
+TEST(MarkdownReport, FirstScreenIsAnswerTopFindingsMatrixThenCausesThenDetails) {
   const std::string text = report_text();
   const std::size_t answer = text.find("**Answer.** Of the 6 configurations in `tiny.yaml`");
+  const std::size_t top = text.find("**Top findings** (most severe first):");
   const std::size_t matrix = text.find("## Verdicts by scheme and configuration");
+  // The top findings name the real causes before the matrix; the trivial fixed-scale group
+  // waits for the full list.
+  ASSERT_NE(top, std::string::npos);
+  EXPECT_LT(answer, top);
+  EXPECT_LT(top, matrix);
+  const std::string top_text = text.substr(top, matrix - top);
+  EXPECT_NE(top_text.find("- **variance** · `xavier_normal`"), std::string::npos) << top_text;
+  EXPECT_NE(top_text.find("- **drift** · `kaiming_normal`"), std::string::npos) << top_text;
+  EXPECT_EQ(top_text.find("Fixed-scale"), std::string::npos) << top_text;
   const std::size_t causes = text.find("## Findings by cause");
   const std::size_t plots = text.find("## Signal propagation");
   const std::size_t details = text.find("## Details");

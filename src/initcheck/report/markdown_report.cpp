@@ -240,10 +240,31 @@ void write_answer(std::ostream& out, const sweep::SweepResults& results,
       << format_number(claims::CheckOptions{}.alpha) << ".\n\n";
 }
 
+/// The most severe non-trivial causes, so the first screen names what to fix before the matrix
+/// (the full list follows the matrix).
+void write_top_findings(std::ostream& out, const std::vector<ViolationCause>& causes) {
+  constexpr std::size_t kTop = 3;
+  std::vector<ViolationCause> top;
+  for (const ViolationCause& c : causes) {
+    if (!c.fixed_scale && top.size() < kTop) top.push_back(c);
+  }
+  if (top.empty()) return;
+  out << "**Top findings** (most severe first";
+  const std::size_t real = static_cast<std::size_t>(std::count_if(
+      causes.begin(), causes.end(), [](const ViolationCause& c) { return !c.fixed_scale; }));
+  if (real > top.size()) {
+    out << "; all " << real << " under [Findings by cause](#findings-by-cause)";
+  }
+  out << "):\n\n";
+  write_violation_causes(out, top);
+  out << '\n';
+}
+
 void write_first_screen(std::ostream& out, const sweep::SweepResults& results) {
   out << kGeneratedMarker << "\n# initcheck stability report\n\n";
   const std::vector<ViolationCause> causes = group_violations(results);
   write_answer(out, results, causes);
+  write_top_findings(out, causes);
   out << "## Verdicts by scheme and configuration\n\n";
   write_verdict_matrix(out, verdict_matrix(results));
   out << "\n## Findings by cause\n\n";
