@@ -361,6 +361,8 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   // drift reads the extra networks plus every look's networks (appended, never copied again).
   std::vector<engine::Trace> drift_traces = std::move(drift_extra);
   std::vector<engine::Trace> pair_traces;
+  // What `correlation` reads: the pair runs, or a transformer's own traces (token cosines).
+  const std::vector<engine::Trace>& cosine_traces = token_pairs ? traces : pair_traces;
   std::vector<ClaimId> undecided = to_check;
   for (int target : looks) {
     if (undecided.empty()) break;
@@ -385,15 +387,12 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
     out.replicates = static_cast<int>(traces.size());
     out.drift_replicates = static_cast<int>(drift_traces.size());
     if (token_pairs) out.pair_replicates = out.replicates;
-    // Transformers: the networks' own traces carry the token cosines.
-    const std::span<const engine::Trace> cosines =
-        token_pairs ? std::span<const engine::Trace>(traces) : pair_traces;
     std::vector<ClaimId> still;
     for (ClaimId id : undecided) {
       const detail::ClaimContext ctx{
-          config,       options,    traces,
-          drift_traces, trajectory, finite_width,
-          alpha_claim,  cosines,    pair_prediction ? &*pair_prediction : nullptr};
+          config,       options,       traces,
+          drift_traces, trajectory,    finite_width,
+          alpha_claim,  cosine_traces, pair_prediction ? &*pair_prediction : nullptr};
       ClaimResult r = claim_descriptor(id).check(ctx);
       r.id = id;
       r.applicable = true;
@@ -409,7 +408,6 @@ CheckResult check_configuration(const model::NetworkConfig& config, const CheckO
   if (!traces.empty()) {
     out.curves = detail::make_curves(config, traces, trajectory, finite_width, need_backward);
   }
-  const std::vector<engine::Trace>& cosine_traces = token_pairs ? traces : pair_traces;
   if (!cosine_traces.empty() && check_pairs) {
     out.curves.pair_cosine.assign(cosine_traces.front().pair_cosine.size(), 0.0);
     const auto n = static_cast<double>(cosine_traces.size());

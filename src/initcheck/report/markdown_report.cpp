@@ -162,6 +162,12 @@ std::vector<Violation> collect_violations(const sweep::SweepResults& results) {
   return out;
 }
 
+/// Causes other than the trivial group of fixed-scale inits.
+std::size_t real_cause_count(const std::vector<ViolationCause>& causes) {
+  return static_cast<std::size_t>(std::count_if(
+      causes.begin(), causes.end(), [](const ViolationCause& c) { return !c.fixed_scale; }));
+}
+
 /// The first screen's paragraph: how many configurations hold, which schemes never fail, how
 /// much of the damage is trivial scale errors, and where the causes are listed.
 void write_answer(std::ostream& out, const sweep::SweepResults& results,
@@ -215,8 +221,7 @@ void write_answer(std::ostream& out, const sweep::SweepResults& results,
     for (std::size_t i = 0; i < clean.size(); ++i) out << (i == 0 ? "" : ", ") << clean[i];
     out << ". ";
   }
-  const std::size_t real_causes = static_cast<std::size_t>(std::count_if(
-      causes.begin(), causes.end(), [](const ViolationCause& c) { return !c.fixed_scale; }));
+  const std::size_t real_causes = real_cause_count(causes);
   const auto fixed = std::find_if(causes.begin(), causes.end(),
                                   [](const ViolationCause& c) { return c.fixed_scale; });
   const std::size_t fixed_violating = fixed == causes.end() ? 0 : fixed->cells.size();
@@ -241,22 +246,15 @@ void write_answer(std::ostream& out, const sweep::SweepResults& results,
 }
 
 /// The most severe non-trivial causes, so the first screen names what to fix before the matrix
-/// (the full list follows the matrix).
+/// (the full list follows the matrix; group_violations puts them first).
 void write_top_findings(std::ostream& out, const std::vector<ViolationCause>& causes) {
   constexpr std::size_t kTop = 3;
-  std::vector<ViolationCause> top;
-  for (const ViolationCause& c : causes) {
-    if (!c.fixed_scale && top.size() < kTop) top.push_back(c);
-  }
-  if (top.empty()) return;
+  const std::size_t real = real_cause_count(causes);
+  if (real == 0) return;
   out << "**Top findings** (most severe first";
-  const std::size_t real = static_cast<std::size_t>(std::count_if(
-      causes.begin(), causes.end(), [](const ViolationCause& c) { return !c.fixed_scale; }));
-  if (real > top.size()) {
-    out << "; all " << real << " under [Findings by cause](#findings-by-cause)";
-  }
+  if (real > kTop) out << "; all " << real << " under [Findings by cause](#findings-by-cause)";
   out << "):\n\n";
-  write_violation_causes(out, top);
+  write_violation_causes(out, std::span(causes).first(std::min(real, kTop)));
   out << '\n';
 }
 

@@ -150,7 +150,7 @@ std::vector<ViolationCause> group_violations(const sweep::SweepResults& results)
   return out;
 }
 
-void write_violation_causes(std::ostream& out, const std::vector<ViolationCause>& causes) {
+void write_violation_causes(std::ostream& out, std::span<const ViolationCause> causes) {
   for (const ViolationCause& cause : causes) {
     if (cause.fixed_scale) {
       std::vector<std::string> specs;

@@ -6,6 +6,7 @@
 
 #include <ostream>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,6 @@ bool fixed_scale_init(const std::string& spec);
 std::vector<ViolationCause> group_violations(const sweep::SweepResults& results);
 
 /// One Markdown list item per cause.
-void write_violation_causes(std::ostream& out, const std::vector<ViolationCause>& causes);
+void write_violation_causes(std::ostream& out, std::span<const ViolationCause> causes);
 
 }  // namespace initcheck::report
