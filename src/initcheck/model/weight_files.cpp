@@ -1,7 +1,6 @@
 #include "initcheck/model/weight_files.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -13,6 +12,7 @@
 
 #include "initcheck/core/error.hpp"
 #include "initcheck/io/safetensors.hpp"
+#include "initcheck/stats/sample_moments.hpp"
 
 namespace initcheck::model {
 namespace {
@@ -42,46 +42,30 @@ std::optional<std::string> layer_key(const std::string& name, const std::string&
   return std::nullopt;
 }
 
-/// Running moments of one layer's entries over the files, about a center fixed by the first
-/// file's mean (so the power sums do not cancel).
+/// One layer's entries pooled over the files: streaming central moments (stats::SampleMoments)
+/// and the range, for the law the oracle and the sample plan read.
 struct PooledMoments {
-  bool centered = false;
-  double center = 0.0;
-  double n = 0.0;
-  std::array<double, 5> sums{};  ///< Σ (w − center)^k, k = 0..4 (k = 0 unused)
+  stats::SampleMoments moments;
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
 
   void add(std::span<const float> values) {
-    if (values.empty()) return;
-    if (!centered) {
-      double s = 0.0;
-      for (float v : values) s += v;
-      center = s / static_cast<double>(values.size());
-      centered = true;
-    }
+    moments.add(values);
     for (float v : values) {
-      const double d = static_cast<double>(v) - center;
-      sums[1] += d;
-      sums[2] += d * d;
-      sums[3] += d * d * d;
-      sums[4] += d * d * d * d;
       lo = std::min(lo, static_cast<double>(v));
       hi = std::max(hi, static_cast<double>(v));
     }
-    n += static_cast<double>(values.size());
   }
 
+  /// Population moments: mean, variance Σd²/n, kurtosis n·Σd⁴/(Σd²)² (3 when constant).
   [[nodiscard]] init::WeightLaw law() const {
     init::WeightLaw law{0.0, 0.0, 3.0};
+    const auto n = static_cast<double>(moments.count());
     if (n == 0.0) return law;
-    const double d = sums[1] / n;  // mean − center
-    const double m2 = std::max(sums[2] / n - d * d, 0.0);
-    const double m4 =
-        sums[4] / n - 4.0 * d * sums[3] / n + 6.0 * d * d * sums[2] / n - 3.0 * d * d * d * d;
-    law.mean = center + d;
-    law.variance = m2;
-    law.kurtosis = m2 > 0.0 ? std::max(m4, 0.0) / (m2 * m2) : 3.0;
+    const double m2 = moments.sum_sq_dev();
+    law.mean = moments.mean();
+    law.variance = m2 / n;
+    law.kurtosis = m2 > 0.0 ? n * moments.sum_fourth_dev() / (m2 * m2) : 3.0;
     law.support_bound = std::max(hi - law.mean, law.mean - lo);
     return law;
   }
